@@ -1,0 +1,356 @@
+//! The `himsearch` command line: parses arguments, calls the indexer and query libraries, and
+//! maps their errors to exit codes (0 success, 2 bad usage or bad query, 1 anything else).
+//! No indexing or search logic lives here.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use him_indexer::{index_corpus, IndexOptions, Progress, Summary};
+use him_query::{SearchEngine, SearchRequest};
+use him_schema::api::SearchResponse;
+use him_schema::{FacetKind, Taxonomy};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "himsearch",
+    version,
+    about = "Full-text search for Health Information Management resources"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Index a corpus directory (incremental; --rebuild starts over).
+    Index(IndexArgs),
+    /// Search an index from the command line.
+    Search(SearchArgs),
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Corpus directory to index.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+    /// Index directory (created when missing).
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Public base URL of the corpus: document URLs are joined to it.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Discard the existing index and index everything again.
+    #[arg(long)]
+    rebuild: bool,
+    /// Taxonomy TOML file replacing the built-in one.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+    /// Largest file indexed, in bytes.
+    #[arg(long, default_value_t = him_indexer::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Extra CSS selector of the content root (repeatable).
+    #[arg(long = "include", value_name = "SELECTOR")]
+    include: Vec<String>,
+    /// Extra CSS selector of boilerplate to drop (repeatable).
+    #[arg(long = "exclude", value_name = "SELECTOR")]
+    exclude: Vec<String>,
+    /// Parser threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// Index directory.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Print the API's JSON response.
+    #[arg(long)]
+    json: bool,
+    /// Hits per page.
+    #[arg(long, default_value_t = him_query::DEFAULT_PER_PAGE)]
+    limit: usize,
+    /// Page number, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Filter by credential (repeatable; values are OR-ed).
+    #[arg(long, value_name = "V")]
+    credential: Vec<String>,
+    /// Filter by job title (repeatable).
+    #[arg(long = "job-title", value_name = "V")]
+    job_title: Vec<String>,
+    /// Filter by education level (repeatable).
+    #[arg(long = "education-level", value_name = "V")]
+    education_level: Vec<String>,
+    /// Filter by resource type (repeatable).
+    #[arg(long = "resource-type", value_name = "V")]
+    resource_type: Vec<String>,
+    /// Filter by topic (repeatable).
+    #[arg(long, value_name = "V")]
+    topic: Vec<String>,
+    /// Include each hit's score breakdown (JSON output).
+    #[arg(long)]
+    explain: bool,
+    /// Taxonomy TOML file replacing the built-in one.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+    /// The query; empty lists everything under the filters.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    query: Vec<String>,
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Failure {
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+fn usage(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 2,
+        error: error.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HIMSEARCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Index(args) => run_index(args),
+        Command::Search(args) => run_search(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn load_taxonomy(path: Option<&Path>) -> Result<Taxonomy, Failure> {
+    match path {
+        Some(path) => Taxonomy::load(path).map_err(usage),
+        None => Ok(Taxonomy::builtin()?),
+    }
+}
+
+fn run_index(args: IndexArgs) -> Result<(), Failure> {
+    let mut options = IndexOptions::new(&args.corpus, &args.index)?;
+    options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    options.rebuild = args.rebuild;
+    options.max_file_size = args.max_file_size;
+    options.include_selectors = args.include;
+    options.exclude_selectors = args.exclude;
+    options.threads = args.threads;
+    if let Some(base) = &args.base_url {
+        let url = url::Url::parse(base)
+            .with_context(|| format!("--base-url {base:?} is not an absolute URL"))
+            .map_err(usage)?;
+        options.base_url = Some(url);
+    }
+    let show_bar = !args.quiet && !args.json && std::io::stderr().is_terminal();
+    let progress = Bar::new(show_bar);
+    let summary = index_corpus(&options, &progress).map_err(|err| match err {
+        him_indexer::Error::Selector { .. } => usage(err),
+        other => Failure::from(other),
+    })?;
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut out, &summary)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out));
+        ignore_broken_pipe(written)?;
+    } else if !args.quiet {
+        print_index_summary(&summary, &options.index);
+    }
+    Ok(())
+}
+
+fn print_index_summary(summary: &Summary, index: &Path) {
+    let mut err = std::io::stderr().lock();
+    for problem in &summary.problems {
+        let _ = writeln!(err, "warning: {problem}");
+    }
+    if summary.problems_omitted > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} more problems not listed",
+            summary.problems_omitted
+        );
+    }
+    let _ = writeln!(
+        std::io::stdout(),
+        "{} -> {}",
+        summary.counts_line(),
+        index.display()
+    );
+}
+
+fn run_search(args: SearchArgs) -> Result<(), Failure> {
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let engine = SearchEngine::open(&args.index, taxonomy)?;
+    let mut request = SearchRequest::new(args.query.join(" "));
+    request.page = args.page;
+    request.per_page = args.limit;
+    request.explain = args.explain;
+    for (kind, values) in [
+        (FacetKind::Credential, args.credential),
+        (FacetKind::JobTitle, args.job_title),
+        (FacetKind::EducationLevel, args.education_level),
+        (FacetKind::ResourceType, args.resource_type),
+        (FacetKind::Topic, args.topic),
+    ] {
+        for value in values {
+            request = request.filter(kind.name(), value).map_err(usage)?;
+        }
+    }
+    let response = engine.search(request).map_err(|err| {
+        if err.is_user_error() {
+            usage(err)
+        } else {
+            Failure::from(err)
+        }
+    })?;
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer(&mut out, &response)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        print_results(&mut out, &response)
+    };
+    ignore_broken_pipe(written)
+}
+
+/// A reader that stops early (`| head`) is not an error.
+fn ignore_broken_pipe(result: std::io::Result<()>) -> Result<(), Failure> {
+    match result {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+fn print_results(out: &mut impl Write, response: &SearchResponse) -> std::io::Result<()> {
+    let pages = response.total.div_ceil(response.per_page.max(1)).max(1);
+    writeln!(
+        out,
+        "{} result{} for {:?} (page {} of {}, {} ms)",
+        response.total,
+        if response.total == 1 { "" } else { "s" },
+        response.query,
+        response.page,
+        pages,
+        response.took_ms
+    )?;
+    let first = (response.page - 1) * response.per_page;
+    for (i, hit) in response.hits.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{:>3}. {}  [{:.2}]",
+            first + i + 1,
+            hit.title,
+            hit.score
+        )?;
+        writeln!(out, "     {}", hit.url)?;
+        writeln!(out, "     {}", html_to_text(&hit.snippet))?;
+    }
+    writeln!(out)?;
+    for (name, counts) in &response.facets {
+        if counts.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = counts
+            .iter()
+            .take(8)
+            .map(|c| format!("{} ({})", c.value, c.count))
+            .collect();
+        writeln!(out, "{name}: {}", list.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Snippet HTML to terminal text: tags dropped, entities decoded.
+fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Progress bar on a terminal; nothing otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(enabled: bool) -> Bar {
+        Bar(enabled.then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} files {per_sec} {wide_msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        }))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+        }
+    }
+
+    fn advance(&self, path: &str) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+            bar.set_message(path.to_string());
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

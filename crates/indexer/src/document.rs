@@ -1,0 +1,68 @@
+//! A parsed source as a tantivy document.
+
+use him_schema::{FacetKind, FacetValues, Fields};
+use tantivy::schema::Facet;
+use tantivy::TantivyDocument;
+
+use crate::extract::Extracted;
+
+/// Everything written for one document.
+#[derive(Debug, Clone)]
+pub(crate) struct DocumentParts<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) source_kind: &'a str,
+    pub(crate) lang: &'a str,
+    pub(crate) page: &'a Extracted,
+    pub(crate) facets: &'a FacetValues,
+    pub(crate) outlinks: &'a [String],
+    pub(crate) links_to: &'a [String],
+    pub(crate) content_hash: u64,
+    pub(crate) body_hash: u64,
+}
+
+pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> TantivyDocument {
+    let page = parts.page;
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, parts.id);
+    doc.add_text(fields.path, parts.path);
+    doc.add_text(fields.url, parts.url);
+    doc.add_text(fields.title, &page.title);
+    doc.add_text(fields.title_raw, &page.title);
+    for heading in &page.headings {
+        doc.add_text(fields.headings, heading);
+    }
+    doc.add_text(fields.description, &page.description);
+    doc.add_text(fields.body, &page.body);
+    if !page.emphasis.is_empty() {
+        doc.add_text(fields.emphasis, &page.emphasis);
+    }
+    let mut raw = String::with_capacity(page.title.len() + page.body.len() + 256);
+    raw.push_str(&page.title);
+    for heading in &page.headings {
+        raw.push('\n');
+        raw.push_str(heading);
+    }
+    raw.push('\n');
+    raw.push_str(&page.description);
+    raw.push('\n');
+    raw.push_str(&page.body);
+    doc.add_text(fields.all_raw, &raw);
+    for link in parts.outlinks {
+        doc.add_text(fields.outlinks, link);
+    }
+    for target in parts.links_to {
+        doc.add_text(fields.links_to, target);
+    }
+    doc.add_text(fields.lang, parts.lang);
+    doc.add_text(fields.source_kind, parts.source_kind);
+    doc.add_u64(fields.content_hash, parts.content_hash);
+    doc.add_u64(fields.body_hash, parts.body_hash);
+    for kind in FacetKind::ALL {
+        for value in parts.facets.get(kind) {
+            doc.add_facet(fields.facet(kind), Facet::from_path([value.as_str()]));
+        }
+    }
+    doc
+}

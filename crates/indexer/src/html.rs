@@ -1,0 +1,473 @@
+//! HTML to [`Extracted`]: title, description, headings, main text without boilerplate, links,
+//! robots directives, canonical URL and the authoring attributes (`data-him-*`, `him:*` meta).
+
+use std::collections::HashSet;
+
+use ego_tree::NodeId;
+use him_schema::FacetKind;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use crate::extract::{collapse_whitespace, truncate_words, Extracted};
+use crate::{Error, Result};
+
+/// Elements whose text is never content.
+const DEFAULT_EXCLUDES: &str = "script, style, noscript, template, svg, iframe, object, \
+    nav, header, footer, aside, form, button, select, [hidden], [aria-hidden=true], \
+    [role=navigation], [role=banner], [role=contentinfo], [role=search], [role=complementary], \
+    [data-him-ignore]";
+
+/// Content roots, in order of preference, when the page names none with `data-him-body`.
+const CONTENT_ROOTS: [&str; 3] = ["main", "[role=main]", "article"];
+
+/// Elements that end a line of text (so words on either side do not run together).
+const BLOCK_ELEMENTS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "hr",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "caption",
+    "address",
+    "details",
+    "summary",
+    "body",
+    "title",
+];
+
+/// Largest `data-him-weight` honoured: more would let one section drown the page.
+const MAX_WEIGHT: u32 = 10;
+
+/// Compiled selectors for extraction; built once per run.
+#[derive(Debug)]
+pub(crate) struct HtmlRules {
+    exclude: Vec<Selector>,
+    include: Vec<Selector>,
+    roots: Vec<Selector>,
+    sel: Selectors,
+}
+
+#[derive(Debug)]
+struct Selectors {
+    title: Selector,
+    h1: Selector,
+    headings: Selector,
+    meta: Selector,
+    links: Selector,
+    canonical: Selector,
+    html: Selector,
+    body: Selector,
+    body_marker: Selector,
+    weighted: Selector,
+    facet_attr: Selector,
+}
+
+fn parse_selector(text: &str) -> Result<Selector> {
+    Selector::parse(text).map_err(|err| Error::Selector {
+        selector: text.to_string(),
+        message: err.to_string(),
+    })
+}
+
+impl HtmlRules {
+    /// Compiles the default rules plus extra include (content root) and exclude selectors.
+    pub(crate) fn new(include: &[String], exclude: &[String]) -> Result<HtmlRules> {
+        let mut excludes = vec![parse_selector(DEFAULT_EXCLUDES)?];
+        for text in exclude {
+            excludes.push(parse_selector(text)?);
+        }
+        let include = include
+            .iter()
+            .map(|text| parse_selector(text))
+            .collect::<Result<Vec<_>>>()?;
+        let roots = CONTENT_ROOTS
+            .iter()
+            .map(|text| parse_selector(text))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(HtmlRules {
+            exclude: excludes,
+            include,
+            roots,
+            sel: Selectors {
+                title: parse_selector("title")?,
+                h1: parse_selector("h1")?,
+                headings: parse_selector("h1, h2, h3")?,
+                meta: parse_selector("meta")?,
+                links: parse_selector("a[href], area[href]")?,
+                canonical: parse_selector("link[rel~=canonical][href]")?,
+                html: parse_selector("html")?,
+                body: parse_selector("body")?,
+                body_marker: parse_selector("[data-him-body]")?,
+                weighted: parse_selector("[data-him-weight]")?,
+                facet_attr: parse_selector("[data-him-facet]")?,
+            },
+        })
+    }
+
+    /// Extracts everything himsearch indexes from an HTML document.
+    pub(crate) fn extract(&self, source: &str) -> Extracted {
+        let document = Html::parse_document(source);
+        let mut out = Extracted::default();
+        let excluded = self.excluded_nodes(&document);
+
+        self.read_meta(&document, &mut out);
+        out.canonical = document
+            .select(&self.sel.canonical)
+            .next()
+            .and_then(|link| link.attr("href"))
+            .map(|href| href.trim().to_string())
+            .filter(|href| !href.is_empty());
+        out.lang = document
+            .select(&self.sel.html)
+            .next()
+            .and_then(|html| html.attr("lang"))
+            .and_then(primary_language);
+
+        let roots = self.content_roots(&document);
+        let mut body = String::new();
+        for root in &roots {
+            append_visible_text(*root, &excluded, &mut body);
+            body.push('\n');
+        }
+        out.body = collapse_whitespace(&body);
+
+        for root in &roots {
+            for heading in root.select(&self.sel.headings) {
+                if is_excluded(heading, &excluded) {
+                    continue;
+                }
+                let mut text = String::new();
+                append_visible_text(heading, &excluded, &mut text);
+                let text = collapse_whitespace(&text);
+                if !text.is_empty() {
+                    out.headings.push(text);
+                }
+            }
+            for section in root.select(&self.sel.weighted) {
+                if is_excluded(section, &excluded) {
+                    continue;
+                }
+                let weight = section
+                    .attr("data-him-weight")
+                    .and_then(|w| w.trim().parse::<f32>().ok())
+                    .filter(|w| w.is_finite() && *w > 1.0)
+                    .map_or(1, |w| (w.round() as u32).min(MAX_WEIGHT));
+                let mut text = String::new();
+                append_visible_text(section, &excluded, &mut text);
+                let text = collapse_whitespace(&text);
+                for _ in 1..weight {
+                    out.emphasis.push_str(&text);
+                    out.emphasis.push('\n');
+                }
+            }
+        }
+
+        let title = document
+            .select(&self.sel.title)
+            .next()
+            .map(|t| collapse_whitespace(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty());
+        out.title = title
+            .or_else(|| {
+                document
+                    .select(&self.sel.h1)
+                    .find(|h| !is_excluded(*h, &excluded))
+                    .map(|h| collapse_whitespace(&h.text().collect::<String>()))
+            })
+            .filter(|t| !t.is_empty())
+            .map(|t| truncate_words(&t, 300))
+            .unwrap_or_default();
+
+        if !out.nofollow {
+            out.links = document
+                .select(&self.sel.links)
+                .filter(|a| {
+                    !a.attr("rel").is_some_and(|rel| {
+                        rel.split_whitespace()
+                            .any(|r| r.eq_ignore_ascii_case("nofollow"))
+                    })
+                })
+                .filter_map(|a| a.attr("href"))
+                .map(|href| href.trim().to_string())
+                .filter(|href| !href.is_empty())
+                .collect();
+        }
+
+        for element in document.select(&self.sel.facet_attr) {
+            let Some(spec) = element.attr("data-him-facet") else {
+                continue;
+            };
+            for part in spec.split([',', ';']) {
+                match part.split_once(':') {
+                    Some((kind, value))
+                        if FacetKind::parse(kind).is_some() && !value.trim().is_empty() =>
+                    {
+                        // Checked just above.
+                        let kind = FacetKind::parse(kind).expect("facet kind parsed");
+                        out.attr_facets.push((kind, value.trim().to_string()));
+                    }
+                    _ if part.trim().is_empty() => {}
+                    _ => out.warnings.push(format!(
+                        "ignored data-him-facet value {:?} (expected kind:value)",
+                        part.trim()
+                    )),
+                }
+            }
+        }
+        out
+    }
+
+    fn read_meta(&self, document: &Html, out: &mut Extracted) {
+        for meta in document.select(&self.sel.meta) {
+            let Some(name) = meta.attr("name").or_else(|| meta.attr("property")) else {
+                continue;
+            };
+            let content = meta.attr("content").unwrap_or("").trim();
+            let name = name.trim().to_ascii_lowercase();
+            match name.as_str() {
+                "description" | "og:description" if out.description.is_empty() => {
+                    out.description = truncate_words(&collapse_whitespace(content), 1000);
+                }
+                "robots" | "himsearch" => {
+                    for directive in content.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+                        match directive.as_str() {
+                            "noindex" => out.noindex = true,
+                            "nofollow" => out.nofollow = true,
+                            "none" => {
+                                out.noindex = true;
+                                out.nofollow = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(kind) = name.strip_prefix("him:").and_then(FacetKind::parse) {
+                        let values: Vec<String> = content
+                            .split(',')
+                            .map(|v| v.trim().to_string())
+                            .filter(|v| !v.is_empty())
+                            .collect();
+                        out.meta_facets.push((kind, values));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Elements whose text is the page's content: explicit markers first, then `<main>`-like
+    /// elements, then the whole body.
+    fn content_roots<'a>(&self, document: &'a Html) -> Vec<ElementRef<'a>> {
+        let marked: Vec<_> = document.select(&self.sel.body_marker).collect();
+        if !marked.is_empty() {
+            return outermost(marked);
+        }
+        for selector in &self.include {
+            let found: Vec<_> = document.select(selector).collect();
+            if !found.is_empty() {
+                return outermost(found);
+            }
+        }
+        for selector in &self.roots {
+            let found: Vec<_> = document.select(selector).collect();
+            if !found.is_empty() {
+                return outermost(found);
+            }
+        }
+        document
+            .select(&self.sel.body)
+            .next()
+            .map(|body| vec![body])
+            .unwrap_or_else(|| vec![document.root_element()])
+    }
+
+    fn excluded_nodes(&self, document: &Html) -> HashSet<NodeId> {
+        let mut excluded = HashSet::new();
+        for selector in &self.exclude {
+            for element in document.select(selector) {
+                excluded.insert(element.id());
+            }
+        }
+        excluded
+    }
+}
+
+/// Drops elements nested inside another element of the list, so no text is read twice.
+fn outermost(elements: Vec<ElementRef<'_>>) -> Vec<ElementRef<'_>> {
+    let ids: HashSet<NodeId> = elements.iter().map(|e| e.id()).collect();
+    elements
+        .into_iter()
+        .filter(|e| !e.ancestors().any(|a| ids.contains(&a.id())))
+        .collect()
+}
+
+fn is_excluded(element: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
+    excluded.contains(&element.id()) || element.ancestors().any(|a| excluded.contains(&a.id()))
+}
+
+/// Appends the text of `root`'s subtree, skipping excluded subtrees. Iterative, so a
+/// pathologically deep document cannot overflow the stack.
+fn append_visible_text(root: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
+    let mut stack = vec![(*root, false)];
+    while let Some((node, leaving)) = stack.pop() {
+        match node.value() {
+            Node::Text(text) if !leaving => out.push_str(text),
+            Node::Element(element) => {
+                let block = BLOCK_ELEMENTS.contains(&element.name());
+                if leaving {
+                    if block {
+                        out.push('\n');
+                    }
+                    continue;
+                }
+                if excluded.contains(&node.id()) {
+                    continue;
+                }
+                if block {
+                    out.push('\n');
+                } else if matches!(element.name(), "td" | "th" | "img") {
+                    out.push(' ');
+                }
+                if element.name() == "img" {
+                    if let Some(alt) = element.attr("alt") {
+                        out.push_str(alt);
+                        out.push(' ');
+                    }
+                }
+                stack.push((node, true));
+                let children: Vec<_> = node.children().collect();
+                for child in children.into_iter().rev() {
+                    stack.push((child, false));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `en-US` -> `en`; rejects values that are not language tags.
+fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    (2..=3)
+        .contains(&primary.len())
+        .then_some(())
+        .filter(|_| primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(|_| primary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(html: &str) -> Extracted {
+        HtmlRules::new(&[], &[]).unwrap().extract(html)
+    }
+
+    #[test]
+    fn boilerplate_is_dropped_and_main_wins() {
+        let page = extract(
+            "<html lang='en-US'><head><title>RHIT guide</title></head><body>\
+             <nav>Home Jobs</nav><header>Site banner</header>\
+             <main><h1>Becoming an RHIT</h1><p>Study the domains.</p>\
+             <aside>Buy now</aside><script>var x = 1;</script></main>\
+             <p>Outside main</p><footer>Copyright</footer></body></html>",
+        );
+        assert_eq!(page.title, "RHIT guide");
+        assert_eq!(page.body, "Becoming an RHIT Study the domains.");
+        assert_eq!(page.headings, ["Becoming an RHIT"]);
+        assert_eq!(page.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn without_main_the_body_minus_boilerplate_is_used() {
+        let page = extract(
+            "<body><div role='navigation'>Menu</div><div>Real text</div>\
+             <div hidden>Secret</div><div aria-hidden='true'>Icon</div></body>",
+        );
+        assert_eq!(page.body, "Real text");
+    }
+
+    #[test]
+    fn title_falls_back_to_first_h1() {
+        let page = extract("<body><nav><h1>Menu</h1></nav><h1>Coder careers</h1></body>");
+        assert_eq!(page.title, "Coder careers");
+    }
+
+    #[test]
+    fn authoring_attributes() {
+        let page = extract(
+            "<body><div>chrome</div><div data-him-body><p>Kept</p>\
+             <p data-him-ignore>Dropped</p>\
+             <section data-him-weight='3'>Key words</section>\
+             <span data-him-facet='credential:RHIT, topic:Registries'></span></div></body>",
+        );
+        assert_eq!(page.body, "Kept Key words");
+        assert_eq!(page.emphasis, "Key words\nKey words\n");
+        assert_eq!(
+            page.attr_facets,
+            [
+                (FacetKind::Credential, "RHIT".to_string()),
+                (FacetKind::Topic, "Registries".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn robots_canonical_and_meta_facets() {
+        let page = extract(
+            "<head><meta name='ROBOTS' content='noindex, nofollow'>\
+             <link rel='canonical' href='/jobs/coder.html'>\
+             <meta name='him:credential' content='CHPS, RHIT'>\
+             <meta name='description' content='  A   page. '></head>\
+             <body><a href='a.html'>a</a></body>",
+        );
+        assert!(page.noindex && page.nofollow);
+        assert!(page.links.is_empty(), "nofollow drops links");
+        assert_eq!(page.canonical.as_deref(), Some("/jobs/coder.html"));
+        assert_eq!(page.description, "A page.");
+        assert_eq!(
+            page.meta_facets,
+            [(
+                FacetKind::Credential,
+                vec!["CHPS".to_string(), "RHIT".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn extra_selectors_apply() {
+        let rules = HtmlRules::new(&[".content".into()], &[".share-bar".into()]).unwrap();
+        let page = rules.extract(
+            "<body><div>chrome</div><div class='content'>Text<div class='share-bar'>Share</div></div></body>",
+        );
+        assert_eq!(page.body, "Text");
+        assert!(HtmlRules::new(&[], &["[[".into()]).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let html = format!("{}deep{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
+        assert!(extract(&html).body.contains("deep"));
+    }
+}

@@ -1,0 +1,37 @@
+//! The himsearch indexer: turns a corpus of HIM pages (HTML) and the resources they link to
+//! (PDF, text, Markdown) into a tantivy index with facets.
+//!
+//! [`index_corpus`] walks a directory, parses files in parallel, strips boilerplate, assigns
+//! facets from the taxonomy, drops duplicates, checks links, and commits once, atomically.
+//! Problems with single files never stop a run: they come back in the [`Summary`].
+//!
+//! ```
+//! use him_indexer::{index_corpus, IndexOptions, NoProgress};
+//!
+//! let corpus = tempfile::tempdir()?;
+//! std::fs::write(corpus.path().join("rhit.html"), "<title>RHIT</title><p>Exam facts.</p>")?;
+//! let index = tempfile::tempdir()?;
+//! let options = IndexOptions::new(corpus.path(), index.path())?;
+//! let summary = index_corpus(&options, &NoProgress)?;
+//! assert_eq!(summary.indexed, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod classify;
+mod decode;
+mod document;
+mod error;
+mod extract;
+mod html;
+mod links;
+mod options;
+mod pdf;
+mod pipeline;
+mod plain;
+mod summary;
+
+pub use error::{Error, Result};
+pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
+pub use pipeline::{index_corpus, IGNORE_FILE};
+pub use summary::{Problem, ProblemKind, Summary};

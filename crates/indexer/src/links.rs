@@ -1,0 +1,201 @@
+//! Link resolution inside the corpus: relative and site-absolute hrefs become corpus paths,
+//! other sites' URLs stay external, and nothing resolves outside the corpus root.
+
+use std::path::Path;
+
+use url::Url;
+
+/// Base under which corpus paths are resolved; `.invalid` can never be a real host.
+const CORPUS_BASE: &str = "http://corpus.invalid/";
+
+/// Where a link points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkTarget {
+    /// A path relative to the corpus root (fragment and query removed; may not exist).
+    Internal(String),
+    /// An absolute URL on another site.
+    External(String),
+    /// `mailto:`, `javascript:`, a bare fragment and the like.
+    Ignored,
+}
+
+/// Resolves links found in one document.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkResolver {
+    corpus_base: Url,
+    site_base: Option<Url>,
+}
+
+impl LinkResolver {
+    pub(crate) fn new(site_base: Option<&Url>) -> LinkResolver {
+        LinkResolver {
+            // A constant, valid URL.
+            corpus_base: Url::parse(CORPUS_BASE).expect("valid corpus base"),
+            site_base: site_base.cloned(),
+        }
+    }
+
+    /// Resolves `href` found in the document at corpus path `from`.
+    pub(crate) fn resolve(&self, from: &str, href: &str) -> LinkTarget {
+        let href = href.trim();
+        if href.is_empty() || href.starts_with('#') {
+            return LinkTarget::Ignored;
+        }
+        let Ok(page) = self.corpus_base.join(&encode_path(from)) else {
+            return LinkTarget::Ignored;
+        };
+        let Ok(mut target) = page.join(href) else {
+            return LinkTarget::Ignored;
+        };
+        target.set_fragment(None);
+        if !matches!(target.scheme(), "http" | "https") {
+            return LinkTarget::Ignored;
+        }
+        let relative = if target.host_str() == self.corpus_base.host_str() {
+            Some(target.path().trim_start_matches('/').to_string())
+        } else {
+            self.site_base.as_ref().and_then(|base| {
+                let same_origin = target.scheme() == base.scheme()
+                    && target.host_str() == base.host_str()
+                    && target.port_or_known_default() == base.port_or_known_default();
+                let base_path = base.path();
+                let base_dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
+                (same_origin && target.path().starts_with(base_dir))
+                    .then(|| target.path()[base_dir.len()..].to_string())
+            })
+        };
+        match relative {
+            Some(path) => LinkTarget::Internal(percent_decode(&path)),
+            None => LinkTarget::External(target.to_string()),
+        }
+    }
+
+    /// Public URL of the document at corpus path `path`.
+    pub(crate) fn public_url(&self, path: &str) -> String {
+        match &self.site_base {
+            Some(base) => base
+                .join(&encode_path(path))
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| path.to_string()),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// Finds the corpus file a link target names: the file itself, or a folder's index page.
+pub(crate) fn existing_target(corpus: &Path, target: &str) -> Option<String> {
+    let candidates = if target.is_empty() || target.ends_with('/') {
+        vec![format!("{target}index.html"), format!("{target}index.htm")]
+    } else {
+        vec![
+            target.to_string(),
+            format!("{target}/index.html"),
+            format!("{target}/index.htm"),
+        ]
+    };
+    candidates
+        .into_iter()
+        .find(|candidate| corpus.join(candidate).is_file())
+}
+
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            url::form_urlencoded::byte_serialize(segment.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> LinkResolver {
+        LinkResolver::new(Some(
+            &Url::parse("https://him.example.org/careers/").unwrap(),
+        ))
+    }
+
+    #[test]
+    fn relative_links_resolve_inside_the_corpus() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("jobs/coder.html", "../credentials/ccs.html#exam"),
+            LinkTarget::Internal("credentials/ccs.html".into())
+        );
+        assert_eq!(
+            r.resolve("jobs/coder.html", "cca.html?x=1"),
+            LinkTarget::Internal("jobs/cca.html".into())
+        );
+        assert_eq!(
+            r.resolve("index.html", "/glossary.md"),
+            LinkTarget::Internal("glossary.md".into())
+        );
+        assert_eq!(
+            r.resolve("a.html", "my%20file.pdf"),
+            LinkTarget::Internal("my file.pdf".into())
+        );
+    }
+
+    #[test]
+    fn nothing_escapes_the_root() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("a/b.html", "../../../../etc/passwd"),
+            LinkTarget::Internal("etc/passwd".into())
+        );
+    }
+
+    #[test]
+    fn site_urls_are_internal_others_external() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("a.html", "https://him.example.org/careers/jobs/x.html"),
+            LinkTarget::Internal("jobs/x.html".into())
+        );
+        assert_eq!(
+            r.resolve("a.html", "https://www.bls.gov/ooh/"),
+            LinkTarget::External("https://www.bls.gov/ooh/".into())
+        );
+        assert_eq!(r.resolve("a.html", "mailto:x@y.z"), LinkTarget::Ignored);
+        assert_eq!(r.resolve("a.html", "#top"), LinkTarget::Ignored);
+        assert_eq!(
+            r.resolve("a.html", "javascript:void(0)"),
+            LinkTarget::Ignored
+        );
+    }
+
+    #[test]
+    fn public_urls_join_the_base() {
+        assert_eq!(
+            resolver().public_url("jobs/coder.html"),
+            "https://him.example.org/careers/jobs/coder.html"
+        );
+        assert_eq!(
+            LinkResolver::new(None).public_url("jobs/coder.html"),
+            "jobs/coder.html"
+        );
+    }
+}

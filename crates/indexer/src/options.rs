@@ -1,0 +1,86 @@
+//! Settings of an indexing run.
+
+use std::path::PathBuf;
+
+use him_schema::Taxonomy;
+use url::Url;
+
+/// Default largest file indexed: bigger ones are skipped with a warning.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 20 * 1024 * 1024;
+
+/// tantivy's writer needs at least 15 MB per thread; 64 MB keeps segments large enough to
+/// avoid merge storms while bounding memory whatever the corpus size.
+const WRITER_MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
+
+/// How to index.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Corpus directory to walk.
+    pub corpus: PathBuf,
+    /// Index directory (created when missing).
+    pub index: PathBuf,
+    /// Public base URL: document URLs are joined to it, and links to it are internal.
+    pub base_url: Option<Url>,
+    /// Start from an empty index instead of updating.
+    pub rebuild: bool,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Extra content-root selectors (used when a page has no `data-him-body`).
+    pub include_selectors: Vec<String>,
+    /// Extra boilerplate selectors.
+    pub exclude_selectors: Vec<String>,
+    /// Taxonomy for facet extraction.
+    pub taxonomy: Taxonomy,
+    /// Parser threads; 0 means one per core.
+    pub threads: usize,
+}
+
+impl IndexOptions {
+    /// Options with defaults and the built-in taxonomy.
+    pub fn new(
+        corpus: impl Into<PathBuf>,
+        index: impl Into<PathBuf>,
+    ) -> Result<IndexOptions, him_schema::Error> {
+        Ok(IndexOptions {
+            corpus: corpus.into(),
+            index: index.into(),
+            base_url: None,
+            rebuild: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            include_selectors: Vec::new(),
+            exclude_selectors: Vec::new(),
+            taxonomy: Taxonomy::builtin()?,
+            threads: 0,
+        })
+    }
+
+    pub(crate) fn thread_count(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+
+    /// Writer threads and total memory budget.
+    pub(crate) fn writer_budget(&self) -> (usize, usize) {
+        let threads = self.thread_count().clamp(1, 4);
+        (threads, threads * WRITER_MEMORY_PER_THREAD)
+    }
+}
+
+/// Receives progress while indexing (the CLI draws a bar with it).
+pub trait Progress: Sync {
+    /// Called once with the number of files found.
+    fn start(&self, _total: u64) {}
+    /// Called after each file.
+    fn advance(&self, _path: &str) {}
+    /// Called when the run is done.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

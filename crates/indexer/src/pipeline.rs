@@ -1,0 +1,864 @@
+//! The indexing run over a corpus directory: walk, parse in parallel, deduplicate, write,
+//! commit once.
+//!
+//! Atomicity comes from tantivy: nothing is visible to readers until the single commit at the
+//! end, and a run killed before it leaves the previous commit in place (uncommitted segment
+//! files are garbage-collected by the next writer). Memory stays bounded because files are
+//! parsed in fixed-size batches and the writer has a fixed budget; only per-file keys (path and
+//! two hashes) are held for the whole run.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use him_schema::{analysis, build_schema, open_index_dir, FacetMatcher, Fields};
+use rayon::prelude::*;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, Term};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::classify::assign_facets;
+use crate::decode::{decode_html, decode_text, looks_binary};
+use crate::document::{build_document, DocumentParts};
+use crate::extract::Extracted;
+use crate::html::HtmlRules;
+use crate::links::{existing_target, LinkResolver, LinkTarget};
+use crate::options::{IndexOptions, Progress};
+use crate::summary::{ProblemKind, Summary};
+use crate::{pdf, plain, Error, Result};
+
+/// Files parsed per parallel batch: large enough to keep every core busy, small enough that
+/// a batch of 20 MiB files stays well within the memory bound.
+const BATCH: usize = 32;
+
+/// File with glob patterns (one per line, `#` comments) of corpus paths not to index.
+pub const IGNORE_FILE: &str = ".himignore";
+
+/// Kinds of source file, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    Html,
+    Pdf,
+    Text,
+    Markdown,
+}
+
+impl SourceKind {
+    fn from_path(path: &str) -> Option<SourceKind> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" | "xhtml" => Some(SourceKind::Html),
+            "pdf" => Some(SourceKind::Pdf),
+            "txt" | "text" => Some(SourceKind::Text),
+            "md" | "markdown" => Some(SourceKind::Markdown),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SourceKind::Html => "html",
+            SourceKind::Pdf => "pdf",
+            SourceKind::Text => "text",
+            SourceKind::Markdown => "markdown",
+        }
+    }
+}
+
+/// What the index already holds for one path.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    content_hash: u64,
+    body_hash: u64,
+}
+
+/// A parsed file, ready to write.
+#[derive(Debug)]
+struct Parsed {
+    path: String,
+    kind: SourceKind,
+    content_hash: u64,
+    body_hash: u64,
+    page: Extracted,
+    facets: him_schema::FacetValues,
+    outlinks: Vec<String>,
+    links_to: Vec<String>,
+    broken_links: Vec<String>,
+    /// The corpus path this page names as canonical, when it is another existing page.
+    canonical_elsewhere: Option<String>,
+    /// Public URL from an absolute canonical link to another site.
+    canonical_url: Option<String>,
+    problems: Vec<(ProblemKind, String)>,
+}
+
+/// Result of looking at one file.
+#[derive(Debug)]
+enum Outcome {
+    Unchanged {
+        path: String,
+        bytes: u64,
+    },
+    Parsed {
+        parsed: Box<Parsed>,
+        bytes: u64,
+    },
+    Skipped {
+        path: String,
+        kind: ProblemKind,
+        message: String,
+        bytes: u64,
+    },
+    Ignored,
+}
+
+/// Read-only context shared by parser threads.
+struct Context<'a> {
+    options: &'a IndexOptions,
+    rules: HtmlRules,
+    matcher: FacetMatcher,
+    resolver: LinkResolver,
+    known: &'a HashMap<String, Known>,
+}
+
+/// Indexes `options.corpus` into `options.index`.
+pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let corpus = &options.corpus;
+    if !corpus.is_dir() {
+        return Err(Error::CorpusMissing(corpus.clone()));
+    }
+    let ignore = load_ignore(corpus)?;
+    let index = open_or_create(options)?;
+    let fields = Fields::new(&index.schema())?;
+    let mut writer = open_writer(&index, options)?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+
+    let mut summary = Summary::default();
+    let mut changed = false;
+    let known = if options.rebuild {
+        writer.delete_all_documents()?;
+        changed = true;
+        HashMap::new()
+    } else {
+        read_known(&searcher)?
+    };
+    // Body hash -> path of the document that owns it, for duplicate detection.
+    let mut body_owner: HashMap<u64, String> = known
+        .iter()
+        .filter(|(_, k)| k.body_hash != 0)
+        .map(|(path, k)| (k.body_hash, path.clone()))
+        .collect();
+
+    let context = Context {
+        options,
+        rules: HtmlRules::new(&options.include_selectors, &options.exclude_selectors)?,
+        matcher: options.taxonomy.matcher(),
+        resolver: LinkResolver::new(options.base_url.as_ref()),
+        known: &known,
+    };
+
+    let total = walk(corpus).count() as u64;
+    progress.start(total);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.thread_count())
+        .build()
+        .map_err(|err| Error::Tantivy(tantivy::TantivyError::SystemError(err.to_string())))?;
+
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut batch: Vec<walkdir::Result<walkdir::DirEntry>> = Vec::with_capacity(BATCH);
+    let mut entries = walk(corpus).peekable();
+    while entries.peek().is_some() {
+        batch.clear();
+        batch.extend(entries.by_ref().take(BATCH));
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|entry| inspect(&context, &ignore, entry))
+                .collect()
+        });
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Ignored => summary.ignored += 1,
+                Outcome::Unchanged { path, bytes } => {
+                    summary.bytes_read += bytes;
+                    summary.unchanged += 1;
+                    progress.advance(&path);
+                    seen.insert(path);
+                }
+                Outcome::Skipped {
+                    path,
+                    kind,
+                    message,
+                    bytes,
+                } => {
+                    summary.bytes_read += bytes;
+                    summary.skipped += 1;
+                    if known.contains_key(&path) {
+                        writer.delete_term(Term::from_field_text(fields.path, &path));
+                        changed = true;
+                    }
+                    summary.problem(&path, kind, message);
+                    progress.advance(&path);
+                    seen.insert(path);
+                }
+                Outcome::Parsed { parsed, bytes } => {
+                    summary.bytes_read += bytes;
+                    progress.advance(&parsed.path);
+                    seen.insert(parsed.path.clone());
+                    changed = true;
+                    write_parsed(
+                        &writer,
+                        &fields,
+                        &context,
+                        *parsed,
+                        &mut body_owner,
+                        &mut summary,
+                    );
+                }
+            }
+        }
+    }
+
+    // Files gone since the last run.
+    let gone: Vec<&String> = known.keys().filter(|path| !seen.contains(*path)).collect();
+    for path in &gone {
+        writer.delete_term(Term::from_field_text(fields.path, path));
+        summary.deleted += 1;
+        changed = true;
+    }
+    report_links_to_gone(&searcher, &fields, &gone, &seen, &known, &mut summary)?;
+
+    if changed {
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&format!(
+            "{{\"himsearch_schema\":{},\"source\":\"corpus\"}}",
+            him_schema::SCHEMA_VERSION
+        ));
+        commit.commit()?;
+    }
+    writer.wait_merging_threads()?;
+    reader.reload()?;
+    summary.documents = reader.searcher().num_docs();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    progress.finish();
+    Ok(summary)
+}
+
+/// Writes one parsed document unless it duplicates another; records its problems.
+fn write_parsed(
+    writer: &IndexWriter,
+    fields: &Fields,
+    context: &Context<'_>,
+    parsed: Parsed,
+    body_owner: &mut HashMap<u64, String>,
+    summary: &mut Summary,
+) {
+    let path = parsed.path.as_str();
+    let path_term = Term::from_field_text(fields.path, path);
+    let previously = context.known.get(path);
+    for (kind, message) in &parsed.problems {
+        summary.problem(path, *kind, message.clone());
+    }
+    for target in &parsed.broken_links {
+        summary.broken_links += 1;
+        summary.problem(
+            path,
+            ProblemKind::BrokenLink,
+            format!("broken link to {target}"),
+        );
+    }
+    let drop_reason = if parsed.page.noindex {
+        Some((
+            ProblemKind::Noindex,
+            "not indexed: the page asks for noindex".to_string(),
+        ))
+    } else if let Some(target) = &parsed.canonical_elsewhere {
+        Some((
+            ProblemKind::Canonical,
+            format!("not indexed: its canonical page is {target}"),
+        ))
+    } else if parsed.body_hash != 0 {
+        match body_owner.get(&parsed.body_hash) {
+            Some(owner) if owner != path && preferred_copy(owner, path) => Some((
+                ProblemKind::Duplicate,
+                format!("not indexed: same text as {owner}"),
+            )),
+            Some(owner) if owner != path => {
+                // This copy is the better address: it replaces the one indexed so far.
+                let owner = owner.clone();
+                writer.delete_term(Term::from_field_text(fields.path, &owner));
+                summary.duplicates += 1;
+                if context.known.contains_key(&owner) {
+                    summary.unchanged = summary.unchanged.saturating_sub(1);
+                } else {
+                    summary.indexed = summary.indexed.saturating_sub(1);
+                }
+                summary.problem(
+                    &owner,
+                    ProblemKind::Duplicate,
+                    format!("not indexed: same text as {path}"),
+                );
+                None
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let Some((kind, message)) = drop_reason {
+        if kind == ProblemKind::Noindex {
+            summary.skipped += 1;
+        } else {
+            summary.duplicates += 1;
+        }
+        summary.problem(path, kind, message);
+        if previously.is_some() {
+            writer.delete_term(path_term);
+        }
+        return;
+    }
+    if let Some(old) = previously {
+        if body_owner
+            .get(&old.body_hash)
+            .is_some_and(|owner| owner == path)
+        {
+            body_owner.remove(&old.body_hash);
+        }
+        writer.delete_term(path_term);
+    }
+    if parsed.body_hash != 0 {
+        body_owner.insert(parsed.body_hash, parsed.path.clone());
+    }
+    let url = parsed
+        .canonical_url
+        .clone()
+        .unwrap_or_else(|| context.resolver.public_url(path));
+    let lang = parsed
+        .page
+        .lang
+        .clone()
+        .unwrap_or_else(|| detect_language(&parsed.page.body));
+    let doc = build_document(
+        fields,
+        &DocumentParts {
+            id: path,
+            path,
+            url: &url,
+            source_kind: parsed.kind.name(),
+            lang: &lang,
+            page: &parsed.page,
+            facets: &parsed.facets,
+            outlinks: &parsed.outlinks,
+            links_to: &parsed.links_to,
+            content_hash: parsed.content_hash,
+            body_hash: parsed.body_hash,
+        },
+    );
+    match writer.add_document(doc) {
+        Ok(_) => summary.indexed += 1,
+        Err(err) => {
+            summary.skipped += 1;
+            summary.problem(path, ProblemKind::Unreadable, format!("not indexed: {err}"));
+        }
+    }
+}
+
+/// Of two paths with the same text, true when `kept` is the better address to keep: the
+/// shallower, then the shorter, then the first in sort order. Deterministic whatever the walk
+/// order, so the copy in `archive/` never displaces the page it copies.
+fn preferred_copy(kept: &str, other: &str) -> bool {
+    let key = |p: &str| (p.matches('/').count(), p.len(), p.to_string());
+    key(kept) <= key(other)
+}
+
+/// Looks at one walked entry: ignored, unchanged, skipped with a reason, or parsed.
+fn inspect(
+    context: &Context<'_>,
+    ignore: &GlobSet,
+    entry: &walkdir::Result<walkdir::DirEntry>,
+) -> Outcome {
+    let corpus = &context.options.corpus;
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(err) => {
+            let path = err
+                .path()
+                .map(|p| relative_display(corpus, p))
+                .unwrap_or_else(|| "(corpus)".to_string());
+            return Outcome::Skipped {
+                path,
+                kind: ProblemKind::Unreadable,
+                message: format!("cannot read: {}", io_reason(err)),
+                bytes: 0,
+            };
+        }
+    };
+    let Ok(relative) = entry.path().strip_prefix(corpus) else {
+        return Outcome::Ignored;
+    };
+    let Some(path) = relative_str(relative) else {
+        return Outcome::Skipped {
+            path: relative.to_string_lossy().into_owned(),
+            kind: ProblemKind::InvalidName,
+            message: "file name is not valid UTF-8; rename it to index it".to_string(),
+            bytes: 0,
+        };
+    };
+    if ignore.is_match(&path) {
+        return Outcome::Ignored;
+    }
+    let Some(kind) = SourceKind::from_path(&path) else {
+        return Outcome::Ignored;
+    };
+    let skipped = |kind: ProblemKind, message: String, bytes: u64| Outcome::Skipped {
+        path: path.clone(),
+        kind,
+        message,
+        bytes,
+    };
+    let size = match std::fs::metadata(entry.path()) {
+        Ok(meta) => meta.len(),
+        Err(err) => return skipped(ProblemKind::Unreadable, format!("cannot read: {err}"), 0),
+    };
+    if size > context.options.max_file_size {
+        return skipped(
+            ProblemKind::TooLarge,
+            format!(
+                "{} bytes is over the {}-byte limit (raise --max-file-size to index it)",
+                size, context.options.max_file_size
+            ),
+            0,
+        );
+    }
+    let bytes = match std::fs::read(entry.path()) {
+        Ok(bytes) => bytes,
+        Err(err) => return skipped(ProblemKind::Unreadable, format!("cannot read: {err}"), 0),
+    };
+    let len = bytes.len() as u64;
+    let content_hash = xxh3_64(&bytes);
+    if context
+        .known
+        .get(&path)
+        .is_some_and(|k| k.content_hash == content_hash)
+    {
+        return Outcome::Unchanged { path, bytes: len };
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return skipped(ProblemKind::Empty, "empty file".to_string(), len);
+    }
+    if kind != SourceKind::Pdf && looks_binary(&bytes) {
+        return skipped(
+            ProblemKind::Binary,
+            format!(
+                "binary content in a .{} file",
+                path.rsplit('.').next().unwrap_or("")
+            ),
+            len,
+        );
+    }
+    let mut problems = Vec::new();
+    let mut page = match kind {
+        SourceKind::Html | SourceKind::Text | SourceKind::Markdown => {
+            let decoded = if kind == SourceKind::Html {
+                decode_html(&bytes)
+            } else {
+                decode_text(&bytes)
+            };
+            if let Some(encoding) = decoded.guessed {
+                problems.push((
+                    ProblemKind::EncodingGuessed,
+                    format!("no charset declared and not UTF-8: decoded as {encoding}"),
+                ));
+            }
+            if decoded.had_errors {
+                problems.push((
+                    ProblemKind::InvalidEncoding,
+                    "bytes invalid in the declared encoding were replaced".to_string(),
+                ));
+            }
+            match kind {
+                SourceKind::Html => context.rules.extract(&decoded.text),
+                SourceKind::Markdown => plain::extract_markdown(&decoded.text),
+                _ => plain::extract_text(&decoded.text),
+            }
+        }
+        SourceKind::Pdf => match pdf::extract_pdf(&bytes) {
+            Ok(page) => page,
+            Err(message) => return skipped(ProblemKind::ParseError, message, len),
+        },
+    };
+    if page.title.is_empty() && page.body.is_empty() {
+        return skipped(ProblemKind::NoText, "no text found".to_string(), len);
+    }
+    if page.title.is_empty() {
+        page.title = file_stem_title(&path);
+    }
+    for warning in page.warnings.drain(..) {
+        problems.push((ProblemKind::Markup, warning));
+    }
+
+    let (facets, facet_warnings) =
+        assign_facets(&context.options.taxonomy, &context.matcher, &path, &page);
+    problems.extend(
+        facet_warnings
+            .into_iter()
+            .map(|w| (ProblemKind::UnknownFacet, w)),
+    );
+
+    let mut outlinks = Vec::new();
+    let mut links_to = Vec::new();
+    let mut broken_links = Vec::new();
+    for href in &page.links {
+        match context.resolver.resolve(&path, href) {
+            LinkTarget::Internal(target) => match existing_target(corpus, &target) {
+                Some(found) => {
+                    outlinks.push(context.resolver.public_url(&found));
+                    if !links_to.contains(&found) {
+                        links_to.push(found);
+                    }
+                }
+                None => {
+                    if !broken_links.contains(&target) {
+                        broken_links.push(target);
+                    }
+                }
+            },
+            LinkTarget::External(url) => {
+                if !outlinks.contains(&url) {
+                    outlinks.push(url);
+                }
+            }
+            LinkTarget::Ignored => {}
+        }
+    }
+
+    let mut canonical_elsewhere = None;
+    let mut canonical_url = None;
+    if let Some(href) = &page.canonical {
+        match context.resolver.resolve(&path, href) {
+            LinkTarget::Internal(target) => match existing_target(corpus, &target) {
+                Some(found) if found != path => canonical_elsewhere = Some(found),
+                Some(_) => {}
+                None => problems.push((
+                    ProblemKind::BrokenCanonical,
+                    format!("canonical link to missing {target} ignored"),
+                )),
+            },
+            LinkTarget::External(url) => canonical_url = Some(url),
+            LinkTarget::Ignored => {}
+        }
+    }
+
+    let normalized_body = page.body.to_lowercase();
+    let body_hash = if normalized_body.trim().is_empty() {
+        0
+    } else {
+        // 0 means "no body"; a real hash of 0 is remapped rather than lost.
+        xxh3_64(normalized_body.as_bytes()).max(1)
+    };
+    Outcome::Parsed {
+        parsed: Box::new(Parsed {
+            path,
+            kind,
+            content_hash,
+            body_hash,
+            page,
+            facets,
+            outlinks,
+            links_to,
+            broken_links,
+            canonical_elsewhere,
+            canonical_url,
+            problems,
+        }),
+        bytes: len,
+    }
+}
+
+/// Reports pages that still link to files deleted in this run (pages parsed in this run have
+/// already reported their own broken links).
+fn report_links_to_gone(
+    searcher: &Searcher,
+    fields: &Fields,
+    gone: &[&String],
+    seen: &HashSet<String>,
+    known: &HashMap<String, Known>,
+    summary: &mut Summary,
+) -> Result<()> {
+    for target in gone {
+        let query = TermQuery::new(
+            Term::from_field_text(fields.links_to, target),
+            IndexRecordOption::Basic,
+        );
+        let docs = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let mut sources: Vec<String> = Vec::new();
+        for address in docs {
+            if let Some(source) = stored_path(searcher, fields, address)? {
+                // Only pages that were not re-parsed (unchanged) still carry the stale link.
+                if seen.contains(&source) && known.contains_key(&source) {
+                    sources.push(source);
+                }
+            }
+        }
+        sources.sort();
+        for source in sources {
+            summary.broken_links += 1;
+            summary.problem(
+                &source,
+                ProblemKind::BrokenLink,
+                format!("broken link to {target} (file removed)"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn stored_path(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> Result<Option<String>> {
+    use tantivy::schema::Value;
+    let doc: tantivy::TantivyDocument = searcher.doc(address)?;
+    Ok(doc
+        .get_first(fields.path)
+        .and_then(|v| v.as_str())
+        .map(str::to_string))
+}
+
+/// Reads path -> hashes of every live document from fast fields.
+fn read_known(searcher: &Searcher) -> Result<HashMap<String, Known>> {
+    let mut known = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let Some(paths) = fast.str("path")? else {
+            continue;
+        };
+        let content = fast.u64("content_hash")?;
+        let body = fast.u64("body_hash")?;
+        let mut path = String::new();
+        for doc in segment.doc_ids_alive() {
+            let Some(ord) = paths.term_ords(doc).next() else {
+                continue;
+            };
+            paths
+                .ord_to_str(ord, &mut path)
+                .map_err(|err| Error::Tantivy(err.into()))?;
+            if path.is_empty() {
+                // JSONL documents have no path and are not corpus files.
+                continue;
+            }
+            known.insert(
+                path.clone(),
+                Known {
+                    content_hash: content.first(doc).unwrap_or(0),
+                    body_hash: body.first(doc).unwrap_or(0),
+                },
+            );
+        }
+    }
+    Ok(known)
+}
+
+/// Opens the index at `options.index`, creating it when missing, replacing an incompatible
+/// one only under `--rebuild`.
+pub(crate) fn open_or_create(options: &IndexOptions) -> Result<Index> {
+    let dir = &options.index;
+    std::fs::create_dir_all(dir).map_err(|source| Error::IndexDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let directory = MmapDirectory::open(dir).map_err(|err| Error::IndexDir {
+        path: dir.clone(),
+        source: std::io::Error::other(err.to_string()),
+    })?;
+    if Index::exists(&directory).unwrap_or(false) {
+        match open_index_dir(dir) {
+            Ok(index) => return Ok(index),
+            Err(him_schema::Error::IndexIncompatible { .. }) if options.rebuild => {
+                // The old index is unreadable by this version anyway, so replacing it in place
+                // loses nothing a reader could use.
+                remove_index_files(dir).map_err(|source| Error::IndexDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let directory = MmapDirectory::open(dir).map_err(|err| Error::IndexDir {
+        path: dir.clone(),
+        source: std::io::Error::other(err.to_string()),
+    })?;
+    let index = Index::create(directory, build_schema(), IndexSettings::default()).map_err(
+        |err| match err {
+            tantivy::TantivyError::IoError(source) => Error::IndexDir {
+                path: dir.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            other => Error::Tantivy(other),
+        },
+    )?;
+    analysis::register(&index);
+    Ok(index)
+}
+
+pub(crate) fn open_writer(index: &Index, options: &IndexOptions) -> Result<IndexWriter> {
+    let (threads, memory) = options.writer_budget();
+    index
+        .writer_with_num_threads(threads, memory)
+        .map_err(|err| match err {
+            tantivy::TantivyError::LockFailure(..) => Error::IndexLocked(options.index.clone()),
+            other => Error::Tantivy(other),
+        })
+}
+
+/// Deletes tantivy's files (metadata, locks, segment files named by UUID), leaving anything
+/// else in the directory (such as a README) alone.
+fn remove_index_files(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stem = name.split('.').next().unwrap_or("");
+        let is_segment_file = stem.len() == 32 && stem.chars().all(|c| c.is_ascii_hexdigit());
+        let is_meta = matches!(
+            name.as_ref(),
+            "meta.json" | ".managed.json" | ".tantivy-meta.lock" | ".tantivy-writer.lock"
+        );
+        if (is_segment_file || is_meta) && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Walks the corpus in a stable order, skipping hidden files and folders.
+fn walk(corpus: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    walkdir::WalkDir::new(corpus)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+        })
+        .filter(|entry| match entry {
+            Ok(entry) => !entry.file_type().is_dir(),
+            Err(_) => true,
+        })
+}
+
+fn load_ignore(corpus: &Path) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    if let Ok(text) = std::fs::read_to_string(corpus.join(IGNORE_FILE)) {
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let glob = Glob::new(line).map_err(|err| Error::IgnorePattern {
+                pattern: line.to_string(),
+                message: err.to_string(),
+            })?;
+            builder.add(glob);
+        }
+    }
+    builder.build().map_err(|err| Error::IgnorePattern {
+        pattern: String::new(),
+        message: err.to_string(),
+    })
+}
+
+fn relative_str(relative: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    parts.map(|parts| parts.join("/"))
+}
+
+fn relative_display(corpus: &Path, path: &Path) -> String {
+    path.strip_prefix(corpus)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn io_reason(err: &walkdir::Error) -> String {
+    match err.io_error() {
+        Some(io) => io.to_string(),
+        None => err.to_string(),
+    }
+}
+
+/// `jobs/medical-records-clerk.html` -> `Medical records clerk`.
+fn file_stem_title(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let words = stem.replace(['-', '_'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Language of text without a `lang` attribute; `und` when unsure.
+pub(crate) fn detect_language(text: &str) -> String {
+    let sample: String = text.chars().take(2000).collect();
+    match whatlang::detect(&sample) {
+        Some(info) if info.is_reliable() => {
+            let code = info.lang().code();
+            match code {
+                "eng" => "en",
+                "spa" => "es",
+                "fra" => "fr",
+                "deu" => "de",
+                "por" => "pt",
+                "ita" => "it",
+                "nld" => "nl",
+                "rus" => "ru",
+                "cmn" => "zh",
+                "jpn" => "ja",
+                "kor" => "ko",
+                "ara" => "ar",
+                other => other,
+            }
+            .to_string()
+        }
+        _ => "und".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stem_titles() {
+        assert_eq!(
+            file_stem_title("jobs/medical-records_clerk.html"),
+            "Medical records clerk"
+        );
+    }
+
+    #[test]
+    fn kinds_by_extension() {
+        assert_eq!(SourceKind::from_path("a/B.HTM"), Some(SourceKind::Html));
+        assert_eq!(SourceKind::from_path("a.md"), Some(SourceKind::Markdown));
+        assert_eq!(SourceKind::from_path("a.png"), None);
+        assert_eq!(SourceKind::from_path("Makefile"), None);
+    }
+
+    #[test]
+    fn language_detection() {
+        assert_eq!(
+            detect_language("Health information technicians review patient records for accuracy and completeness, assign codes and protect privacy."),
+            "en"
+        );
+        assert_eq!(detect_language(""), "und");
+    }
+}

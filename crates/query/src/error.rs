@@ -1,0 +1,66 @@
+//! Search errors, split into the user's (bad query or parameter: a 4xx) and ours (the index
+//! failed: a 5xx whose detail is logged, never shown).
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is out of range or malformed.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// A facet name that does not exist.
+    #[error(
+        "unknown facet {0:?} (known: credential, job_title, education_level, resource_type, topic)"
+    )]
+    UnknownFacet(String),
+    /// The query is longer than the limit.
+    #[error("query is {len} characters long; the limit is {max}")]
+    QueryTooLong {
+        /// Length received.
+        len: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// More hits per page than allowed.
+    #[error("per_page {got} is over the maximum of {max}")]
+    PerPageTooLarge {
+        /// Value received.
+        got: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// The index could not be opened.
+    #[error(transparent)]
+    Index(#[from] him_schema::Error),
+    /// tantivy failed during a search.
+    #[error("search failed: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+impl Error {
+    /// Stable snake_case code for the API's error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidParameter(_) => "invalid_parameter",
+            Error::UnknownFacet(_) => "unknown_facet",
+            Error::QueryTooLong { .. } => "query_too_long",
+            Error::PerPageTooLarge { .. } => "per_page_too_large",
+            Error::Index(_) => "index_unavailable",
+            Error::Tantivy(_) => "internal",
+        }
+    }
+
+    /// True when the caller's input caused the error.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidParameter(_)
+                | Error::UnknownFacet(_)
+                | Error::QueryTooLong { .. }
+                | Error::PerPageTooLarge { .. }
+        )
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

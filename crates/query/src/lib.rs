@@ -1,0 +1,28 @@
+//! The himsearch query engine: ranked search with filters, disjunctive facet counts and
+//! highlighted snippets over an index written by `him-indexer`.
+//!
+//! [`SearchEngine::search`] takes a [`SearchRequest`] and returns the API's
+//! [`SearchResponse`](him_schema::api::SearchResponse); the CLI prints it, the HTTP layer
+//! serves it.
+//!
+//! ```no_run
+//! use him_query::{SearchEngine, SearchRequest};
+//! use him_schema::Taxonomy;
+//!
+//! let engine = SearchEngine::open("index".as_ref(), Taxonomy::builtin()?)?;
+//! let response = engine.search(SearchRequest::new("rhit exam").filter("credential", "RHIT")?)?;
+//! println!("{} hits", response.total);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod engine;
+mod error;
+mod parse;
+mod request;
+
+pub use engine::{escape_html, SearchEngine};
+pub use error::{Error, Result};
+pub use request::{
+    SearchRequest, DEFAULT_PER_PAGE, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
+};

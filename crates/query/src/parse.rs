@@ -1,0 +1,118 @@
+//! Query syntax: words, `"quoted phrases"`, `-exclusions` and `OR` between terms.
+//!
+//! Parsing never fails: unbalanced quotes close at the end, a lone `-` or `OR` is ignored.
+
+/// One term as typed: a word or a quoted phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Term {
+    Word(String),
+    Phrase(String),
+}
+
+impl Term {
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Term::Word(text) | Term::Phrase(text) => text,
+        }
+    }
+}
+
+/// A parsed query: required groups (each a set of OR alternatives) and excluded terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ParsedQuery {
+    pub(crate) groups: Vec<Vec<Term>>,
+    pub(crate) excluded: Vec<Term>,
+}
+
+impl ParsedQuery {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+pub(crate) fn parse(query: &str) -> ParsedQuery {
+    let mut parsed = ParsedQuery::default();
+    let mut pending_or = false;
+    let mut chars = query.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        let mut negated = false;
+        if first == '-' {
+            negated = true;
+            chars.next();
+        }
+        let term = if chars.peek() == Some(&'"') {
+            chars.next();
+            let text: String = chars.by_ref().take_while(|c| *c != '"').collect();
+            Term::Phrase(text.trim().to_string())
+        } else {
+            let mut text = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == '"' {
+                    break;
+                }
+                text.push(c);
+                chars.next();
+            }
+            if text == "OR" && !negated {
+                pending_or = !parsed.groups.is_empty();
+                continue;
+            }
+            Term::Word(text)
+        };
+        if term.text().is_empty() || !term.text().chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        if negated {
+            parsed.excluded.push(term);
+        } else if pending_or {
+            // `pending_or` is only set when a group exists.
+            parsed
+                .groups
+                .last_mut()
+                .expect("a group precedes OR")
+                .push(term);
+            pending_or = false;
+        } else {
+            parsed.groups.push(vec![term]);
+        }
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str) -> Term {
+        Term::Word(text.into())
+    }
+
+    #[test]
+    fn words_phrases_exclusions_or() {
+        let parsed = parse(r#"coder "release of information" -billing rhit OR rhia"#);
+        assert_eq!(
+            parsed.groups,
+            vec![
+                vec![w("coder")],
+                vec![Term::Phrase("release of information".into())],
+                vec![w("rhit"), w("rhia")],
+            ]
+        );
+        assert_eq!(parsed.excluded, vec![w("billing")]);
+    }
+
+    #[test]
+    fn garbage_never_fails() {
+        assert!(parse(r#" " - OR -- "" !!! "#).is_empty());
+        assert_eq!(
+            parse(r#""unclosed phrase"#).groups,
+            vec![vec![Term::Phrase("unclosed phrase".into())]]
+        );
+        assert_eq!(parse("OR coder").groups, vec![vec![w("coder")]]);
+    }
+}

@@ -1,0 +1,229 @@
+//! The tantivy schema: every field the indexer writes and the query crate reads, declared once.
+
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+    FAST, STORED, STRING,
+};
+use tantivy::Index;
+
+use crate::analysis;
+use crate::{Error, FacetKind, Result};
+
+/// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
+/// so schema equality alone detects a version change).
+const VERSION_FIELD_PREFIX: &str = "schema_v";
+
+/// Handles of every field of the schema.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Stable document id: the corpus-relative path, or the `id` of a JSONL line. STRING so it
+    /// can be deleted and fetched by exact term; STORED for responses.
+    pub id: Field,
+    /// Source path relative to the corpus root (empty for JSONL documents): the key of
+    /// incremental re-indexing. STRING + STORED, and FAST so a re-index reads every path
+    /// without touching the doc store.
+    pub path: Field,
+    /// Public URL of the document. STORED only: never searched.
+    pub url: Field,
+    /// Page title. Stemmed TEXT for ranking (highest boost), STORED for display.
+    pub title: Field,
+    /// Title as written, for typo and prefix matching. Not stored (`title` is).
+    pub title_raw: Field,
+    /// h1-h3 texts: stemmed TEXT with their own boost. Not stored.
+    pub headings: Field,
+    /// Meta description. Stemmed TEXT, STORED for display.
+    pub description: Field,
+    /// Main body text after boilerplate removal. Stemmed TEXT, STORED for snippets.
+    pub body: Field,
+    /// Text of sections marked `data-him-weight`, repeated by weight. Stemmed TEXT, not stored.
+    pub emphasis: Field,
+    /// Title, headings, description and body as written: typo, prefix and vocabulary for
+    /// did-you-mean. Raw TEXT, not stored.
+    pub all_raw: Field,
+    /// Links found in the page (resolved). STORED only.
+    pub outlinks: Field,
+    /// Corpus paths this page links to. STRING so the indexer can find pages that link to a
+    /// deleted file. Not stored.
+    pub links_to: Field,
+    /// Language code (`en`). STRING + STORED.
+    pub lang: Field,
+    /// Source kind: html, pdf, text, markdown, jsonl. STRING + STORED.
+    pub source_kind: Field,
+    /// xxh3 of the raw file bytes: unchanged files are skipped on re-index. FAST + STORED.
+    pub content_hash: Field,
+    /// xxh3 of the normalized body text: exact duplicates are dropped. INDEXED + FAST.
+    pub body_hash: Field,
+    /// Facet fields, in [`FacetKind::ALL`] order. tantivy facets: filterable by term and
+    /// countable by `FacetCollector`; stored for hit display.
+    pub facets: [Field; 5],
+}
+
+impl Fields {
+    /// Resolves the handles on a schema built by [`build_schema`].
+    pub fn new(schema: &Schema) -> Result<Fields> {
+        let get = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|_| Error::TaxonomyInvalid(format!("schema has no field {name}")))
+        };
+        Ok(Fields {
+            id: get("id")?,
+            path: get("path")?,
+            url: get("url")?,
+            title: get("title")?,
+            title_raw: get("title_raw")?,
+            headings: get("headings")?,
+            description: get("description")?,
+            body: get("body")?,
+            emphasis: get("emphasis")?,
+            all_raw: get("all_raw")?,
+            outlinks: get("outlinks")?,
+            links_to: get("links_to")?,
+            lang: get("lang")?,
+            source_kind: get("source_kind")?,
+            content_hash: get("content_hash")?,
+            body_hash: get("body_hash")?,
+            facets: [
+                get(FacetKind::Credential.name())?,
+                get(FacetKind::JobTitle.name())?,
+                get(FacetKind::EducationLevel.name())?,
+                get(FacetKind::ResourceType.name())?,
+                get(FacetKind::Topic.name())?,
+            ],
+        })
+    }
+
+    /// The facet field of one kind.
+    pub fn facet(&self, kind: FacetKind) -> Field {
+        self.facets[FacetKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            // ALL lists every variant, so the position always exists.
+            .expect("FacetKind::ALL is exhaustive")]
+    }
+}
+
+/// Builds the himsearch schema.
+pub fn build_schema() -> Schema {
+    let text = |tokenizer: &str, stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let mut builder = Schema::builder();
+    builder.add_text_field("id", STRING | STORED);
+    builder.add_text_field("path", STRING | STORED | FAST);
+    builder.add_text_field("url", STORED);
+    builder.add_text_field("title", text(analysis::STEMMED, true));
+    builder.add_text_field("title_raw", text(analysis::RAW, false));
+    builder.add_text_field("headings", text(analysis::STEMMED, false));
+    builder.add_text_field("description", text(analysis::STEMMED, true));
+    builder.add_text_field("body", text(analysis::STEMMED, true));
+    builder.add_text_field("emphasis", text(analysis::STEMMED, false));
+    builder.add_text_field("all_raw", text(analysis::RAW, false));
+    builder.add_text_field("outlinks", STORED);
+    builder.add_text_field("links_to", STRING);
+    builder.add_text_field("lang", STRING | STORED);
+    builder.add_text_field("source_kind", STRING | STORED);
+    builder.add_u64_field(
+        "content_hash",
+        NumericOptions::default().set_fast().set_stored(),
+    );
+    builder.add_u64_field(
+        "body_hash",
+        NumericOptions::default().set_fast().set_indexed(),
+    );
+    for kind in FacetKind::ALL {
+        builder.add_facet_field(kind.name(), FacetOptions::default().set_stored());
+    }
+    builder.add_bool_field(
+        &format!("{VERSION_FIELD_PREFIX}{SCHEMA_VERSION}"),
+        NumericOptions::default(),
+    );
+    builder.build()
+}
+
+/// Opens an existing himsearch index, checks its schema and registers the analyzers.
+pub fn open_index_dir(dir: &Path) -> Result<Index> {
+    let directory = match MmapDirectory::open(dir) {
+        Ok(directory) => directory,
+        Err(_) => return Err(Error::IndexMissing(dir.to_path_buf())),
+    };
+    if !Index::exists(&directory).unwrap_or(false) {
+        return Err(Error::IndexMissing(dir.to_path_buf()));
+    }
+    let index = Index::open(directory).map_err(|err| Error::IndexIncompatible {
+        path: dir.to_path_buf(),
+        expected: SCHEMA_VERSION,
+        detail: err.to_string(),
+    })?;
+    check_schema(&index, dir)?;
+    analysis::register(&index);
+    Ok(index)
+}
+
+/// Fails unless `index` has exactly this build's schema.
+pub(crate) fn check_schema(index: &Index, dir: &Path) -> Result<()> {
+    let schema = index.schema();
+    if schema == build_schema() {
+        return Ok(());
+    }
+    let found_version = schema.fields().find_map(|(_, entry)| {
+        entry
+            .name()
+            .strip_prefix(VERSION_FIELD_PREFIX)
+            .map(str::to_owned)
+    });
+    let detail = match found_version {
+        Some(version) => format!("it has schema version {version}"),
+        None => "its fields differ".to_string(),
+    };
+    Err(Error::IndexIncompatible {
+        path: dir.to_path_buf(),
+        expected: SCHEMA_VERSION,
+        detail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_resolve_on_built_schema() {
+        let fields = Fields::new(&build_schema()).unwrap();
+        assert_ne!(
+            fields.facet(FacetKind::Credential),
+            fields.facet(FacetKind::Topic)
+        );
+    }
+
+    #[test]
+    fn missing_index_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = open_index_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::IndexMissing(_)), "{err}");
+    }
+
+    #[test]
+    fn foreign_index_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = Schema::builder();
+        builder.add_text_field("title", STORED);
+        Index::create_in_dir(dir.path(), builder.build()).unwrap();
+        let err = open_index_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::IndexIncompatible { .. }), "{err}");
+    }
+}

@@ -1,0 +1,33 @@
+//! Shared vocabulary of himsearch: the tantivy [`schema`](fields::build_schema) and its
+//! [`Fields`], the text [analyzers](analysis), the HIM [`Taxonomy`] with its [`FacetMatcher`],
+//! and the serde types of the search API ([`api`]).
+//!
+//! The indexer writes what this crate declares and the query crate reads it back, so both
+//! agree on field names, tokenizers and facet values by construction.
+//!
+//! ```
+//! use him_schema::{FacetKind, Taxonomy};
+//!
+//! let taxonomy = Taxonomy::builtin()?;
+//! let matcher = taxonomy.matcher();
+//! let found = matcher.extract("Pass the Registered Health Information Technician exam.");
+//! assert!(found.get(FacetKind::Credential).contains(&"RHIT".to_string()));
+//! # Ok::<(), him_schema::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod analysis;
+pub mod api;
+mod error;
+mod facets;
+mod fields;
+mod matcher;
+mod taxonomy;
+
+pub use error::{Error, Result};
+pub use facets::{FacetKind, FacetValues};
+pub use fields::{build_schema, open_index_dir, Fields, SCHEMA_VERSION};
+pub use matcher::FacetMatcher;
+pub use taxonomy::{
+    Credential, EducationLevel, JobTitle, ResourceType, SynonymGroup, Taxonomy, Topic,
+};

@@ -1,0 +1,235 @@
+//! Finds taxonomy values in text: whole words, aliases, and case rules that avoid false hits.
+//!
+//! Acronyms (surface forms without lower-case letters, like `RHIT` or `CCS-P`) match only as
+//! written, so the English word "cca" in a URL or "Ccs" in a name do not count; everything else
+//! matches in any case and with a plural `s`/`es`. Matching is leftmost-longest within a kind,
+//! so `CCS-P` is never also read as `CCS`, and "Registered Health Information Technician" is not
+//! also "Health Information Technician".
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::{FacetKind, FacetValues, Taxonomy};
+
+/// One automaton over the surface forms of one facet kind and one case rule.
+#[derive(Debug, Clone)]
+struct KindAutomaton {
+    kind: FacetKind,
+    automaton: AhoCorasick,
+    /// Canonical value of each pattern, by pattern index.
+    canonical: Vec<String>,
+    case_insensitive: bool,
+}
+
+/// How often each facet value was mentioned in a text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions(Vec<(FacetKind, String, usize)>);
+
+impl Mentions {
+    /// Values mentioned at least `min` times.
+    pub fn at_least(&self, min: usize) -> FacetValues {
+        let mut values = FacetValues::default();
+        for (kind, value, count) in &self.0 {
+            if *count >= min {
+                values.insert(*kind, value.clone());
+            }
+        }
+        values
+    }
+
+    /// Iterates over (kind, canonical value, count).
+    pub fn iter(&self) -> impl Iterator<Item = (FacetKind, &str, usize)> {
+        self.0.iter().map(|(k, v, c)| (*k, v.as_str(), *c))
+    }
+
+    fn add(&mut self, kind: FacetKind, value: &str) {
+        match self.0.iter_mut().find(|(k, v, _)| *k == kind && v == value) {
+            Some(entry) => entry.2 += 1,
+            None => self.0.push((kind, value.to_string(), 1)),
+        }
+    }
+}
+
+/// Extracts facet values from text with the taxonomy.
+#[derive(Debug, Clone)]
+pub struct FacetMatcher {
+    automata: Vec<KindAutomaton>,
+}
+
+impl FacetMatcher {
+    /// Builds the automata for every kind of `taxonomy`.
+    pub fn new(taxonomy: &Taxonomy) -> FacetMatcher {
+        let mut automata = Vec::new();
+        for kind in FacetKind::ALL {
+            let forms = taxonomy.surface_forms(kind);
+            for case_insensitive in [false, true] {
+                let (patterns, canonical): (Vec<&str>, Vec<String>) = forms
+                    .iter()
+                    .filter(|(surface, _)| is_acronym(surface) != case_insensitive)
+                    .map(|(surface, canonical)| (*surface, canonical.to_string()))
+                    .unzip();
+                if patterns.is_empty() {
+                    continue;
+                }
+                let automaton = AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .ascii_case_insensitive(case_insensitive)
+                    .build(&patterns)
+                    // Patterns are plain strings of a validated taxonomy: building cannot fail
+                    // short of exceeding aho-corasick's size limits, which no taxonomy nears.
+                    .expect("taxonomy patterns build an automaton");
+                automata.push(KindAutomaton {
+                    kind,
+                    automaton,
+                    canonical,
+                    case_insensitive,
+                });
+            }
+        }
+        FacetMatcher { automata }
+    }
+
+    /// Counts every whole-word mention of every value in `text`.
+    pub fn mentions(&self, text: &str) -> Mentions {
+        let mut mentions = Mentions::default();
+        self.scan(text, |kind, value| mentions.add(kind, value));
+        mentions
+    }
+
+    /// Every value mentioned at least once in `text`.
+    pub fn extract(&self, text: &str) -> FacetValues {
+        self.mentions(text).at_least(1)
+    }
+
+    /// Values of one kind mentioned in `text`.
+    pub fn extract_kind(&self, kind: FacetKind, text: &str) -> Vec<String> {
+        self.extract(text).get(kind).to_vec()
+    }
+
+    fn scan(&self, text: &str, mut found: impl FnMut(FacetKind, &str)) {
+        let bytes = text.as_bytes();
+        for automaton in &self.automata {
+            for hit in automaton.automaton.find_iter(text) {
+                let mut end = hit.end();
+                if automaton.case_insensitive {
+                    end += plural_suffix_len(&bytes[end..]);
+                }
+                let before_ok = hit.start() == 0 || !is_word_byte(bytes[hit.start() - 1]);
+                let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
+                if before_ok && after_ok {
+                    found(
+                        automaton.kind,
+                        &automaton.canonical[hit.pattern().as_usize()],
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// An acronym has letters, none of them lower-case (`RHIT`, `CCS-P`, `ICD-10-CM`).
+fn is_acronym(surface: &str) -> bool {
+    surface.chars().any(|c| c.is_alphabetic()) && !surface.chars().any(|c| c.is_lowercase())
+}
+
+/// Letters, digits and non-ASCII bytes (parts of accented letters) continue a word.
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte >= 0x80
+}
+
+/// Length of a plural ending (`s`, `es`, `'s`) that ends a word at the start of `rest`.
+fn plural_suffix_len(rest: &[u8]) -> usize {
+    for suffix in [&b"es"[..], b"s", b"'s"] {
+        if rest.len() >= suffix.len()
+            && rest[..suffix.len()].eq_ignore_ascii_case(suffix)
+            && rest.get(suffix.len()).is_none_or(|b| !is_word_byte(*b))
+        {
+            return suffix.len();
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> FacetMatcher {
+        Taxonomy::builtin().unwrap().matcher()
+    }
+
+    #[test]
+    fn acronyms_match_case_sensitively_and_whole() {
+        let m = matcher();
+        assert_eq!(
+            m.extract_kind(FacetKind::Credential, "Earn the RHIT."),
+            ["RHIT"]
+        );
+        assert!(m
+            .extract_kind(FacetKind::Credential, "rhit rhitx XRHIT")
+            .is_empty());
+    }
+
+    #[test]
+    fn ccs_p_is_not_ccs() {
+        let m = matcher();
+        assert_eq!(
+            m.extract_kind(FacetKind::Credential, "the CCS-P exam"),
+            ["CCS-P"]
+        );
+        assert_eq!(
+            m.extract_kind(FacetKind::Credential, "CCS and CCS-P differ"),
+            ["CCS", "CCS-P"]
+        );
+    }
+
+    #[test]
+    fn full_names_and_aliases_resolve() {
+        let m = matcher();
+        assert_eq!(
+            m.extract_kind(
+                FacetKind::Credential,
+                "a registered health information technician"
+            ),
+            ["RHIT"]
+        );
+        assert_eq!(
+            m.extract_kind(FacetKind::JobTitle, "Wanted: Medical Records Techs"),
+            ["Medical Records Technician"]
+        );
+        assert_eq!(
+            m.extract_kind(FacetKind::JobTitle, "medical coders wanted"),
+            ["Coder"]
+        );
+    }
+
+    #[test]
+    fn longest_match_wins_within_a_kind() {
+        let m = matcher();
+        assert_eq!(
+            m.extract_kind(
+                FacetKind::JobTitle,
+                "Registered Health Information Technician"
+            ),
+            ["Registered Health Information Technician"]
+        );
+    }
+
+    #[test]
+    fn counts_mentions() {
+        let m = matcher();
+        let mentions = m.mentions("RHIT, then RHIA, then RHIT again");
+        assert_eq!(mentions.at_least(2).get(FacetKind::Credential), ["RHIT"]);
+        assert_eq!(
+            mentions.at_least(1).get(FacetKind::Credential),
+            ["RHIA", "RHIT"]
+        );
+    }
+
+    #[test]
+    fn words_inside_other_words_do_not_match() {
+        let m = matcher();
+        assert!(m
+            .extract_kind(FacetKind::JobTitle, "encoders and decoders")
+            .is_empty());
+    }
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `himsearch` binary: real corpora in temp dirs, real tantivy
+//! indexes, the CLI contract (flags, JSON, exit codes) as users' scripts see it.
+
+mod util;
+
+mod cli_errors;
+mod corpus;
+mod indexing;
+mod search;

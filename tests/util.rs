@@ -1,0 +1,164 @@
+//! Helpers: temp corpora and running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A corpus and an index directory that vanish with the test.
+pub(crate) struct Site {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Site {
+    pub(crate) fn new() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("corpus")).expect("corpus dir");
+        Site { dir }
+    }
+
+    pub(crate) fn corpus(&self) -> PathBuf {
+        self.dir.path().join("corpus")
+    }
+
+    pub(crate) fn index_dir(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    pub(crate) fn write(&self, path: &str, contents: impl AsRef<[u8]>) {
+        let full = self.corpus().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, contents).expect("write");
+    }
+
+    pub(crate) fn remove(&self, path: &str) {
+        std::fs::remove_file(self.corpus().join(path)).expect("remove");
+    }
+
+    /// Runs `himsearch index --json` with extra args; returns the summary.
+    pub(crate) fn index(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["index", "--json", "--corpus"];
+        let corpus = self.corpus();
+        let index = self.index_dir();
+        args.push(corpus.to_str().unwrap());
+        args.push("--index");
+        args.push(index.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let output = himsearch(&args);
+        assert!(
+            output.status.success(),
+            "index failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("summary JSON")
+    }
+
+    /// Runs `himsearch search --json` and returns the response.
+    pub(crate) fn search(&self, query: &str, extra: &[&str]) -> Value {
+        let index = self.index_dir();
+        let mut args = vec!["search", "--json", "--index", index.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push("--");
+        args.push(query);
+        let output = himsearch(&args);
+        assert!(
+            output.status.success(),
+            "search failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("response JSON")
+    }
+}
+
+pub(crate) fn himsearch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_himsearch"))
+        .args(args)
+        .output()
+        .expect("run himsearch")
+}
+
+/// Ids of the hits, in rank order.
+pub(crate) fn ids(response: &Value) -> Vec<String> {
+    response["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// Problems of a summary as (path, kind).
+pub(crate) fn problems(summary: &Value) -> Vec<(String, String)> {
+    summary["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_string(),
+                p["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Facet counts of one facet as (value, count).
+pub(crate) fn facet_counts(response: &Value, facet: &str) -> Vec<(String, u64)> {
+    response["facets"][facet]
+        .as_array()
+        .expect("facet array")
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A one-page PDF whose page shows `lines` in Helvetica, with a correct xref table.
+pub(crate) fn make_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 12 Tf 72 720 Td 14 TL\n");
+    for line in lines {
+        let escaped = line
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        content.push_str(&format!("({escaped}) Tj T*\n"));
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{}\nendstream", content.len(), content),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", i + 1, object).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{}\n%%EOF\n",
+            objects.len() + 1,
+            xref
+        )
+        .as_bytes(),
+    );
+    pdf
+}
