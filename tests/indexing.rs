@@ -50,22 +50,22 @@ fn pdf_text_and_markdown_are_indexed() {
     let site = Site::new();
     site.write(
         "checklist.pdf",
-        make_pdf(&["RHIT exam prep checklist", "Book the zzpdfword exam date"]),
+        make_pdf(&["RHIT exam prep checklist", "Book the qqportable exam date"]),
     );
-    site.write("list.txt", "Reading list\nA zztextword book\n");
+    site.write("list.txt", "Reading list\nA kkplaintext book\n");
     site.write(
         "glossary.md",
-        "# HIM Glossary\n\n- **ROI**: zzmdword release of information\n",
+        "# HIM Glossary\n\n- **ROI**: xxmarkdown release of information\n",
     );
     let summary = site.index(&[]);
     assert_eq!(summary["indexed"], 3, "{summary}");
-    assert_eq!(ids(&site.search("zzpdfword", &[])), ["checklist.pdf"]);
+    assert_eq!(ids(&site.search("qqportable", &[])), ["checklist.pdf"]);
     assert_eq!(
-        site.search("zzpdfword", &[])["hits"][0]["title"],
+        site.search("qqportable", &[])["hits"][0]["title"],
         "RHIT exam prep checklist"
     );
-    assert_eq!(ids(&site.search("zztextword", &[])), ["list.txt"]);
-    let md = site.search("zzmdword", &[]);
+    assert_eq!(ids(&site.search("kkplaintext", &[])), ["list.txt"]);
+    let md = site.search("xxmarkdown", &[]);
     assert_eq!(ids(&md), ["glossary.md"]);
     assert_eq!(md["hits"][0]["title"], "HIM Glossary");
 }

@@ -38,14 +38,7 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     if !page.emphasis.is_empty() {
         doc.add_text(fields.emphasis, &page.emphasis);
     }
-    let mut raw = String::with_capacity(page.title.len() + page.body.len() + 256);
-    raw.push_str(&page.title);
-    for heading in &page.headings {
-        raw.push('\n');
-        raw.push_str(heading);
-    }
-    raw.push('\n');
-    raw.push_str(&page.description);
+    let mut raw = page.prominent_text();
     raw.push('\n');
     raw.push_str(&page.body);
     doc.add_text(fields.all_raw, &raw);

@@ -1,9 +1,11 @@
-//! PDF to [`Extracted`] with `pdf-extract` (pure Rust). Malformed PDFs are errors, never
+//! PDF to [`Extracted`] with `pdf-extract` (pure Rust); the text is then read like a plain
+//! text file (first line is the title). Malformed PDFs are errors, never
 //! crashes: the parser is run under `catch_unwind` because it panics on some broken files.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::extract::{collapse_whitespace, truncate_words, Extracted};
+use crate::extract::Extracted;
+use crate::plain::extract_text;
 
 /// Extracts the text of a PDF; the first line is the title.
 pub(crate) fn extract_pdf(bytes: &[u8]) -> Result<Extracted, String> {
@@ -12,15 +14,5 @@ pub(crate) fn extract_pdf(bytes: &[u8]) -> Result<Extracted, String> {
     }))
     .map_err(|_| "PDF parser failed on this file".to_string())?
     .map_err(|err| format!("cannot read PDF: {err}"))?;
-    let title = text
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .map(|line| truncate_words(line, 200))
-        .unwrap_or_default();
-    Ok(Extracted {
-        title,
-        body: collapse_whitespace(&text),
-        ..Extracted::default()
-    })
+    Ok(extract_text(&text))
 }

@@ -4,21 +4,27 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
+
+use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_dir, FacetKind, Fields, Taxonomy};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
+use crate::expand::Expander;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
+use crate::suggest::{correct_word, Suggester, Suggestion};
 use crate::Result;
 
 /// Ranked text fields and their boosts: a word in the title says more about the page than the
@@ -37,6 +43,23 @@ const TIE_BREAKER: f32 = 0.3;
 /// Boost of documents filed under a credential or job title the query names.
 const FACET_BOOST: f32 = 2.0;
 
+/// Weight of a typo match relative to an exact one; typo matches score a constant, so any
+/// exact BM25 match of the same word outranks them.
+const TYPO_BOOST: f32 = 0.3;
+
+/// Weight of a prefix match of the word being typed.
+const PREFIX_BOOST: f32 = 0.5;
+
+/// Shortest prefix expanded: one letter would match most of the vocabulary.
+const MIN_PREFIX_CHARS: usize = 2;
+
+/// Weight of a synonym relative to the words typed.
+const SYNONYM_BOOST: f32 = 0.6;
+
+/// Weight and slop of the proximity clause for multi-word queries.
+const PROXIMITY_BOOST: f32 = 1.5;
+const PROXIMITY_SLOP: u32 = 3;
+
 /// Characters in a snippet (about 30 words).
 const SNIPPET_CHARS: usize = 200;
 
@@ -46,7 +69,34 @@ pub struct SearchEngine {
     fields: Fields,
     taxonomy: Taxonomy,
     stemmer: TextAnalyzer,
+    raw: TextAnalyzer,
+    expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
+    /// Completions, rebuilt when a new index commit is searched (keyed by its generation).
+    suggester: RwLock<Option<(u64, Arc<Suggester>)>>,
+}
+
+/// Stored fields of one document, for `GET /api/doc/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentView {
+    /// Stable id.
+    pub id: String,
+    /// Public URL.
+    pub url: String,
+    /// Title.
+    pub title: String,
+    /// Meta description.
+    pub description: String,
+    /// Main text.
+    pub body: String,
+    /// Language code.
+    pub lang: String,
+    /// html, pdf, text, markdown or jsonl.
+    pub source_kind: String,
+    /// Links found in the document.
+    pub outlinks: Vec<String>,
+    /// Facet values per facet name.
+    pub facets: BTreeMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for SearchEngine {
@@ -75,9 +125,12 @@ impl SearchEngine {
         Ok(SearchEngine {
             reader,
             fields,
+            expander: Expander::new(&taxonomy),
             taxonomy,
             stemmer: analysis::stemmed_analyzer(),
+            raw: analysis::raw_analyzer(),
             ranked_fields,
+            suggester: RwLock::new(None),
         })
     }
 
@@ -104,12 +157,14 @@ impl SearchEngine {
             .map(|(kind, values)| (*kind, self.filter_query(*kind, values)))
             .collect();
 
-        let mut text_query = self.text_query(&parsed, true);
+        let prefix_last =
+            !request.query.ends_with(char::is_whitespace) && !request.query.ends_with('"');
+        let mut text_query = self.text_query(&parsed, true, prefix_last);
         let mut full = self.combine(text_query.as_deref(), &parsed, &filters, None);
         let mut total = searcher.search(full.as_ref(), &Count)?;
         if total == 0 && parsed.groups.len() > 1 {
             // No document has every word: rank those that have the most.
-            text_query = self.text_query(&parsed, false);
+            text_query = self.text_query(&parsed, false, prefix_last);
             full = self.combine(text_query.as_deref(), &parsed, &filters, None);
             total = searcher.search(full.as_ref(), &Count)?;
         }
@@ -131,6 +186,12 @@ impl SearchEngine {
             );
         }
 
+        let suggestion = if total == 0 {
+            self.did_you_mean(&searcher, &parsed, &request.query)?
+        } else {
+            None
+        };
+
         let highlighter = Highlighter::new(&searcher, text_query.as_deref(), &self.fields)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -150,36 +211,211 @@ impl SearchEngine {
             took_ms: started.elapsed().as_millis() as u64,
             hits,
             facets,
-            suggestion: None,
+            suggestion,
         })
     }
 
-    /// The text part of the query; `None` when it has no searchable word (browse).
-    fn text_query(&self, parsed: &ParsedQuery, all_required: bool) -> Option<Box<dyn Query>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for group in &parsed.groups {
-            let alternatives: Vec<Box<dyn Query>> = group
-                .iter()
-                .filter_map(|term| self.term_query(term))
-                .collect();
-            let query: Box<dyn Query> = match alternatives.len() {
-                0 => continue,
-                1 => alternatives.into_iter().next().expect("one alternative"),
-                _ => Box::new(BooleanQuery::new(
-                    alternatives
-                        .into_iter()
-                        .map(|q| (Occur::Should, q))
-                        .collect(),
-                )),
+    /// A corrected query when some words are not in the index but a close word is.
+    fn did_you_mean(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        query: &str,
+    ) -> Result<Option<String>> {
+        let mut corrected = query.to_string();
+        let mut changed = false;
+        for term in parsed.groups.iter().flatten() {
+            let QueryTerm::Word(word) = term else {
+                continue;
             };
-            clauses.push((
-                if all_required {
-                    Occur::Must
+            let raw = analysis::tokens(&mut self.raw.clone(), word);
+            let [token] = raw.as_slice() else { continue };
+            if self.expander.is_protected(word) {
+                continue;
+            }
+            if let Some(better) = correct_word(searcher, self.fields.all_raw, token)? {
+                corrected = corrected.replacen(word.as_str(), &better, 1);
+                changed = true;
+            }
+        }
+        Ok(changed.then_some(corrected))
+    }
+
+    /// Completions for a prefix typed in a search box.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        if prefix.chars().count() > crate::MAX_QUERY_CHARS {
+            return Err(crate::Error::QueryTooLong {
+                len: prefix.chars().count(),
+                max: crate::MAX_QUERY_CHARS,
+            });
+        }
+        Ok(self.suggester()?.suggest(prefix, limit))
+    }
+
+    fn suggester(&self) -> Result<Arc<Suggester>> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        if let Some((cached, suggester)) = self
+            .suggester
+            .read()
+            .ok()
+            .as_deref()
+            .and_then(Option::as_ref)
+        {
+            if *cached == generation {
+                return Ok(Arc::clone(suggester));
+            }
+        }
+        let mut titles = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+                if let Some(title) = stored.get_first(self.fields.title).and_then(|v| v.as_str()) {
+                    titles.push(title.to_string());
+                }
+            }
+        }
+        let suggester = Arc::new(Suggester::new(&self.taxonomy, titles));
+        if let Ok(mut slot) = self.suggester.write() {
+            *slot = Some((generation, Arc::clone(&suggester)));
+        }
+        Ok(suggester)
+    }
+
+    /// Values of one facet over the whole index whose name contains `query` (any case), most
+    /// frequent first.
+    pub fn facet_values(
+        &self,
+        kind: FacetKind,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>> {
+        let searcher = self.reader.searcher();
+        let wanted = query.trim().to_lowercase();
+        let mut counts = self.facet_counts(&searcher, &AllQuery, kind)?;
+        counts.retain(|c| c.value.to_lowercase().contains(&wanted));
+        counts.truncate(limit);
+        Ok(counts)
+    }
+
+    /// Stored fields of the document with this id.
+    pub fn document(&self, id: &str) -> Result<Option<DocumentView>> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let Some((_, address)) = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        Ok(Some(DocumentView {
+            id: text(self.fields.id),
+            url: text(self.fields.url),
+            title: text(self.fields.title),
+            description: text(self.fields.description),
+            body: text(self.fields.body),
+            lang: text(self.fields.lang),
+            source_kind: text(self.fields.source_kind),
+            outlinks: doc
+                .get_all(self.fields.outlinks)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            facets: self.stored_facets(&doc),
+        }))
+    }
+
+    fn stored_facets(&self, doc: &TantivyDocument) -> BTreeMap<String, Vec<String>> {
+        FacetKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let values = doc
+                    .get_all(self.fields.facet(kind))
+                    .filter_map(|v| v.as_facet().map(facet_value))
+                    .collect();
+                (kind.name().to_string(), values)
+            })
+            .collect()
+    }
+
+    /// The text part of the query; `None` when it has no searchable word (browse).
+    ///
+    /// Plain words become units that match the word itself (stemmed, ranked by BM25), a typo of
+    /// it, a prefix of it when it is the last word being typed, or a synonym; runs of words that
+    /// form a taxonomy term (`release of information`) become one unit that also matches the
+    /// term's synonyms (`ROI`). Units are all required, or any when `all_required` is false.
+    fn text_query(
+        &self,
+        parsed: &ParsedQuery,
+        all_required: bool,
+        prefix_last: bool,
+    ) -> Option<Box<dyn Query>> {
+        let occur = if all_required {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let groups = &parsed.groups;
+        let mut i = 0;
+        while i < groups.len() {
+            let run_end = (i..groups.len())
+                .find(|&k| !matches!(groups[k].as_slice(), [QueryTerm::Word(_)]))
+                .unwrap_or(groups.len());
+            if run_end == i {
+                let alternatives: Vec<Box<dyn Query>> = groups[i]
+                    .iter()
+                    .filter_map(|term| self.term_query(term))
+                    .collect();
+                if let Some(query) = any_of(alternatives) {
+                    clauses.push((occur, query));
+                }
+                i += 1;
+                continue;
+            }
+            let words: Vec<&str> = groups[i..run_end].iter().map(|g| g[0].text()).collect();
+            let mut k = 0;
+            while k < words.len() {
+                let is_last = |index: usize| prefix_last && i + index + 1 == groups.len();
+                let span = self.expander.longest_span(&words, k);
+                let unit = if span > 1 {
+                    let parts: Vec<Box<dyn Query>> = (k..k + span)
+                        .filter_map(|w| self.word_query(words[w], is_last(w), false))
+                        .collect();
+                    let mut options: Vec<Box<dyn Query>> = Vec::new();
+                    if !parts.is_empty() {
+                        options.push(Box::new(BooleanQuery::new(
+                            parts.into_iter().map(|q| (Occur::Must, q)).collect(),
+                        )));
+                    }
+                    options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
+                    k += span;
+                    any_of(options)
                 } else {
-                    Occur::Should
-                },
-                query,
-            ));
+                    let unit = self.word_query(words[k], is_last(k), true);
+                    k += 1;
+                    unit
+                };
+                if let Some(query) = unit {
+                    clauses.push((occur, query));
+                }
+            }
+            if run_end - i > 1 {
+                if let Some(proximity) = self.proximity_query(&words) {
+                    clauses.push((Occur::Should, proximity));
+                }
+            }
+            i = run_end;
         }
         if clauses.is_empty() {
             return None;
@@ -196,6 +432,94 @@ impl SearchEngine {
             ));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// One plain word: exact (stemmed), typo (raw, by length, never for codes), prefix (raw,
+    /// last word only) and, when `with_synonyms`, its synonyms. `None` for stopwords.
+    fn word_query(&self, word: &str, is_last: bool, with_synonyms: bool) -> Option<Box<dyn Query>> {
+        let exact = self.term_query(&QueryTerm::Word(word.to_string()));
+        let mut options: Vec<Box<dyn Query>> = Vec::new();
+        let raw = analysis::tokens(&mut self.raw.clone(), word);
+        if let [token] = raw.as_slice() {
+            let len = token.chars().count();
+            let term = Term::from_field_text(self.fields.all_raw, token);
+            if is_last && len >= MIN_PREFIX_CHARS {
+                options.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                    PREFIX_BOOST,
+                )));
+            }
+            if exact.is_none() && options.is_empty() {
+                return None;
+            }
+            let protected =
+                self.expander.is_protected(word) || token.chars().any(|c| c.is_ascii_digit());
+            if !protected && len >= 5 {
+                let distance = if len >= 9 { 2 } else { 1 };
+                options.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term, distance, true)),
+                    TYPO_BOOST,
+                )));
+            }
+        } else if exact.is_none() {
+            return None;
+        }
+        options.extend(exact);
+        if with_synonyms {
+            options.extend(self.synonym_queries(word));
+        }
+        any_of(options)
+    }
+
+    /// Synonyms of `phrase` over every ranked field, as one clause scored by the best-matching
+    /// synonym (so a term with many aliases does not outweigh the words typed), weighted below
+    /// those words. Aliases that contain every word of `phrase` are left out: they add no
+    /// recall, only score (`Coder` -> `Professional Coder`).
+    fn synonym_queries(&self, phrase: &str) -> Vec<Box<dyn Query>> {
+        let own = analysis::tokens(&mut self.stemmer.clone(), phrase);
+        let alternatives: Vec<Box<dyn Query>> = self
+            .expander
+            .alternatives(phrase)
+            .into_iter()
+            .filter(|alt| {
+                let tokens = analysis::tokens(&mut self.stemmer.clone(), alt);
+                !own.iter().all(|t| tokens.contains(t))
+            })
+            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt)))
+            .collect();
+        if alternatives.is_empty() {
+            return Vec::new();
+        }
+        vec![Box::new(BoostQuery::new(
+            Box::new(DisjunctionMaxQuery::new(alternatives)),
+            SYNONYM_BOOST,
+        ))]
+    }
+
+    /// Rewards documents where the words stand close together, in title or body.
+    fn proximity_query(&self, words: &[&str]) -> Option<Box<dyn Query>> {
+        let tokens = analysis::tokens(&mut self.stemmer.clone(), &words.join(" "));
+        if tokens.len() < 2 {
+            return None;
+        }
+        let per_field: Vec<Box<dyn Query>> = [(self.fields.title, 2.0), (self.fields.body, 1.0)]
+            .into_iter()
+            .map(|(field, boost)| {
+                let terms = tokens
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, t)| (pos, Term::from_field_text(field, t)))
+                    .collect();
+                Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP)),
+                    boost * PROXIMITY_BOOST,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            per_field,
+            TIE_BREAKER,
+        )))
     }
 
     /// One word or phrase over every ranked field.
@@ -338,14 +662,7 @@ impl SearchEngine {
         let title = text(self.fields.title);
         let body = text(self.fields.body);
         let description = text(self.fields.description);
-        let mut facets = BTreeMap::new();
-        for kind in FacetKind::ALL {
-            let values: Vec<String> = doc
-                .get_all(self.fields.facet(kind))
-                .filter_map(|v| v.as_facet().map(facet_value))
-                .collect();
-            facets.insert(kind.name().to_string(), values);
-        }
+        let facets = self.stored_facets(&doc);
         Ok(Hit {
             id: text(self.fields.id),
             url: text(self.fields.url),
@@ -356,6 +673,17 @@ impl SearchEngine {
             facets,
             explain: None,
         })
+    }
+}
+
+/// One query matching any of `options`; `None` when there are none.
+fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    match options.len() {
+        0 => None,
+        1 => options.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::new(
+            options.into_iter().map(|q| (Occur::Should, q)).collect(),
+        ))),
     }
 }
 

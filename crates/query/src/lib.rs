@@ -18,11 +18,14 @@
 
 mod engine;
 mod error;
+mod expand;
 mod parse;
 mod request;
+mod suggest;
 
-pub use engine::{escape_html, SearchEngine};
+pub use engine::{escape_html, DocumentView, SearchEngine};
 pub use error::{Error, Result};
 pub use request::{
     SearchRequest, DEFAULT_PER_PAGE, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
 };
+pub use suggest::Suggestion;

@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn garbage_never_fails() {
-        assert!(parse(r#" " - OR -- "" !!! "#).is_empty());
+        assert!(parse(r#" - OR -- "" !!! "#).is_empty());
         assert_eq!(
             parse(r#""unclosed phrase"#).groups,
             vec![vec![Term::Phrase("unclosed phrase".into())]]

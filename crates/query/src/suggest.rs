@@ -1,0 +1,242 @@
+//! Completions as you type (`/api/suggest`) and "did you mean" corrections from the index
+//! vocabulary.
+
+use std::collections::HashMap;
+
+use him_schema::{analysis, FacetKind, Taxonomy};
+use serde::Serialize;
+use tantivy::schema::Field;
+use tantivy::Searcher;
+
+/// One completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    /// Text to show and to search for.
+    pub text: String,
+    /// Where it comes from: `credential`, `job_title`, `topic`, `title`.
+    pub kind: &'static str,
+}
+
+/// Completion entries, with every word-start suffix of each kept sorted for prefix lookup.
+#[derive(Debug, Default)]
+pub(crate) struct Suggester {
+    entries: Vec<Suggestion>,
+    /// (folded suffix, entry index), sorted.
+    keys: Vec<(String, u32)>,
+}
+
+impl Suggester {
+    /// Builds from the taxonomy and the titles of the indexed documents.
+    pub(crate) fn new(taxonomy: &Taxonomy, titles: impl IntoIterator<Item = String>) -> Suggester {
+        let mut entries: Vec<Suggestion> = Vec::new();
+        for credential in &taxonomy.credentials {
+            entries.push(Suggestion {
+                text: credential.code.clone(),
+                kind: "credential",
+            });
+            entries.push(Suggestion {
+                text: credential.name.clone(),
+                kind: "credential",
+            });
+        }
+        for kind in [FacetKind::JobTitle, FacetKind::Topic] {
+            for value in taxonomy.canonical_values(kind) {
+                entries.push(Suggestion {
+                    text: value.to_string(),
+                    kind: kind.name(),
+                });
+            }
+        }
+        let mut seen: std::collections::HashSet<String> =
+            entries.iter().map(|e| fold(&e.text)).collect();
+        for title in titles {
+            let title = title
+                .split(" | ")
+                .next()
+                .unwrap_or(&title)
+                .trim()
+                .to_string();
+            if !title.is_empty() && seen.insert(fold(&title)) {
+                entries.push(Suggestion {
+                    text: title,
+                    kind: "title",
+                });
+            }
+        }
+        let mut keys = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let folded = fold(&entry.text);
+            for (start, _) in folded
+                .match_indices(' ')
+                .map(|(i, s)| (i + 1, s))
+                .chain([(0, "")])
+            {
+                keys.push((folded[start..].to_string(), index as u32));
+            }
+        }
+        keys.sort();
+        Suggester { entries, keys }
+    }
+
+    /// Up to `limit` completions of `prefix`: whole-text prefixes first, then word prefixes;
+    /// credentials and job titles before titles; shorter first.
+    pub(crate) fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        let wanted = fold(prefix);
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let start = self
+            .keys
+            .partition_point(|(key, _)| key.as_str() < wanted.as_str());
+        let mut found: Vec<(bool, u8, usize, u32)> = Vec::new();
+        for (key, index) in self.keys[start..]
+            .iter()
+            .take_while(|(key, _)| key.starts_with(&wanted))
+        {
+            let entry = &self.entries[*index as usize];
+            let whole = fold(&entry.text).len() == key.len();
+            let rank = match entry.kind {
+                "credential" => 0,
+                "job_title" => 1,
+                "topic" => 2,
+                _ => 3,
+            };
+            found.push((!whole, rank, entry.text.len(), *index));
+            if found.len() > 10_000 {
+                break;
+            }
+        }
+        found.sort();
+        found.dedup_by_key(|f| f.3);
+        let mut out: Vec<Suggestion> = Vec::new();
+        for (_, _, _, index) in found {
+            let entry = &self.entries[index as usize];
+            if !out.iter().any(|e| e.text == entry.text) {
+                out.push(entry.clone());
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Lowercase, ASCII-folded words joined by single spaces.
+fn fold(text: &str) -> String {
+    analysis::tokens(&mut analysis::raw_analyzer(), text).join(" ")
+}
+
+/// The closest vocabulary word to `word` (same first letter, 1 edit for short words, 2 for
+/// words of 9+ letters), preferring the most frequent. `None` when `word` is itself a word of
+/// the index or nothing is close.
+pub(crate) fn correct_word(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+) -> tantivy::Result<Option<String>> {
+    let len = word.chars().count();
+    if len < 3 || word.chars().any(|c| c.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let max_distance = if len >= 9 { 2 } else { 1 };
+    let Some(first) = word.chars().next() else {
+        return Ok(None);
+    };
+    let mut upper = first.to_string();
+    upper.push(char::MAX);
+    let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted
+            .terms()
+            .range()
+            .ge(first.to_string().as_bytes())
+            .lt(upper.as_bytes())
+            .into_stream()?;
+        while stream.advance() {
+            let Ok(term) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if term == word {
+                return Ok(None);
+            }
+            let term_len = term.chars().count();
+            if term_len.abs_diff(len) > max_distance {
+                continue;
+            }
+            let distance = levenshtein(word, term);
+            if distance <= max_distance {
+                let entry = candidates.entry(term.to_string()).or_insert((distance, 0));
+                entry.1 += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    Ok(candidates
+        .into_iter()
+        .min_by(|a, b| {
+            a.1 .0
+                .cmp(&b.1 .0)
+                .then(b.1 .1.cmp(&a.1 .1))
+                .then(a.0.cmp(&b.0))
+        })
+        .map(|(term, _)| term))
+}
+
+/// Edit distance with adjacent transpositions counted as one edit.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            current[j] = (prev[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                current[j] = current[j].min(prev2[j - 2] + 1);
+            }
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut current);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("coder", "coder"), 0);
+        assert_eq!(levenshtein("codr", "coder"), 1);
+        assert_eq!(levenshtein("cdoer", "coder"), 1);
+        assert_eq!(levenshtein("registrar", "regstrr"), 2);
+    }
+
+    #[test]
+    fn suggestions_prefer_taxonomy_and_whole_prefixes() {
+        let taxonomy = Taxonomy::builtin().unwrap();
+        let suggester = Suggester::new(&taxonomy, ["Becoming a Registrar | Site".to_string()]);
+        let found = suggester.suggest("reg", 5);
+        assert_eq!(
+            found[0].text, "Registered Health Information Technician",
+            "shortest first"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|s| s.text == "Becoming a Registrar" && s.kind == "title")
+                || found.len() == 5
+        );
+        let tech = suggester.suggest("medical records te", 3);
+        assert_eq!(tech[0].text, "Medical Records Technician");
+        assert!(suggester.suggest("", 5).is_empty());
+        assert!(suggester.suggest("zzzz", 5).is_empty());
+    }
+}
