@@ -7,3 +7,4 @@ mod cli_errors;
 mod corpus;
 mod indexing;
 mod search;
+mod serve;

@@ -30,6 +30,30 @@ enum Command {
     Index(IndexArgs),
     /// Search an index from the command line.
     Search(SearchArgs),
+    /// Serve the search API on HTTP (builds the index from the corpus first if there is none).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Index directory.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Corpus to index when the index directory holds no index yet.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Origin allowed by CORS (repeatable); none given allows any origin.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origin: Vec<String>,
+    /// Requests per second allowed per client address (0: no limit).
+    #[arg(long, default_value_t = 200)]
+    rate_limit: u32,
+    /// Taxonomy TOML file replacing the built-in one.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +167,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Index(args) => run_index(args),
         Command::Search(args) => run_search(args),
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -253,6 +278,69 @@ fn ignore_broken_pipe(result: std::io::Result<()>) -> Result<(), Failure> {
     match result {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> Result<(), Failure> {
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let engine = match SearchEngine::open(&args.index, taxonomy.clone()) {
+        Ok(engine) => engine,
+        Err(him_query::Error::Index(him_schema::Error::IndexMissing(_))) => {
+            eprintln!(
+                "no index at {}: indexing {} first",
+                args.index.display(),
+                args.corpus.display()
+            );
+            let mut options = IndexOptions::new(&args.corpus, &args.index)?;
+            options.taxonomy = taxonomy.clone();
+            let summary = index_corpus(&options, &Bar::new(std::io::stderr().is_terminal()))?;
+            print_index_summary(&summary, &args.index);
+            SearchEngine::open(&args.index, taxonomy)?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let config = him_query::http::ServerConfig {
+        cors_origins: args.cors_origin,
+        rate_limit_per_sec: args.rate_limit,
+        ..Default::default()
+    };
+    let documents = engine.num_docs();
+    let state = him_query::http::AppState::new(std::sync::Arc::new(engine), config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        eprintln!("serving {documents} documents on http://{addr}/ (Ctrl-C to stop)");
+        him_query::http::serve(listener, state, shutdown_signal()).await?;
+        eprintln!("stopped");
+        Ok::<(), anyhow::Error>(())
+    })?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
     }
 }
 

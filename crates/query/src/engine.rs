@@ -162,6 +162,7 @@ impl SearchEngine {
         let mut text_query = self.text_query(&parsed, true, prefix_last);
         let mut full = self.combine(text_query.as_deref(), &parsed, &filters, None);
         let mut total = searcher.search(full.as_ref(), &Count)?;
+        let every_word_matched = total > 0;
         if total == 0 && parsed.groups.len() > 1 {
             // No document has every word: rank those that have the most.
             text_query = self.text_query(&parsed, false, prefix_last);
@@ -186,7 +187,8 @@ impl SearchEngine {
             );
         }
 
-        let suggestion = if total == 0 {
+        // Offered whenever no document had every word, even if partial matches were found.
+        let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
             self.did_you_mean(&searcher, &parsed, &request.query)?
         } else {
             None
@@ -455,11 +457,15 @@ impl SearchEngine {
             let protected =
                 self.expander.is_protected(word) || token.chars().any(|c| c.is_ascii_digit());
             if !protected && len >= 5 {
-                let distance = if len >= 9 { 2 } else { 1 };
-                options.push(Box::new(BoostQuery::new(
-                    Box::new(FuzzyTermQuery::new(term, distance, true)),
-                    TYPO_BOOST,
-                )));
+                // Each allowed distance is its own clause, so a word one edit away (matching
+                // both) outranks one two edits away.
+                let max_distance = if len >= 9 { 2 } else { 1 };
+                for distance in 1..=max_distance {
+                    options.push(Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                        TYPO_BOOST / f32::from(distance),
+                    )));
+                }
             }
         } else if exact.is_none() {
             return None;
@@ -525,24 +531,25 @@ impl SearchEngine {
     /// One word or phrase over every ranked field.
     fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
         let mut analyzer = self.stemmer.clone();
-        let tokens = analysis::tokens(&mut analyzer, term.text());
+        let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
         if tokens.is_empty() {
             return None;
         }
+        let first = tokens[0].0;
         let per_field: Vec<Box<dyn Query>> = self
             .ranked_fields
             .iter()
             .map(|(field, boost)| {
                 let query: Box<dyn Query> = if tokens.len() == 1 {
                     Box::new(TermQuery::new(
-                        Term::from_field_text(*field, &tokens[0]),
+                        Term::from_field_text(*field, &tokens[0].1),
                         IndexRecordOption::WithFreqs,
                     ))
                 } else {
-                    Box::new(PhraseQuery::new(
+                    Box::new(PhraseQuery::new_with_offset(
                         tokens
                             .iter()
-                            .map(|t| Term::from_field_text(*field, t))
+                            .map(|(pos, t)| (pos - first, Term::from_field_text(*field, t)))
                             .collect(),
                     ))
                 };

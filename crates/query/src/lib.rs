@@ -19,6 +19,7 @@
 mod engine;
 mod error;
 mod expand;
+pub mod http;
 mod parse;
 mod request;
 mod suggest;

@@ -57,6 +57,17 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// Returns the tokens with their positions; stopwords leave gaps, which phrase queries must
+/// keep (`release of information` is `releas` at 0 and `inform` at 2).
+pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push((token.position, token.text.clone()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +78,15 @@ mod tests {
         assert_eq!(
             tokens(&mut analyzer, "Résumé of the Coders"),
             ["resum", "coder"]
+        );
+    }
+
+    #[test]
+    fn positions_keep_stopword_gaps() {
+        let mut analyzer = stemmed_analyzer();
+        assert_eq!(
+            positioned_tokens(&mut analyzer, "release of information"),
+            [(0, "releas".to_string()), (2, "inform".to_string())]
         );
     }
 

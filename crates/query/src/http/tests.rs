@@ -1,0 +1,438 @@
+//! Router tests: every route and every error code, through `tower::ServiceExt::oneshot` on a
+//! real index built from a small fixture corpus; one test over real TCP on 127.0.0.1:0.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use super::*;
+
+struct Fixture {
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    engine: Arc<SearchEngine>,
+}
+
+fn fixture() -> Fixture {
+    let corpus = tempfile::tempdir().unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let full = corpus.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    };
+    write("credentials/rhit.html", "<title>RHIT credential</title><main><p>The Registered Health Information Technician exam and RHIT eligibility.</p></main>");
+    write("credentials/rhia.html", "<title>RHIA credential</title><main><p>The RHIA exam for administrators. RHIA holders lead departments.</p></main>");
+    write("jobs/coder.html", "<title>Medical Coder</title><main><p>Coders assign codes; coders need accreditation knowledge.</p></main>");
+    write("topics/roi.html", "<title>Release of information</title><main><p>How release of information requests are handled.</p></main>");
+    write("evil.html", "<title>&lt;img src=x onerror=alert(1)&gt; registrar</title><main><p>registrar &lt;script&gt;alert(2)&lt;/script&gt;</p></main>");
+    let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
+    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    let engine =
+        SearchEngine::open(index.path(), him_schema::Taxonomy::builtin().unwrap()).unwrap();
+    Fixture {
+        _dirs: (corpus, index),
+        engine: Arc::new(engine),
+    }
+}
+
+fn app(fixture: &Fixture, config: ServerConfig) -> Router {
+    router(AppState::new(Arc::clone(&fixture.engine), config))
+}
+
+async fn call(app: &Router, request: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body, headers)
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
+    let (status, body, _) = call(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    (status, body)
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn assert_error(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn search_get_and_post_agree() {
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    let (status, body) = get(&app, "/api/search?q=rhit&credential=RHIT&per_page=5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&body), ["credentials/rhit.html"]);
+    assert_eq!(body["per_page"], 5);
+    let post = Request::post("/api/search")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            r#"{"q": "rhit", "credential": "RHIT", "per_page": 5}"#,
+        ))
+        .unwrap();
+    let (status, posted, _) = call(&app, post).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&posted), ids(&body));
+    assert_eq!(posted["facets"], body["facets"]);
+}
+
+#[tokio::test]
+async fn typo_prefix_synonym_and_did_you_mean() {
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    let typo = ids(&get(&app, "/api/search?q=registrer").await.1);
+    assert_eq!(
+        typo,
+        ["evil.html", "credentials/rhit.html"],
+        "registrar (1 edit) before registered (2 edits)"
+    );
+    assert!(
+        ids(&get(&app, "/api/search?q=codr").await.1).is_empty(),
+        "no typo tolerance under 5 letters"
+    );
+    assert_eq!(
+        ids(&get(&app, "/api/search?q=accredit").await.1),
+        ["jobs/coder.html"],
+        "prefix"
+    );
+    assert_eq!(
+        ids(&get(&app, "/api/search?q=roi").await.1),
+        ["topics/roi.html"],
+        "acronym to phrase"
+    );
+    let rhia = ids(&get(&app, "/api/search?q=rhib").await.1);
+    assert!(rhia.is_empty(), "codes are never fuzzed: {rhia:?}");
+    let (_, partial) = get(&app, "/api/search?q=codres%20zzqx").await;
+    assert_eq!(
+        partial["total"], 1,
+        "codres is a typo of coders; zzqx matches nothing"
+    );
+    assert_eq!(partial["suggestion"], "coders zzqx");
+    let (_, none) = get(&app, "/api/search?q=exm").await;
+    assert_eq!(none["total"], 0, "no typo tolerance under 5 letters");
+    assert_eq!(none["suggestion"], "exam");
+    let (_, found) = get(&app, "/api/search?q=exam").await;
+    assert!(found.get("suggestion").is_none(), "{found}");
+}
+
+#[tokio::test]
+async fn hostile_titles_come_back_escaped() {
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    let (_, body) = get(&app, "/api/search?q=registrar").await;
+    let hit = &body["hits"][0];
+    assert_eq!(hit["title"], "<img src=x onerror=alert(1)> registrar");
+    assert_eq!(
+        hit["title_html"],
+        "&lt;img src=x onerror=alert(1)&gt; <mark>registrar</mark>"
+    );
+    assert!(hit["snippet"].as_str().unwrap().contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn every_other_route_answers() {
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    let (status, body) = get(&app, "/api/suggest?q=regis").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["suggestions"][0]["text"],
+        "Registered Health Information Technician"
+    );
+    let (status, body) = get(&app, "/api/facets").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["total"], 5);
+    assert!(body["facets"]["credential"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["value"] == "RHIA" && c["count"] == 1));
+    let (status, body) = get(&app, "/api/facets/credential?q=rh").await;
+    assert_eq!(status, StatusCode::OK);
+    let values: Vec<&str> = body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["RHIA", "RHIT"]);
+    let (status, body) = get(&app, "/api/doc/jobs/coder.html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["title"], "Medical Coder");
+    assert_eq!(body["facets"]["job_title"], serde_json::json!(["Coder"]));
+    assert_eq!(get(&app, "/healthz").await.0, StatusCode::OK);
+    let (status, body) = get(&app, "/readyz").await;
+    assert_eq!(
+        (status, body["documents"].as_u64()),
+        (StatusCode::OK, Some(5))
+    );
+    let (status, body) = get(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(
+        text.contains("himsearch_requests_total{route=\"/api/doc/{*id}\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("himsearch_index_documents 5"));
+    let (status, body) = get(&app, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for route in ROUTES {
+        let path = route.path;
+        assert!(
+            body["paths"][path][route.method].is_object(),
+            "{} {path}",
+            route.method
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_routes_all_exist() {
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    for route in ROUTES {
+        let uri = route
+            .path
+            .replace("{facet}", "topic")
+            .replace("{id}", "jobs/coder.html");
+        let request = Request::builder()
+            .method(route.method.to_uppercase().as_str())
+            .uri(uri.as_str())
+            .header("content-type", "application/json")
+            .body(Body::from(if route.method == "post" { "{}" } else { "" }))
+            .unwrap();
+        let (status, body, _) = call(&app, request).await;
+        assert_eq!(status, StatusCode::OK, "{} {uri}: {body}", route.method);
+    }
+}
+
+#[tokio::test]
+async fn every_error_code() {
+    let f = fixture();
+    let app = app(
+        &f,
+        ServerConfig {
+            max_body_bytes: 256,
+            ..ServerConfig::default()
+        },
+    );
+    let long = "a".repeat(600);
+    let cases = [
+        (
+            format!("/api/search?q={long}"),
+            StatusCode::BAD_REQUEST,
+            "query_too_long",
+        ),
+        (
+            "/api/search?per_page=101".to_string(),
+            StatusCode::BAD_REQUEST,
+            "per_page_too_large",
+        ),
+        (
+            "/api/search?page=0".to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/api/search?page=abc".to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/api/search?explain=maybe".to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/api/facets/colour".to_string(),
+            StatusCode::BAD_REQUEST,
+            "unknown_facet",
+        ),
+        (
+            "/api/suggest?q=a&limit=1000".to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/api/doc/nope.html".to_string(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/no/such/route".to_string(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        ("/api/search?q=%FF%FE%00".to_string(), StatusCode::OK, ""),
+    ];
+    for (uri, status, code) in cases {
+        let (got, body) = get(&app, &uri).await;
+        if code.is_empty() {
+            assert_eq!(got, status, "{uri}: {body}");
+        } else {
+            assert_error(got, &body, status, code);
+        }
+    }
+    let (status, body, _) = call(
+        &app,
+        Request::delete("/api/search").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+    for bad in ["{not json", r#"{"q": 5}"#, r#"{"colour": "red"}"#] {
+        let request = Request::post("/api/search")
+            .header("content-type", "application/json")
+            .body(Body::from(bad))
+            .unwrap();
+        let (status, body, _) = call(&app, request).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_json");
+    }
+    let big = format!(r#"{{"q": "{}"}}"#, "a".repeat(1000));
+    let request = Request::post("/api/search")
+        .header("content-type", "application/json")
+        .body(Body::from(big))
+        .unwrap();
+    let (status, body, _) = call(&app, request).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+}
+
+#[tokio::test]
+async fn overload_is_shed_with_503() {
+    let f = fixture();
+    let state = AppState::new(Arc::clone(&f.engine), ServerConfig::default());
+    // Hold every search permit, as a burst of slow searches would.
+    let _held = Arc::clone(&state.searches)
+        .acquire_many_owned(state.config.max_concurrent_searches as u32)
+        .await
+        .unwrap();
+    let app = router(state);
+    let (status, body, headers) = call(
+        &app,
+        Request::get("/api/search?q=rhit")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, StatusCode::SERVICE_UNAVAILABLE, "overloaded");
+    assert_eq!(headers["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_per_client() {
+    let f = fixture();
+    let app = app(
+        &f,
+        ServerConfig {
+            rate_limit_per_sec: 1,
+            ..ServerConfig::default()
+        },
+    );
+    let from = |ip: [u8; 4]| {
+        let mut request = Request::get("/healthz").body(Body::empty()).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 1234))));
+        request
+    };
+    assert_eq!(call(&app, from([10, 0, 0, 1])).await.0, StatusCode::OK);
+    assert_eq!(call(&app, from([10, 0, 0, 1])).await.0, StatusCode::OK);
+    let (status, body, headers) = call(&app, from([10, 0, 0, 1])).await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(headers["retry-after"], "1");
+    assert_eq!(
+        call(&app, from([10, 0, 0, 2])).await.0,
+        StatusCode::OK,
+        "other clients unaffected"
+    );
+}
+
+#[tokio::test]
+async fn cors_allow_list() {
+    let f = fixture();
+    let app = app(
+        &f,
+        ServerConfig {
+            cors_origins: vec!["https://good.example".into()],
+            ..ServerConfig::default()
+        },
+    );
+    let request = |origin: &str| {
+        Request::get("/api/search?q=rhit")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, _, headers) = call(&app, request("https://good.example")).await;
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://good.example"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (_, _, headers) = call(&app, request("https://evil.example")).await;
+    assert!(!headers.contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn serves_over_real_tcp_and_shuts_down() {
+    let f = fixture();
+    let state = AppState::new(Arc::clone(&f.engine), ServerConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            b"GET /api/search?q=coder HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"id\":\"jobs/coder.html\""),
+        "{response}"
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
