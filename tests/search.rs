@@ -153,7 +153,11 @@ fn all_words_first_then_partial_matches() {
     );
     site.write("one.html", page("One", "", "<p>cancer research only</p>"));
     site.index(&[]);
-    assert_eq!(ids(&site.search("cancer registrar", &[])), ["both.html"]);
+    assert_eq!(
+        ids(&site.search("cancer registrar", &[])),
+        ["both.html", "one.html"],
+        "few documents have every word: they come first, then partial matches"
+    );
     assert_eq!(
         ids(&site.search("registrar zzznothing", &[])),
         ["both.html"],
@@ -190,4 +194,18 @@ fn paging_is_exact() {
         (third["page"].as_u64(), third["per_page"].as_u64()),
         (Some(3), Some(3))
     );
+}
+
+/// Regression: tantivy 0.27's exclusion of a phrase positioned past the first candidate
+/// panicked in debug builds (see crates/query/src/materialize.rs).
+#[test]
+fn excluding_a_phrase_is_safe() {
+    let site = Site::new();
+    site.write("a.html", page("A", "", "<p>coder alpha</p>"));
+    site.write("b.html", page("B", "", "<p>medical coder beta</p>"));
+    site.write("c.html", page("C", "", "<p>coder gamma</p>"));
+    site.index(&[]);
+    let mut found = ids(&site.search("coder -\"medical coder\"", &[]));
+    found.sort();
+    assert_eq!(found, ["a.html", "c.html"]);
 }

@@ -22,6 +22,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::expand::Expander;
+use crate::materialize::MaterializedQuery;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
 use crate::suggest::{correct_word, Suggester, Suggestion};
@@ -54,11 +55,15 @@ const PREFIX_BOOST: f32 = 0.5;
 const MIN_PREFIX_CHARS: usize = 2;
 
 /// Weight of a synonym relative to the words typed.
-const SYNONYM_BOOST: f32 = 0.6;
+const SYNONYM_BOOST: f32 = 0.35;
 
 /// Weight and slop of the proximity clause for multi-word queries.
 const PROXIMITY_BOOST: f32 = 1.5;
 const PROXIMITY_SLOP: u32 = 3;
+
+/// Below this many documents with every word, documents with some of the words are listed
+/// after them.
+const FEW_RESULTS: usize = 10;
 
 /// Characters in a snippet (about 30 words).
 const SNIPPET_CHARS: usize = 200;
@@ -159,24 +164,64 @@ impl SearchEngine {
 
         let prefix_last =
             !request.query.ends_with(char::is_whitespace) && !request.query.ends_with('"');
-        let mut text_query = self.text_query(&parsed, true, prefix_last);
-        let mut full = self.combine(text_query.as_deref(), &parsed, &filters, None);
-        let mut total = searcher.search(full.as_ref(), &Count)?;
-        let every_word_matched = total > 0;
-        if total == 0 && parsed.groups.len() > 1 {
-            // No document has every word: rank those that have the most.
-            text_query = self.text_query(&parsed, false, prefix_last);
-            full = self.combine(text_query.as_deref(), &parsed, &filters, None);
-            total = searcher.search(full.as_ref(), &Count)?;
-        }
+        let all_words = self.text_query(&parsed, true, prefix_last);
+        let strict = self.combine(all_words.as_deref(), &parsed, &filters, None);
+        let strict_total = searcher.search(strict.as_ref(), &Count)?;
+        let every_word_matched = strict_total > 0;
+
+        // Few documents have every word: list them first, then the documents that have some
+        // of the words, best first (long natural-language queries nearly always land here).
+        let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
+            let any_words = self.text_query(&parsed, false, prefix_last);
+            let mut query = self.combine(any_words.as_deref(), &parsed, &filters, None);
+            if let Some(all) = &all_words {
+                query = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    (Occur::MustNot, Box::new(MaterializedQuery(all.box_clone()))),
+                ]));
+            }
+            (any_words, query)
+        });
+        let partial_total = match &partial {
+            Some((_, query)) => searcher.search(query.as_ref(), &Count)?,
+            None => 0,
+        };
+        let total = strict_total + partial_total;
 
         let offset = (request.page - 1) * request.per_page;
-        let top = searcher.search(
-            full.as_ref(),
-            &TopDocs::with_limit(request.per_page)
+        let mut top: Vec<(f32, DocAddress, bool)> = Vec::with_capacity(request.per_page);
+        if offset < strict_total {
+            let collector = TopDocs::with_limit(request.per_page)
                 .and_offset(offset)
-                .order_by_score(),
-        )?;
+                .order_by_score();
+            top.extend(
+                searcher
+                    .search(strict.as_ref(), &collector)?
+                    .into_iter()
+                    .map(|(s, a)| (s, a, true)),
+            );
+        }
+        if let Some((_, query)) = &partial {
+            let wanted = request.per_page - top.len();
+            if wanted > 0 && partial_total > 0 {
+                let partial_offset = offset.saturating_sub(strict_total);
+                let collector = TopDocs::with_limit(wanted)
+                    .and_offset(partial_offset)
+                    .order_by_score();
+                top.extend(
+                    searcher
+                        .search(query.as_ref(), &collector)?
+                        .into_iter()
+                        .map(|(s, a)| (s, a, false)),
+                );
+            }
+        }
+        // Facets and highlights describe every document listed: with partial matches, those
+        // of the any-word query.
+        let text_query = match &partial {
+            Some((any_words, _)) => any_words.as_ref().map(|q| q.box_clone()),
+            None => all_words.as_ref().map(|q| q.box_clone()),
+        };
 
         let mut facets = BTreeMap::new();
         for kind in FacetKind::ALL {
@@ -196,10 +241,14 @@ impl SearchEngine {
 
         let highlighter = Highlighter::new(&searcher, text_query.as_deref(), &self.fields)?;
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for (score, address, strict_match) in top {
             let mut hit = self.hit(&searcher, &highlighter, score, address)?;
             if request.explain {
-                let explanation = full.explain(&searcher, address)?;
+                let query = match (&partial, strict_match) {
+                    (Some((_, partial_query)), false) => partial_query.as_ref(),
+                    _ => strict.as_ref(),
+                };
+                let explanation = query.explain(&searcher, address)?;
                 hit.explain = serde_json::from_str(&explanation.to_pretty_json()).ok();
             }
             hits.push(hit);
@@ -397,7 +446,7 @@ impl SearchEngine {
                     let mut options: Vec<Box<dyn Query>> = Vec::new();
                     if !parts.is_empty() {
                         options.push(Box::new(BooleanQuery::new(
-                            parts.into_iter().map(|q| (Occur::Must, q)).collect(),
+                            parts.into_iter().map(|q| (occur, q)).collect(),
                         )));
                     }
                     options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
@@ -622,7 +671,7 @@ impl SearchEngine {
         }
         for term in &parsed.excluded {
             if let Some(query) = self.term_query(term) {
-                clauses.push((Occur::MustNot, query));
+                clauses.push((Occur::MustNot, Box::new(MaterializedQuery(query))));
             }
         }
         Box::new(BooleanQuery::new(clauses))

@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod expand;
 pub mod http;
+mod materialize;
 mod parse;
 mod request;
 mod suggest;
