@@ -5,6 +5,7 @@ mod util;
 
 mod cli_errors;
 mod corpus;
+mod eval;
 mod indexing;
 mod search;
 mod serve;

@@ -53,6 +53,25 @@ impl Site {
         serde_json::from_slice(&output.stdout).expect("summary JSON")
     }
 
+    /// Runs `himsearch index --json --jsonl FILE`; returns the summary.
+    pub(crate) fn index_jsonl(&self, file: &Path) -> Value {
+        let index = self.index_dir();
+        let output = himsearch(&[
+            "index",
+            "--json",
+            "--jsonl",
+            file.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "index failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("summary JSON")
+    }
+
     /// Runs `himsearch search --json` and returns the response.
     pub(crate) fn search(&self, query: &str, extra: &[&str]) -> Value {
         let index = self.index_dir();

@@ -32,6 +32,36 @@ enum Command {
     Search(SearchArgs),
     /// Serve the search API on HTTP (builds the index from the corpus first if there is none).
     Serve(ServeArgs),
+    /// Measure ranking quality against relevance judgments (nDCG, MRR, P@10, R@100, MAP).
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Index directory.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Queries, one JSON object a line: {"id", "text"}.
+    #[arg(long)]
+    queries: PathBuf,
+    /// Judgments: query_id TAB doc_id TAB grade.
+    #[arg(long)]
+    qrels: PathBuf,
+    /// Cut-off of nDCG.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Ranked documents kept per query (for MAP and recall).
+    #[arg(long, default_value_t = 1000)]
+    depth: usize,
+    /// Print every query's metrics too.
+    #[arg(long)]
+    per_query: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Taxonomy TOML file replacing the built-in one.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +91,10 @@ struct IndexArgs {
     /// Corpus directory to index.
     #[arg(long, default_value = "corpus")]
     corpus: PathBuf,
+    /// Index the documents of a JSONL file ({"id", "title", "text", "url"?, "facets"?} a line)
+    /// instead of a corpus directory.
+    #[arg(long, conflicts_with = "corpus")]
+    jsonl: Option<PathBuf>,
     /// Index directory (created when missing).
     #[arg(long, default_value = "index")]
     index: PathBuf,
@@ -168,6 +202,7 @@ fn main() -> ExitCode {
         Command::Index(args) => run_index(args),
         Command::Search(args) => run_search(args),
         Command::Serve(args) => run_serve(args),
+        Command::Eval(args) => run_eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -201,7 +236,11 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     }
     let show_bar = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let progress = Bar::new(show_bar);
-    let summary = index_corpus(&options, &progress).map_err(|err| match err {
+    let summary = match &args.jsonl {
+        Some(file) => him_indexer::index_jsonl(&options, file, &progress),
+        None => index_corpus(&options, &progress),
+    }
+    .map_err(|err| match err {
         him_indexer::Error::Selector { .. } => usage(err),
         other => Failure::from(other),
     })?;
@@ -279,6 +318,91 @@ fn ignore_broken_pipe(result: std::io::Result<()>) -> Result<(), Failure> {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }
+}
+
+fn run_eval(args: EvalArgs) -> Result<(), Failure> {
+    use him_query::eval::{evaluate, mean, parse_qrels};
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let engine = SearchEngine::open(&args.index, taxonomy)?;
+    let qrels_text = std::fs::read_to_string(&args.qrels)
+        .with_context(|| format!("cannot read {}", args.qrels.display()))?;
+    let qrels = parse_qrels(&qrels_text)
+        .map_err(|message| usage(anyhow::anyhow!("{}: {message}", args.qrels.display())))?;
+    let queries_text = std::fs::read_to_string(&args.queries)
+        .with_context(|| format!("cannot read {}", args.queries.display()))?;
+    let mut per_query = Vec::new();
+    for (number, line) in queries_text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|err| {
+            usage(anyhow::anyhow!(
+                "{}:{}: {err}",
+                args.queries.display(),
+                number + 1
+            ))
+        })?;
+        let (Some(id), Some(text)) = (
+            value["id"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| value["id"].as_u64().map(|n| n.to_string())),
+            value["text"].as_str(),
+        ) else {
+            return Err(usage(anyhow::anyhow!(
+                "{}:{}: expected {{\"id\", \"text\"}}",
+                args.queries.display(),
+                number + 1
+            )));
+        };
+        let Some(judgments) = qrels.get(&id) else {
+            continue;
+        };
+        // Queries over the API limit are cut, as a search box would: count characters, not bytes.
+        let text: String = text.chars().take(him_query::MAX_QUERY_CHARS).collect();
+        let ranking = engine.ranked_ids(&text, args.depth)?;
+        if let Some(metrics) = evaluate(&ranking, judgments, args.k) {
+            per_query.push((id, metrics));
+        }
+    }
+    let all: Vec<_> = per_query.iter().map(|(_, m)| *m).collect();
+    let overall = mean(&all);
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let body = serde_json::json!({
+            "queries": all.len(),
+            "k": args.k,
+            "mean": overall,
+            "per_query": if args.per_query {
+                serde_json::to_value(per_query.iter().map(|(id, m)| serde_json::json!({"id": id, "metrics": m})).collect::<Vec<_>>())?
+            } else {
+                serde_json::Value::Null
+            },
+        });
+        writeln!(out, "{body}")
+    } else {
+        let mut text = String::new();
+        if args.per_query {
+            for (id, m) in &per_query {
+                text.push_str(&format!(
+                    "{id:>8}  nDCG@{} {:.4}  MRR@10 {:.4}  P@10 {:.4}  R@100 {:.4}  AP {:.4}\n",
+                    args.k, m.ndcg, m.mrr10, m.p10, m.r100, m.ap
+                ));
+            }
+        }
+        text.push_str(&format!(
+            "{} queries  nDCG@{} {:.4}  MRR@10 {:.4}  P@10 {:.4}  R@100 {:.4}  MAP {:.4}",
+            all.len(),
+            args.k,
+            overall.ndcg,
+            overall.mrr10,
+            overall.p10,
+            overall.r100,
+            overall.ap
+        ));
+        writeln!(out, "{text}")
+    };
+    ignore_broken_pipe(written)
 }
 
 fn run_serve(args: ServeArgs) -> Result<(), Failure> {

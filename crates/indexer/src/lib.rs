@@ -24,6 +24,7 @@ mod document;
 mod error;
 mod extract;
 mod html;
+mod jsonl;
 mod links;
 mod options;
 mod pdf;
@@ -32,6 +33,7 @@ mod plain;
 mod summary;
 
 pub use error::{Error, Result};
+pub use jsonl::index_jsonl;
 pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
 pub use pipeline::{index_corpus, IGNORE_FILE};
 pub use summary::{Problem, ProblemKind, Summary};

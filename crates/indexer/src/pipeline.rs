@@ -233,12 +233,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     report_links_to_gone(&searcher, &fields, &gone, &seen, &known, &mut summary)?;
 
     if changed {
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&format!(
-            "{{\"himsearch_schema\":{},\"source\":\"corpus\"}}",
-            him_schema::SCHEMA_VERSION
-        ));
-        commit.commit()?;
+        commit(&mut writer, "corpus")?;
     }
     writer.wait_merging_threads()?;
     reader.reload()?;
@@ -577,6 +572,21 @@ fn inspect(
         }),
         bytes: len,
     }
+}
+
+/// Commits everything written, atomically, recording the schema version and the input kind
+/// in the commit payload.
+pub(crate) fn commit(writer: &mut IndexWriter, source: &str) -> Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(
+        &serde_json::json!({
+            "himsearch_schema": him_schema::SCHEMA_VERSION,
+            "source": source,
+        })
+        .to_string(),
+    );
+    prepared.commit()?;
+    Ok(())
 }
 
 /// Reports pages that still link to files deleted in this run (pages parsed in this run have

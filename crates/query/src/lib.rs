@@ -18,6 +18,7 @@
 
 mod engine;
 mod error;
+pub mod eval;
 mod expand;
 pub mod http;
 mod materialize;

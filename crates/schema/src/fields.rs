@@ -13,7 +13,7 @@ use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
 /// so schema equality alone detects a version change).
@@ -23,7 +23,8 @@ const VERSION_FIELD_PREFIX: &str = "schema_v";
 #[derive(Debug, Clone)]
 pub struct Fields {
     /// Stable document id: the corpus-relative path, or the `id` of a JSONL line. STRING so it
-    /// can be deleted and fetched by exact term; STORED for responses.
+    /// can be deleted and fetched by exact term; STORED for responses; FAST so evaluation and
+    /// benchmarks read ranked ids without the doc store.
     pub id: Field,
     /// Source path relative to the corpus root (empty for JSONL documents): the key of
     /// incremental re-indexing. STRING + STORED, and FAST so a re-index reads every path
@@ -123,7 +124,7 @@ pub fn build_schema() -> Schema {
         }
     };
     let mut builder = Schema::builder();
-    builder.add_text_field("id", STRING | STORED);
+    builder.add_text_field("id", STRING | STORED | FAST);
     builder.add_text_field("path", STRING | STORED | FAST);
     builder.add_text_field("url", STORED);
     builder.add_text_field("title", text(analysis::STEMMED, true));

@@ -1,0 +1,238 @@
+//! JSONL input: one document per line, `{"id", "title", "text", "url"?, "facets"?}`, as CMS
+//! exports and IR test collections come. Lines go through the same facet assignment and
+//! document building as corpus files; bad lines are reported by line number and skipped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::time::Instant;
+
+use him_schema::{FacetKind, Fields};
+use rayon::prelude::*;
+use serde_json::Value;
+use tantivy::Term;
+
+use crate::classify::assign_facets;
+use crate::document::{build_document, DocumentParts};
+use crate::extract::{collapse_whitespace, Extracted};
+use crate::options::{IndexOptions, Progress};
+use crate::pipeline::{commit, detect_language, open_or_create, open_writer};
+use crate::summary::{ProblemKind, Summary};
+use crate::{Error, Result};
+
+/// Lines parsed per parallel batch.
+const BATCH: usize = 256;
+
+/// Largest line accepted (a document of a few MiB is already unusual in an export).
+const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Indexes the documents of a JSONL file into `options.index` (`options.corpus` is unused).
+/// A document replaces the indexed document with the same `id`.
+pub fn index_jsonl(
+    options: &IndexOptions,
+    file: &Path,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let input = std::fs::File::open(file).map_err(|source| Error::Input {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let index = open_or_create(options)?;
+    let fields = Fields::new(&index.schema())?;
+    let mut writer = open_writer(&index, options)?;
+    if options.rebuild {
+        writer.delete_all_documents()?;
+    }
+    let matcher = options.taxonomy.matcher();
+    let name = file.display().to_string();
+    let mut summary = Summary::default();
+    let mut reader = BufReader::new(input);
+    let mut line_number = 0usize;
+    let mut finished = false;
+    progress.start(0);
+    while !finished {
+        let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => {
+                    finished = true;
+                    break;
+                }
+                Ok(_) => {
+                    line_number += 1;
+                    summary.bytes_read += line.len() as u64;
+                    batch.push((line_number, line));
+                }
+                Err(source) => {
+                    return Err(Error::Input {
+                        path: file.to_path_buf(),
+                        source,
+                    })
+                }
+            }
+        }
+        let parsed: Vec<_> = batch
+            .par_iter()
+            .map(|(number, line)| (*number, parse_line(line)))
+            .collect();
+        for (number, result) in parsed {
+            let location = format!("{name}:{number}");
+            let page = match result {
+                Ok(Some(page)) => page,
+                Ok(None) => continue,
+                Err(message) => {
+                    summary.skipped += 1;
+                    summary.problem(&location, ProblemKind::ParseError, message);
+                    continue;
+                }
+            };
+            let (facets, warnings) =
+                assign_facets(&options.taxonomy, &matcher, "", &page.extracted);
+            for warning in warnings {
+                summary.problem(&location, ProblemKind::UnknownFacet, warning);
+            }
+            let lang = detect_language(&page.extracted.body);
+            let doc = build_document(
+                &fields,
+                &DocumentParts {
+                    id: &page.id,
+                    path: "",
+                    url: page.url.as_deref().unwrap_or(&page.id),
+                    source_kind: "jsonl",
+                    lang: &lang,
+                    page: &page.extracted,
+                    facets: &facets,
+                    outlinks: &[],
+                    links_to: &[],
+                    content_hash: 0,
+                    body_hash: 0,
+                },
+            );
+            writer.delete_term(Term::from_field_text(fields.id, &page.id));
+            writer.add_document(doc)?;
+            summary.indexed += 1;
+            progress.advance(&location);
+        }
+    }
+    commit(&mut writer, "jsonl")?;
+    writer.wait_merging_threads()?;
+    let reader = index.reader()?;
+    summary.documents = reader.searcher().num_docs();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    progress.finish();
+    Ok(summary)
+}
+
+/// One parsed line.
+struct LineDocument {
+    id: String,
+    url: Option<String>,
+    extracted: Extracted,
+}
+
+/// Parses one line; `Ok(None)` for a blank line.
+fn parse_line(line: &[u8]) -> Result<Option<LineDocument>, String> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if line.len() > MAX_LINE_BYTES {
+        return Err(format!("line is over {MAX_LINE_BYTES} bytes"));
+    }
+    let value: Value =
+        serde_json::from_slice(line).map_err(|err| format!("invalid JSON: {err}"))?;
+    let object = value.as_object().ok_or("expected a JSON object")?;
+    let id = match object.get("id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
+        Some(Value::Number(id)) => id.to_string(),
+        _ => return Err("missing or empty \"id\"".to_string()),
+    };
+    let text_of = |key: &str| -> Result<String, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(text)) => Ok(collapse_whitespace(text)),
+            Some(_) => Err(format!("\"{key}\" must be a string")),
+        }
+    };
+    let title = text_of("title")?;
+    let body = text_of("text")?;
+    if title.is_empty() && body.is_empty() {
+        return Err(format!("document {id:?} has no title and no text"));
+    }
+    let url = match object.get("url") {
+        Some(Value::String(url)) if !url.is_empty() => Some(url.clone()),
+        _ => None,
+    };
+    let mut meta_facets = Vec::new();
+    if let Some(facets) = object.get("facets") {
+        let facets = facets.as_object().ok_or("\"facets\" must be an object")?;
+        for (name, values) in facets {
+            let kind = FacetKind::parse(name).ok_or_else(|| format!("unknown facet {name:?}"))?;
+            let values = match values {
+                Value::String(value) => vec![value.clone()],
+                Value::Array(values) => values
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or("facet values must be strings")
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                _ => {
+                    return Err(format!(
+                        "facet {name:?} must be a string or a list of strings"
+                    ))
+                }
+            };
+            meta_facets.push((kind, values));
+        }
+    }
+    Ok(Some(LineDocument {
+        id,
+        url,
+        extracted: Extracted {
+            title,
+            body,
+            meta_facets,
+            ..Extracted::default()
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_or_explain_why_not() {
+        let doc = parse_line(
+            br#"{"id": 7, "title": "T", "text": "a  b", "facets": {"credential": "RHIT"}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((doc.id.as_str(), doc.extracted.body.as_str()), ("7", "a b"));
+        assert_eq!(
+            doc.extracted.meta_facets,
+            [(FacetKind::Credential, vec!["RHIT".to_string()])]
+        );
+        assert!(parse_line(b"  \n").unwrap().is_none());
+        for (line, why) in [
+            (&b"{not json"[..], "invalid JSON"),
+            (br#"[1]"#, "object"),
+            (br#"{"title": "x"}"#, "id"),
+            (br#"{"id": "x"}"#, "no title and no text"),
+            (br#"{"id": "x", "text": 5}"#, "must be a string"),
+            (
+                br#"{"id": "x", "text": "t", "facets": {"colour": "red"}}"#,
+                "unknown facet",
+            ),
+        ] {
+            let err = parse_line(line).err().unwrap_or_default();
+            assert!(
+                err.contains(why),
+                "{}: {err}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+}
