@@ -65,6 +65,31 @@ fn serve_builds_the_index_then_answers_and_stops_on_sigterm() {
     let ready = http_get(&addr, "/readyz");
     assert!(ready.contains("\"documents\":1"), "{ready}");
 
+    // Re-index while serving: the server picks up the new commit without a restart.
+    site.write(
+        "jobs/registrar.html",
+        "<title>Cancer Registrar</title><main><p>Registrars abstract cases.</p></main>",
+    );
+    site.index(&[]);
+    let started = Instant::now();
+    loop {
+        let found = http_get(&addr, "/api/search?q=registrar");
+        if found.contains("\"id\":\"jobs/registrar.html\"") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "new commit not picked up: {found}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut logged = String::new();
+    stderr.read_line(&mut logged).unwrap();
+    assert!(
+        logged.contains("finished processing request") || logged.contains("INFO"),
+        "one log line per request: {logged}"
+    );
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

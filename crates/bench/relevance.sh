@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval_dir=${1:-../shared/eval}
-cargo build --release --quiet --bin himsearch -p him-bench --bin baseline-eval 2>/dev/null || cargo build --release --quiet -p himsearch -p him-bench
+cargo build --release --quiet -p himsearch -p him-bench
 bin=target/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

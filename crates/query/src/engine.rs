@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_dir, FacetKind, Fields, Taxonomy};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
     Query, TermQuery,
@@ -197,8 +197,20 @@ impl SearchEngine {
             request.per_page,
         )?;
 
+        // Facets without a filter of their own share one pass over the query; each filtered
+        // facet needs its own pass without its filter (disjunctive counts).
         let mut facets = BTreeMap::new();
-        for kind in FacetKind::ALL {
+        let (filtered, unfiltered): (Vec<FacetKind>, Vec<FacetKind>) = FacetKind::ALL
+            .into_iter()
+            .partition(|kind| filters.iter().any(|(k, _)| k == kind));
+        if !unfiltered.is_empty() {
+            let query = self.combine(text_query.as_deref(), &parsed, &filters, None);
+            let counts = self.facet_counts_many(&searcher, query.as_ref(), &unfiltered)?;
+            for (kind, counts) in unfiltered.into_iter().zip(counts) {
+                facets.insert(kind.name().to_string(), counts);
+            }
+        }
+        for kind in filtered {
             let query = self.combine(text_query.as_deref(), &parsed, &filters, Some(kind));
             facets.insert(
                 kind.name().to_string(),
@@ -285,8 +297,23 @@ impl SearchEngine {
     ) -> Result<Ranking> {
         let all_words = self.text_query(parsed, true, prefix_last);
         let strict = self.combine(all_words.as_deref(), parsed, filters, None);
-        let strict_total = searcher.search(strict.as_ref(), &Count)?;
+        // One pass counts and collects: the page of strict matches, if the page starts there.
+        let (strict_total, strict_top) = searcher.search(
+            strict.as_ref(),
+            &(
+                Count,
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+            ),
+        )?;
         let every_word_matched = strict_total > 0;
+        let mut top: Vec<(f32, DocAddress, bool)> = Vec::with_capacity(limit);
+        top.extend(
+            strict_top
+                .into_iter()
+                .map(|(score, address)| (score, address, true)),
+        );
 
         // Few documents have every word: list them first, then the documents that have some
         // of the words, best first (long natural-language queries nearly always land here).
@@ -301,39 +328,30 @@ impl SearchEngine {
             }
             (any_words, query)
         });
-        let partial_total = match &partial {
-            Some((_, query)) => searcher.search(query.as_ref(), &Count)?,
-            None => 0,
-        };
-        let total = strict_total + partial_total;
-
-        let mut top: Vec<(f32, DocAddress, bool)> = Vec::with_capacity(limit);
-        if offset < strict_total {
-            let collector = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_score();
+        let mut partial_total = 0;
+        if let Some((_, query)) = &partial {
+            let wanted = (limit - top.len()).max(1);
+            let partial_offset = offset.saturating_sub(strict_total);
+            let (count, partial_top) = searcher.search(
+                query.as_ref(),
+                &(
+                    Count,
+                    TopDocs::with_limit(wanted)
+                        .and_offset(partial_offset)
+                        .order_by_score(),
+                ),
+            )?;
+            partial_total = count;
+            let room = limit - top.len();
             top.extend(
-                searcher
-                    .search(strict.as_ref(), &collector)?
+                partial_top
                     .into_iter()
-                    .map(|(s, a)| (s, a, true)),
+                    .take(room)
+                    .map(|(score, address)| (score, address, false)),
             );
         }
-        if let Some((_, query)) = &partial {
-            let wanted = limit - top.len();
-            if wanted > 0 && partial_total > 0 {
-                let partial_offset = offset.saturating_sub(strict_total);
-                let collector = TopDocs::with_limit(wanted)
-                    .and_offset(partial_offset)
-                    .order_by_score();
-                top.extend(
-                    searcher
-                        .search(query.as_ref(), &collector)?
-                        .into_iter()
-                        .map(|(s, a)| (s, a, false)),
-                );
-            }
-        }
+        let total = strict_total + partial_total;
+
         // Facets and highlights describe every document listed: with partial matches, those
         // of the any-word query.
         let text_query = match &partial {
@@ -777,9 +795,39 @@ impl SearchEngine {
         query: &dyn Query,
         kind: FacetKind,
     ) -> Result<Vec<FacetCount>> {
-        let mut collector = FacetCollector::for_field(kind.name());
-        collector.add_facet(Facet::root());
-        let counts = searcher.search(query, &collector)?;
+        Ok(self
+            .facet_counts_many(searcher, query, &[kind])?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Counts of several facets in one pass over `query`'s matches.
+    fn facet_counts_many(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        kinds: &[FacetKind],
+    ) -> Result<Vec<Vec<FacetCount>>> {
+        let mut multi = MultiCollector::new();
+        let handles: Vec<_> = kinds
+            .iter()
+            .map(|kind| {
+                let mut collector = FacetCollector::for_field(kind.name());
+                collector.add_facet(Facet::root());
+                multi.add_collector(collector)
+            })
+            .collect();
+        let mut fruits = searcher.search(query, &multi)?;
+        Ok(handles
+            .into_iter()
+            .map(|handle| facet_count_list(&handle.extract(&mut fruits)))
+            .collect())
+    }
+}
+
+/// Facet counts under the root, most frequent first, then by value.
+fn facet_count_list(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
+    {
         let mut out: Vec<FacetCount> = counts
             .get(Facet::root())
             .map(|(facet, count)| FacetCount {
@@ -792,9 +840,11 @@ impl SearchEngine {
             })
             .collect();
         out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        Ok(out)
+        out
     }
+}
 
+impl SearchEngine {
     fn hit(
         &self,
         searcher: &Searcher,
