@@ -7,5 +7,6 @@ mod cli_errors;
 mod corpus;
 mod eval;
 mod indexing;
+mod reliability;
 mod search;
 mod serve;

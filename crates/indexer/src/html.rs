@@ -470,4 +470,21 @@ mod tests {
         let html = format!("{}deep{}", "<div>".repeat(5_000), "</div>".repeat(5_000));
         assert!(extract(&html).body.contains("deep"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_markup_extracts_clean_text(html in "(<[a-z]{1,7}( [a-z-]{1,9}=\"[^\"]{0,9}\")?>|</[a-z]{1,7}>|[^<>]{0,12}|<!--|-->|&[a-z#0-9]{0,5};?){0,40}") {
+            let page = extract(&html);
+            proptest::prop_assert_eq!(page.body.trim(), page.body.as_str());
+            proptest::prop_assert!(!page.body.contains("  "));
+            proptest::prop_assert!(!page.title.contains('\n'));
+        }
+
+        #[test]
+        fn any_bytes_decode(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let decoded = crate::decode::decode_html(&bytes);
+            // Whatever came in, what goes on is valid text.
+            proptest::prop_assert!(std::str::from_utf8(decoded.text.as_bytes()).is_ok());
+        }
+    }
 }

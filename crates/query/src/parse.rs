@@ -115,4 +115,15 @@ mod tests {
         );
         assert_eq!(parse("OR coder").groups, vec![vec![w("coder")]]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_input_parses_to_searchable_terms(query in "\\PC{0,80}") {
+            let parsed = parse(&query);
+            for term in parsed.groups.iter().flatten().chain(&parsed.excluded) {
+                proptest::prop_assert!(term.text().chars().any(char::is_alphanumeric), "{term:?}");
+            }
+            proptest::prop_assert!(parsed.groups.iter().all(|g| !g.is_empty()));
+        }
+    }
 }

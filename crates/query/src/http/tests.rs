@@ -436,3 +436,24 @@ async fn serves_over_real_tcp_and_shuts_down() {
         .unwrap()
         .unwrap();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the query string, the API answers 200 or a 4xx JSON error, never a 5xx.
+    #[test]
+    fn any_query_string_is_answered_without_server_error(
+        raw in "((q|page|per_page|explain|credential|job_title|topic|colour)=[^&#]{0,40}&?){0,6}"
+    ) {
+        static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+        let f = FIXTURE.get_or_init(fixture);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let app = app(f, ServerConfig::default());
+        let uri = format!("/api/search?{}", url::form_urlencoded::byte_serialize(raw.as_bytes()).collect::<String>().replace("%3D", "=").replace("%26", "&"));
+        let (status, body) = runtime.block_on(get(&app, &uri));
+        proptest::prop_assert!(status == StatusCode::OK || status.is_client_error(), "{uri}: {status} {body}");
+        if status.is_client_error() {
+            proptest::prop_assert!(body["error"]["code"].is_string(), "{body}");
+        }
+    }
+}
