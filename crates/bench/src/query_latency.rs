@@ -8,8 +8,11 @@ use std::time::Instant;
 use him_query::{SearchEngine, SearchRequest};
 use him_schema::Taxonomy;
 
+/// A facet filter: (facet name, value).
+type Filter = Option<(&'static str, &'static str)>;
+
 /// (kind, query, filter) triples of the mixed set.
-const QUERIES: &[(&str, &str, Option<(&str, &str)>)] = &[
+const QUERIES: &[(&str, &str, Filter)] = &[
     ("one word", "coder", None),
     ("one word", "privacy", None),
     ("three words", "rhit exam eligibility", None),
