@@ -116,3 +116,22 @@ fn foreign_index_needs_rebuild() {
         "keep me"
     );
 }
+
+#[test]
+fn check_verifies_an_index() {
+    let site = Site::new();
+    site.write("a.html", "<title>A</title><p>text</p>");
+    site.index(&[]);
+    let index = site.index_dir();
+    let output = himsearch(&["check", "--index", index.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("ok: 1 documents"));
+    let missing = site.dir.path().join("nothing");
+    let output = himsearch(&["check", "--index", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no index at"),
+        "{}",
+        stderr(&output)
+    );
+}

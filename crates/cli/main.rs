@@ -34,6 +34,18 @@ enum Command {
     Serve(ServeArgs),
     /// Measure ranking quality against relevance judgments (nDCG, MRR, P@10, R@100, MAP).
     Eval(EvalArgs),
+    /// Verify an index: schema version, file checksums, every segment readable.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Index directory.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +220,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Serve(args) => run_serve(args),
         Command::Eval(args) => run_eval(args),
+        Command::Check(args) => run_check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -322,6 +335,37 @@ fn ignore_broken_pipe(result: std::io::Result<()>) -> Result<(), Failure> {
     match result {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<(), Failure> {
+    let report = him_query::check_index(&args.index)?;
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else if report.is_ok() {
+        writeln!(
+            out,
+            "ok: {} documents in {} segments at {}",
+            report.documents,
+            report.segments,
+            args.index.display()
+        )
+    } else {
+        Ok(())
+    };
+    ignore_broken_pipe(written)?;
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "index at {} is damaged: {} (rebuild it with `himsearch index --rebuild`)",
+            args.index.display(),
+            report.damaged_files.join(", ")
+        )
+        .into())
     }
 }
 

@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod check;
 mod engine;
 mod error;
 pub mod eval;
@@ -26,6 +27,7 @@ mod parse;
 mod request;
 mod suggest;
 
+pub use check::{check_index, CheckReport};
 pub use engine::{escape_html, DocumentView, SearchEngine};
 pub use error::{Error, Result};
 pub use request::{
