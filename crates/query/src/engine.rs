@@ -467,12 +467,7 @@ impl SearchEngine {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
+        let text = |field: Field| stored_text(&doc, field);
         Ok(Some(DocumentView {
             id: text(self.fields.id),
             url: text(self.fields.url),
@@ -823,28 +818,7 @@ impl SearchEngine {
             .map(|handle| facet_count_list(&handle.extract(&mut fruits)))
             .collect())
     }
-}
 
-/// Facet counts under the root, most frequent first, then by value.
-fn facet_count_list(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
-    {
-        let mut out: Vec<FacetCount> = counts
-            .get(Facet::root())
-            .map(|(facet, count)| FacetCount {
-                value: facet
-                    .to_path()
-                    .last()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-                count,
-            })
-            .collect();
-        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        out
-    }
-}
-
-impl SearchEngine {
     fn hit(
         &self,
         searcher: &Searcher,
@@ -853,12 +827,7 @@ impl SearchEngine {
         address: DocAddress,
     ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
+        let text = |field: Field| stored_text(&doc, field);
         let title = text(self.fields.title);
         let body = text(self.fields.body);
         let description = text(self.fields.description);
@@ -874,6 +843,31 @@ impl SearchEngine {
             explain: None,
         })
     }
+}
+
+/// Facet counts under the root, most frequent first, then by value.
+fn facet_count_list(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
+    let mut out: Vec<FacetCount> = counts
+        .get(Facet::root())
+        .map(|(facet, count)| FacetCount {
+            value: facet
+                .to_path()
+                .last()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    out
+}
+
+/// The first stored text of `field` (empty when absent).
+fn stored_text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// One query matching any of `options`; `None` when there are none.

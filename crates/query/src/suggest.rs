@@ -21,8 +21,8 @@ pub struct Suggestion {
 #[derive(Debug, Default)]
 pub(crate) struct Suggester {
     entries: Vec<Suggestion>,
-    /// (folded suffix, entry index), sorted.
-    keys: Vec<(String, u32)>,
+    /// (folded suffix, entry index, whether the suffix is the whole text), sorted.
+    keys: Vec<(String, u32, bool)>,
 }
 
 impl Suggester {
@@ -71,7 +71,7 @@ impl Suggester {
                 .map(|(i, s)| (i + 1, s))
                 .chain([(0, "")])
             {
-                keys.push((folded[start..].to_string(), index as u32));
+                keys.push((folded[start..].to_string(), index as u32, start == 0));
             }
         }
         keys.sort();
@@ -87,21 +87,20 @@ impl Suggester {
         }
         let start = self
             .keys
-            .partition_point(|(key, _)| key.as_str() < wanted.as_str());
+            .partition_point(|(key, _, _)| key.as_str() < wanted.as_str());
         let mut found: Vec<(bool, u8, usize, u32)> = Vec::new();
-        for (key, index) in self.keys[start..]
+        for (_, index, whole) in self.keys[start..]
             .iter()
-            .take_while(|(key, _)| key.starts_with(&wanted))
+            .take_while(|(key, _, _)| key.starts_with(&wanted))
         {
             let entry = &self.entries[*index as usize];
-            let whole = fold(&entry.text).len() == key.len();
             let rank = match entry.kind {
                 "credential" => 0,
                 "job_title" => 1,
                 "topic" => 2,
                 _ => 3,
             };
-            found.push((!whole, rank, entry.text.len(), *index));
+            found.push((!*whole, rank, entry.text.len(), *index));
             if found.len() > 10_000 {
                 break;
             }

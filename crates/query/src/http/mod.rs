@@ -311,9 +311,8 @@ async fn run_search(
         .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct LimitedQuery {
-    #[serde(default)]
     q: String,
     limit: Option<String>,
 }
@@ -334,7 +333,7 @@ fn limit_of(query: &LimitedQuery, default: usize, max: usize) -> Result<usize, A
     }
 }
 
-fn limited_query(raw: Option<&str>) -> Result<LimitedQuery, ApiError> {
+fn limited_query(raw: Option<&str>) -> LimitedQuery {
     let mut query = LimitedQuery {
         q: String::new(),
         limit: None,
@@ -346,14 +345,14 @@ fn limited_query(raw: Option<&str>) -> Result<LimitedQuery, ApiError> {
             _ => {}
         }
     }
-    Ok(query)
+    query
 }
 
 async fn suggest(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let query = limited_query(raw.as_deref())?;
+    let query = limited_query(raw.as_deref());
     let limit = limit_of(&query, 8, 20)?;
     let prefix = query.q.clone();
     let suggestions = run_blocking(&state, move |engine| engine.suggest(&prefix, limit)).await?;
@@ -375,7 +374,7 @@ async fn facet_values(
     let kind = FacetKind::parse(&facet)
         .filter(|k| k.name() == facet)
         .ok_or_else(|| ApiError::from(crate::Error::UnknownFacet(facet.clone())))?;
-    let query = limited_query(raw.as_deref())?;
+    let query = limited_query(raw.as_deref());
     let limit = limit_of(&query, 20, 100)?;
     if query.q.chars().count() > crate::MAX_QUERY_CHARS {
         return Err(crate::Error::QueryTooLong {
