@@ -2,7 +2,9 @@
 //! indexes, the CLI contract (flags, JSON, exit codes) as users' scripts see it.
 
 mod util;
+mod webdriver;
 
+mod browser;
 mod cli_errors;
 mod corpus;
 mod eval;

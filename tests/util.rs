@@ -144,3 +144,62 @@ pub(crate) fn repo_root() -> &'static Path {
 pub(crate) fn make_pdf(lines: &[&str]) -> Vec<u8> {
     him_corpus_tools::render_pdf(&lines.join("\n"))
 }
+
+/// A `himsearch serve` child process on a loopback port, stopped when dropped. Its log is
+/// drained on a thread so a chatty server never blocks on a full pipe.
+pub(crate) struct Server {
+    child: std::process::Child,
+    /// `host:port` it listens on.
+    pub(crate) addr: String,
+}
+
+impl Server {
+    /// Starts `himsearch serve --addr 127.0.0.1:0` on the site's corpus and index with `extra`
+    /// arguments, and waits for it to announce its address.
+    pub(crate) fn start(site: &Site, extra: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_himsearch"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--corpus"])
+            .arg(site.corpus())
+            .arg("--index")
+            .arg(site.index_dir())
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start himsearch serve");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut seen = String::new();
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+                let _ = child.kill();
+                panic!("serve exited before announcing its address: {seen}");
+            }
+            seen.push_str(&line);
+            if let Some(rest) = line.split("http://").nth(1) {
+                break rest.split('/').next().expect("address").to_string();
+            }
+        };
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stderr.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        Server { child, addr }
+    }
+
+    /// `http://host:port`.
+    pub(crate) fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -96,6 +96,10 @@ struct ServeArgs {
     /// Taxonomy TOML file replacing the built-in one.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// Serve this directory (usually the corpus) under /site/, so that the search page's
+    /// relative result links open. Off by default: only what you name is published.
+    #[arg(long, value_name = "DIR")]
+    site_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -477,6 +481,7 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     let config = him_query::http::ServerConfig {
         cors_origins: args.cors_origin,
         rate_limit_per_sec: args.rate_limit,
+        site_dir: args.site_dir,
         ..Default::default()
     };
     let documents = engine.num_docs();

@@ -4,10 +4,12 @@
 mod error;
 mod metrics;
 mod openapi;
+mod ui;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,6 +34,7 @@ use tracing::Level;
 pub use error::{ApiError, Code};
 pub use metrics::Metrics;
 pub use openapi::{openapi, RouteDoc, ROUTES};
+pub use ui::PAGE_CSP;
 
 use crate::{SearchEngine, SearchRequest};
 
@@ -48,6 +51,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Requests per second allowed per client IP (burst of twice that); 0 disables.
     pub rate_limit_per_sec: u32,
+    /// Directory of the indexed site, served under `/site/` so the search page's relative
+    /// result links open; `None` serves nothing there.
+    pub site_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +65,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(5),
             max_body_bytes: 16 * 1024,
             rate_limit_per_sec: 200,
+            site_dir: None,
         }
     }
 }
@@ -99,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
+        .merge(ui::routes(state.config.site_dir.as_deref()))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "method not allowed on this route")

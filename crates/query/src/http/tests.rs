@@ -209,6 +209,64 @@ async fn every_other_route_answers() {
 }
 
 #[tokio::test]
+async fn browser_assets_and_site_dir() {
+    let fixture = fixture();
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("jobs")).unwrap();
+    std::fs::write(site.path().join("jobs/coder.html"), "<title>Coder</title>").unwrap();
+    std::fs::write(site.path().join("..secret"), "no").unwrap();
+    let without = app(&fixture, ServerConfig::default());
+    let with = app(
+        &fixture,
+        ServerConfig {
+            site_dir: Some(site.path().to_path_buf()),
+            ..ServerConfig::default()
+        },
+    );
+    for (uri, content_type, csp) in [
+        ("/", "text/html; charset=utf-8", true),
+        ("/embed", "text/html; charset=utf-8", true),
+        ("/embed.js", "text/javascript; charset=utf-8", false),
+        ("/ui/page.css", "text/css; charset=utf-8", false),
+    ] {
+        let (status, body, headers) =
+            call(&without, Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(headers["content-type"], content_type, "{uri}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{uri}");
+        assert_eq!(
+            headers.get("content-security-policy").map(|v| v.to_str().unwrap()),
+            csp.then_some(PAGE_CSP),
+            "{uri}"
+        );
+        assert!(body.as_str().is_some_and(|text| text.len() > 100), "{uri}");
+    }
+    // The widget never builds markup from strings.
+    let (_, script) = get(&without, "/embed.js").await;
+    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
+        assert!(!script.as_str().unwrap().contains(sink), "{sink}");
+    }
+
+    // The site directory is served only when configured, and only below itself.
+    let (status, body) = get(&without, "/site/jobs/coder.html").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, _, headers) = call(
+        &with,
+        Request::get("/site/jobs/coder.html").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox"));
+    for escape in ["/site/../Cargo.toml", "/site/%2e%2e/%2e%2esecret", "/site/..%2f..secret"] {
+        let (status, _, _) = call(&with, Request::get(escape).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{escape}");
+    }
+}
+
+#[tokio::test]
 async fn openapi_routes_all_exist() {
     let f = fixture();
     let app = app(&f, ServerConfig::default());

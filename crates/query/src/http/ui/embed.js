@@ -1,0 +1,675 @@
+// himsearch embeddable search box: the <him-search> custom element.
+//
+// One tag on any page:  <script src="https://search.example.org/embed.js" defer></script>
+// then                  <him-search facets="credential,job_title"></him-search>
+//
+// No dependencies, and no HTML parsing of strings: text from the API goes in through text nodes; the
+// API's escaped *_html fields are rebuilt as text plus <mark> elements (see markedText).
+(() => {
+  'use strict';
+  if (window.customElements.get('him-search')) return;
+
+  const script = document.currentScript;
+  // The directory the script was served from: the API lives beside it, even behind a prefix.
+  const SCRIPT_BASE = script && script.src ? new URL('.', script.src).href : new URL('/', location.href).href;
+
+  const FACETS = ['credential', 'job_title', 'education_level', 'resource_type', 'topic'];
+  const FACET_LABELS = {
+    credential: 'Credential',
+    job_title: 'Job title',
+    education_level: 'Education',
+    resource_type: 'Resource type',
+    topic: 'Topic',
+  };
+  const DEFAULT_FACETS = 'credential,job_title';
+  const FACET_VALUES_SHOWN = 8;
+  const DEBOUNCE_MS = 120;
+  const MAX_PER_PAGE = 100;
+
+  const STYLES = `
+:host { display: block; font-family: var(--him-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+  color: var(--him-fg, #1f2933); --_accent: var(--him-accent, #0b5cad); --_border: var(--him-border, #c7d0d9);
+  --_muted: var(--him-muted, #52606d); --_bg: var(--him-bg, #fff); --_radius: var(--him-radius, 8px);
+  --_mark: var(--him-mark, #fff1a8); --_focus: var(--him-focus, #f59e0b); line-height: 1.45; }
+:host([hidden]) { display: none; }
+* { box-sizing: border-box; }
+.root { container-type: inline-size; background: var(--_bg); }
+.bar { position: relative; }
+.bar input { width: 100%; font: inherit; font-size: 1.05rem; padding: .65rem .9rem; color: inherit; background: var(--_bg);
+  border: 1px solid var(--_border); border-radius: var(--_radius); }
+.bar input:focus { outline: 3px solid var(--_focus); outline-offset: 1px; border-color: var(--_accent); }
+.suggestions { position: absolute; z-index: 5; left: 0; right: 0; top: calc(100% + 4px); margin: 0; padding: .25rem 0;
+  list-style: none; background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius);
+  box-shadow: 0 8px 24px rgba(15, 23, 42, .14); max-height: 20rem; overflow-y: auto; }
+.suggestions[hidden] { display: none; }
+.suggestions li { padding: .45rem .9rem; cursor: pointer; display: flex; justify-content: space-between; gap: 1rem; }
+.suggestions li[aria-selected="true"] { background: var(--_accent); color: #fff; }
+.suggestions li[aria-selected="true"] .kind { color: inherit; }
+.kind { color: var(--_muted); font-size: .8rem; white-space: nowrap; }
+.body { display: grid; grid-template-columns: 1fr; gap: 1.25rem; margin-top: .9rem; }
+.body.with-facets { grid-template-columns: minmax(11rem, 15rem) 1fr; }
+@container (max-width: 40rem) { .body.with-facets { grid-template-columns: 1fr; } }
+.facets { display: flex; flex-direction: column; gap: .9rem; min-width: 0; }
+.facets[hidden] { display: none; }
+.groups { display: flex; flex-direction: column; gap: .9rem; }
+.filters-toggle { display: none; font: inherit; font-size: .9rem; align-self: flex-start; padding: .35rem .8rem; cursor: pointer;
+  color: inherit; background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); }
+.filters-toggle:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+@container (max-width: 40rem) {
+  .filters-toggle { display: inline-block; }
+  .facets:not(.open) .groups { display: none; }
+}
+fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
+legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
+.facet-value { display: flex; align-items: center; gap: .45rem; font-size: .9rem; padding: .15rem 0; cursor: pointer; }
+.facet-value input { margin: 0; accent-color: var(--_accent); width: 1rem; height: 1rem; }
+.facet-value input:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+.facet-value .name { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+.count { color: var(--_muted); font-size: .8rem; font-variant-numeric: tabular-nums; }
+.facet-value.empty { color: var(--_muted); }
+.link { font: inherit; background: none; border: 0; padding: 0; color: var(--_accent); text-decoration: underline; cursor: pointer; }
+.link:focus-visible, .pager button:focus-visible, .trigger:focus-visible, .close:focus-visible {
+  outline: 3px solid var(--_focus); outline-offset: 2px; }
+.status { margin: 0 0 .5rem; color: var(--_muted); font-size: .9rem; min-height: 1.3em; }
+.status.error { color: #b42318; }
+.didyoumean { margin: 0 0 .75rem; }
+.didyoumean[hidden] { display: none; }
+.hits { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: .35rem; }
+.hit a { display: block; padding: .6rem .75rem; border-radius: var(--_radius); color: inherit; text-decoration: none;
+  border: 1px solid transparent; }
+.hit a:hover { border-color: var(--_border); }
+.hit a:focus { outline: 3px solid var(--_focus); outline-offset: 0; border-color: var(--_accent); }
+.hit .title { display: block; color: var(--_accent); font-weight: 600; font-size: 1.02rem; overflow-wrap: anywhere; }
+.hit a:hover .title { text-decoration: underline; }
+.hit .url { display: block; color: var(--_muted); font-size: .78rem; overflow-wrap: anywhere; }
+.hit .snippet { display: block; margin-top: .2rem; font-size: .92rem; overflow-wrap: anywhere; }
+.tags { display: flex; flex-wrap: wrap; gap: .3rem; margin-top: .35rem; }
+.tag { font-size: .72rem; border: 1px solid var(--_border); border-radius: 999px; padding: .05rem .5rem; color: var(--_muted); }
+mark { background: var(--_mark); color: inherit; border-radius: 2px; padding: 0 1px; }
+.pager { display: flex; align-items: center; gap: .75rem; margin-top: 1rem; flex-wrap: wrap; }
+.pager:empty { display: none; }
+.pager button { font: inherit; padding: .4rem .9rem; border: 1px solid var(--_border); border-radius: var(--_radius);
+  background: var(--_bg); color: inherit; cursor: pointer; }
+.pager button:disabled { opacity: .45; cursor: default; }
+.trigger { font: inherit; display: inline-flex; align-items: center; gap: .6rem; padding: .45rem .8rem; cursor: pointer;
+  color: var(--_muted); background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); min-width: 12rem; }
+kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border-radius: 4px; padding: 0 .3rem; margin-left: auto; }
+.overlay { position: fixed; inset: 0; z-index: 2147483000; background: rgba(15, 23, 42, .45); display: flex;
+  justify-content: center; align-items: flex-start; padding: 8vh 1rem 1rem; }
+.overlay[hidden] { display: none; }
+.dialog { background: var(--_bg); width: min(46rem, 100%); max-height: 84vh; overflow-y: auto; border-radius: var(--_radius);
+  padding: 1rem; box-shadow: 0 24px 64px rgba(15, 23, 42, .35); }
+.dialog-head { display: flex; justify-content: flex-end; margin-bottom: .4rem; }
+.close { font: inherit; font-size: .85rem; background: none; border: 1px solid var(--_border); border-radius: var(--_radius);
+  padding: .15rem .5rem; cursor: pointer; color: var(--_muted); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;
+
+  let sheet = null;
+  function styleSheet() {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLES);
+    }
+    return sheet;
+  }
+
+  let instances = 0;
+  let hotkeyOwner = null;
+
+  /** Creates an element with attributes and children (strings become text nodes). */
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === false || value === null || value === undefined) continue;
+      node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  /** Decodes the entities an HTML escaper emits: the five named ones and numeric references. */
+  function unescapeHtml(text) {
+    return text.replace(/&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-f]{1,6});/gi, (whole, name) => {
+      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] || whole;
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    });
+  }
+
+  /**
+   * The API's *_html fields are escaped text with <mark> around matches. They are rebuilt as
+   * text nodes and <mark> elements, so even a wrongly escaped field could never become markup.
+   */
+  function markedText(html) {
+    const fragment = document.createDocumentFragment();
+    let inMark = false;
+    for (const part of String(html || '').split(/(<mark>|<\/mark>)/)) {
+      if (part === '<mark>') { inMark = true; continue; }
+      if (part === '</mark>') { inMark = false; continue; }
+      if (!part) continue;
+      const text = document.createTextNode(unescapeHtml(part));
+      fragment.append(inMark ? h('mark', null, text) : text);
+    }
+    return fragment;
+  }
+
+  /** A link target for a hit, or null: only http(s) URLs become links (no javascript: URLs). */
+  function safeHref(url, base) {
+    try {
+      const resolved = new URL(url, base);
+      return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function displayUrl(href) {
+    try {
+      const url = new URL(href);
+      return url.host + (url.pathname === '/' ? '' : decodeURI(url.pathname));
+    } catch (_) {
+      return href;
+    }
+  }
+
+  function listAttribute(value) {
+    return String(value || '').split(',').map((v) => v.trim()).filter(Boolean);
+  }
+
+  function isEditable(target) {
+    if (!target) return false;
+    const tag = target.tagName;
+    return target.isContentEditable || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+  }
+
+  class HimSearch extends HTMLElement {
+    constructor() {
+      super();
+      this.id_ = ++instances;
+      this.seq = 0;
+      this.suggestSeq = 0;
+      this.controller = null;
+      this.timer = 0;
+      this.state = { q: '', page: 1, filters: {} };
+      this.suggestions = [];
+      this.active = -1;
+      this.lastResponse = null;
+      this.built = false;
+    }
+
+    connectedCallback() {
+      if (this.built) return;
+      this.built = true;
+      const endpoint = this.getAttribute('endpoint');
+      this.apiBase = endpoint ? new URL(endpoint.replace(/\/*$/, '/'), location.href).href : SCRIPT_BASE;
+      this.hitBase = this.getAttribute('base-url')
+        ? new URL(this.getAttribute('base-url'), location.href).href
+        : location.href;
+      const perPage = parseInt(this.getAttribute('per-page') || '10', 10);
+      this.perPage = Number.isFinite(perPage) ? Math.min(Math.max(perPage, 1), MAX_PER_PAGE) : 10;
+      this.mode = this.getAttribute('mode') === 'modal' ? 'modal' : 'inline';
+      this.browse = this.hasAttribute('browse');
+      this.urlState = this.hasAttribute('url-state');
+      this.presets = {};
+      for (const kind of FACETS) {
+        const values = listAttribute(this.getAttribute(kind.replace('_', '-')) || this.getAttribute(kind));
+        if (values.length) this.presets[kind] = values;
+      }
+      const wanted = this.hasAttribute('facets') ? listAttribute(this.getAttribute('facets')) : listAttribute(DEFAULT_FACETS);
+      this.shownFacets = wanted.filter((kind) => FACETS.includes(kind) && !this.presets[kind]);
+      for (const kind of this.shownFacets) this.state.filters[kind] = new Set();
+      this.expanded = new Set();
+
+      this.shadow = this.attachShadow({ mode: 'open' });
+      this.shadow.adoptedStyleSheets = [styleSheet()];
+      this.build();
+      if (this.urlState) {
+        this.readUrl();
+        this.onPopState = () => { this.readUrl(); this.search({ history: 'none' }); };
+        window.addEventListener('popstate', this.onPopState);
+      }
+      if (this.state.q || this.browse || this.hasFilters()) this.search({ history: 'none' });
+    }
+
+    disconnectedCallback() {
+      if (this.onPopState) window.removeEventListener('popstate', this.onPopState);
+      if (this.onHotkey) document.removeEventListener('keydown', this.onHotkey);
+      if (hotkeyOwner === this) hotkeyOwner = null;
+    }
+
+    build() {
+      const n = this.id_;
+      const placeholder = this.getAttribute('placeholder') || 'Search credentials, jobs, programs…';
+      this.input = h('input', {
+        type: 'search', role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false',
+        'aria-controls': `him-suggestions-${n}`, 'aria-label': this.getAttribute('label') || 'Search',
+        autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', enterkeyhint: 'search',
+        placeholder, maxlength: '512', part: 'input',
+      });
+      this.list = h('ul', { id: `him-suggestions-${n}`, role: 'listbox', class: 'suggestions', hidden: true, 'aria-label': 'Suggestions' });
+      this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+      this.didYouMean = h('p', { class: 'didyoumean', hidden: true });
+      this.hits = h('ol', { class: 'hits', 'aria-label': 'Results' });
+      this.pager = h('nav', { class: 'pager', 'aria-label': 'Result pages' });
+      this.facetGroups = h('div', { class: 'groups', id: `him-filters-${n}` });
+      this.filtersToggle = h('button', { type: 'button', class: 'filters-toggle', 'aria-expanded': 'false',
+        'aria-controls': `him-filters-${n}` }, 'Filters');
+      this.filtersToggle.addEventListener('click', () => {
+        const open = !this.facetsBox.classList.contains('open');
+        this.facetsBox.classList.toggle('open', open);
+        this.filtersToggle.setAttribute('aria-expanded', String(open));
+      });
+      this.facetsBox = h('aside', { class: 'facets', 'aria-label': 'Filters', hidden: true }, this.filtersToggle, this.facetGroups);
+      const results = h('section', { class: 'results' }, this.status, this.didYouMean, this.hits, this.pager);
+      const body = h('div', { class: 'body' }, this.facetsBox, results);
+      this.body = body;
+      this.root = h('div', { class: 'root', part: 'root' }, h('div', { class: 'bar', role: 'search' }, this.input, this.list), body);
+
+      if (this.mode === 'modal') {
+        const mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
+        this.trigger = h('button', { type: 'button', class: 'trigger', 'aria-haspopup': 'dialog', part: 'trigger' },
+          this.getAttribute('placeholder') || 'Search', h('kbd', null, mac ? '⌘K' : 'Ctrl K'));
+        const close = h('button', { type: 'button', class: 'close' }, 'Esc');
+        this.dialog = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Search' },
+          h('div', { class: 'dialog-head' }, close), this.root);
+        this.overlay = h('div', { class: 'overlay', hidden: true }, this.dialog);
+        this.shadow.append(this.trigger, this.overlay);
+        this.trigger.addEventListener('click', () => this.open());
+        close.addEventListener('click', () => this.close());
+        this.overlay.addEventListener('mousedown', (event) => { if (event.target === this.overlay) this.close(); });
+        this.dialog.addEventListener('keydown', (event) => this.trapFocus(event));
+        if (!hotkeyOwner) {
+          hotkeyOwner = this;
+          this.onHotkey = (event) => {
+            const k = event.key;
+            if ((event.ctrlKey || event.metaKey) && (k === 'k' || k === 'K')) {
+              event.preventDefault();
+              if (this.overlay.hidden) this.open(); else this.close();
+            } else if (k === '/' && this.overlay.hidden && !isEditable(event.composedPath()[0])) {
+              event.preventDefault();
+              this.open();
+            }
+          };
+          document.addEventListener('keydown', this.onHotkey);
+        }
+      } else {
+        this.shadow.append(this.root);
+      }
+
+      this.input.addEventListener('input', () => {
+        this.state.q = this.input.value;
+        this.state.page = 1;
+        this.schedule();
+      });
+      this.input.addEventListener('keydown', (event) => this.onInputKey(event));
+      this.input.addEventListener('blur', () => setTimeout(() => {
+        if (this.shadow.activeElement !== this.input) this.closeSuggestions();
+      }, 120));
+      this.list.addEventListener('mousedown', (event) => event.preventDefault());
+      this.list.addEventListener('click', (event) => {
+        const option = event.target.closest('[role="option"]');
+        if (option) this.choose(Number(option.dataset.index));
+      });
+      this.hits.addEventListener('keydown', (event) => this.onHitsKey(event));
+    }
+
+    // ---- modal ----
+
+    open() {
+      if (!this.overlay) return;
+      this.overlay.hidden = false;
+      this.input.focus();
+      this.input.select();
+    }
+
+    close() {
+      if (!this.overlay || this.overlay.hidden) return;
+      this.closeSuggestions();
+      this.overlay.hidden = true;
+      this.trigger.focus();
+    }
+
+    trapFocus(event) {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        this.close();
+        return;
+      }
+      if (event.key !== 'Tab') return;
+      const focusable = [...this.dialog.querySelectorAll('button:not([disabled]), input, a[href]')]
+        .filter((node) => node.offsetParent !== null);
+      if (!focusable.length) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const current = this.shadow.activeElement;
+      if (event.shiftKey && current === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && current === last) { event.preventDefault(); first.focus(); }
+    }
+
+    // ---- keyboard ----
+
+    onInputKey(event) {
+      const open = !this.list.hidden && this.suggestions.length > 0;
+      switch (event.key) {
+        case 'ArrowDown':
+          event.preventDefault();
+          if (open) this.setActive(Math.min(this.active + 1, this.suggestions.length - 1));
+          else this.focusHit(0);
+          break;
+        case 'ArrowUp':
+          if (open) { event.preventDefault(); this.setActive(Math.max(this.active - 1, -1)); }
+          break;
+        case 'Enter':
+          event.preventDefault();
+          if (open && this.active >= 0) this.choose(this.active);
+          else { this.closeSuggestions(); this.search({ history: 'push' }); }
+          break;
+        case 'Escape':
+          // In the dialog, Esc closes everything at once (the dialog's handler does it).
+          if (open && this.mode !== 'modal') { event.preventDefault(); this.closeSuggestions(); }
+          else if (this.mode !== 'modal' && this.input.value) {
+            event.preventDefault();
+            this.input.value = '';
+            this.state.q = '';
+            this.search({ history: 'push' });
+          }
+          break;
+        default:
+      }
+    }
+
+    onHitsKey(event) {
+      const links = [...this.hits.querySelectorAll('a')];
+      const index = links.indexOf(this.shadow.activeElement);
+      if (index < 0) return;
+      if (event.key === 'ArrowDown') { event.preventDefault(); this.focusHit(index + 1); }
+      else if (event.key === 'ArrowUp') {
+        event.preventDefault();
+        if (index === 0) this.input.focus(); else this.focusHit(index - 1);
+      } else if (event.key === 'Escape' && this.mode !== 'modal') { event.preventDefault(); this.input.focus(); }
+    }
+
+    focusHit(index) {
+      const links = this.hits.querySelectorAll('a');
+      if (links.length) links[Math.min(index, links.length - 1)].focus();
+    }
+
+    // ---- suggestions ----
+
+    setActive(index) {
+      this.active = index;
+      [...this.list.children].forEach((option, i) => option.setAttribute('aria-selected', String(i === index)));
+      if (index >= 0) {
+        const option = this.list.children[index];
+        this.input.setAttribute('aria-activedescendant', option.id);
+        option.scrollIntoView({ block: 'nearest' });
+      } else {
+        this.input.removeAttribute('aria-activedescendant');
+      }
+    }
+
+    choose(index) {
+      const suggestion = this.suggestions[index];
+      if (!suggestion) return;
+      this.input.value = suggestion.text;
+      this.state.q = suggestion.text;
+      this.closeSuggestions();
+      this.search({ history: 'push' });
+    }
+
+    closeSuggestions() {
+      this.suggestSeq++;
+      this.list.hidden = true;
+      this.input.setAttribute('aria-expanded', 'false');
+      this.setActive(-1);
+    }
+
+    renderSuggestions(suggestions) {
+      this.suggestions = suggestions.filter((s) => s.text.toLowerCase() !== this.state.q.trim().toLowerCase());
+      this.active = -1;
+      this.list.replaceChildren(...this.suggestions.map((s, i) =>
+        h('li', { id: `him-s${this.id_}-${i}`, role: 'option', 'aria-selected': 'false', 'data-index': i },
+          h('span', null, s.text), h('span', { class: 'kind' }, (FACET_LABELS[s.kind] || 'Page')))));
+      const show = this.suggestions.length > 0 && this.shadow.activeElement === this.input;
+      this.list.hidden = !show;
+      this.input.setAttribute('aria-expanded', String(show));
+      this.input.removeAttribute('aria-activedescendant');
+    }
+
+    async fetchSuggestions() {
+      const q = this.state.q.trim();
+      const seq = ++this.suggestSeq;
+      if (q.length < 2) { this.closeSuggestions(); return; }
+      try {
+        const url = new URL('api/suggest', this.apiBase);
+        url.searchParams.set('q', q);
+        url.searchParams.set('limit', '6');
+        const response = await fetch(url, { headers: { Accept: 'application/json' } });
+        if (!response.ok) return;
+        const body = await response.json();
+        if (seq === this.suggestSeq) this.renderSuggestions(body.suggestions || []);
+      } catch (_) {
+        // Suggestions are an extra; the search itself reports errors.
+      }
+    }
+
+    // ---- searching ----
+
+    hasFilters() {
+      return this.shownFacets.some((kind) => this.state.filters[kind].size > 0);
+    }
+
+    schedule() {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.fetchSuggestions();
+        this.search({ history: 'replace' });
+      }, DEBOUNCE_MS);
+    }
+
+    params() {
+      const params = new URLSearchParams();
+      if (this.state.q.trim()) params.set('q', this.state.q.trim());
+      for (const kind of this.shownFacets) {
+        for (const value of this.state.filters[kind]) params.append(kind, value);
+      }
+      if (this.state.page > 1) params.set('page', String(this.state.page));
+      return params;
+    }
+
+    async search({ history }) {
+      clearTimeout(this.timer);
+      const seq = ++this.seq;
+      if (this.controller) this.controller.abort();
+      if (this.urlState && history !== 'none') this.writeUrl(history);
+      if (!this.state.q.trim() && !this.browse && !this.hasFilters()) {
+        this.clearResults();
+        return;
+      }
+      const params = this.params();
+      for (const [kind, values] of Object.entries(this.presets)) {
+        for (const value of values) params.append(kind, value);
+      }
+      params.set('per_page', String(this.perPage));
+      const url = new URL('api/search', this.apiBase);
+      url.search = params.toString();
+      this.controller = new AbortController();
+      this.root.setAttribute('aria-busy', 'true');
+      try {
+        const response = await fetch(url, { signal: this.controller.signal, headers: { Accept: 'application/json' } });
+        const body = await response.json().catch(() => null);
+        if (seq !== this.seq) return;
+        if (!response.ok) {
+          const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
+          this.renderError(message);
+          return;
+        }
+        this.render(body);
+      } catch (error) {
+        if (seq !== this.seq || (error && error.name === 'AbortError')) return;
+        this.renderError('the search service could not be reached');
+      } finally {
+        if (seq === this.seq) this.root.removeAttribute('aria-busy');
+      }
+    }
+
+    clearResults() {
+      this.lastResponse = null;
+      this.status.textContent = '';
+      this.status.classList.remove('error');
+      this.didYouMean.hidden = true;
+      this.hits.replaceChildren();
+      this.pager.replaceChildren();
+      this.renderFacets(null);
+      this.dispatchEvent(new CustomEvent('him-results', { detail: { total: 0, query: '' } }));
+    }
+
+    renderError(message) {
+      this.status.classList.add('error');
+      const retry = h('button', { type: 'button', class: 'link' }, 'Try again');
+      retry.addEventListener('click', () => this.search({ history: 'none' }));
+      this.status.replaceChildren(`Search failed: ${message}. `, retry);
+      this.didYouMean.hidden = true;
+      this.hits.replaceChildren();
+      this.pager.replaceChildren();
+    }
+
+    render(response) {
+      this.lastResponse = response;
+      // Which query the shown results answer (tests and host pages can tell stale from fresh).
+      this.root.dataset.query = response.query;
+      this.status.classList.remove('error');
+      const q = this.state.q.trim();
+      if (response.total === 0) {
+        this.status.textContent = q ? `No results for “${q}”.` : 'No results.';
+      } else {
+        const first = (response.page - 1) * response.per_page + 1;
+        const last = first + response.hits.length - 1;
+        const noun = response.total === 1 ? 'result' : 'results';
+        this.status.textContent = response.total > response.hits.length
+          ? `${first}–${last} of ${response.total} ${noun}`
+          : `${response.total} ${noun}`;
+      }
+      if (response.suggestion) {
+        const fix = h('button', { type: 'button', class: 'link' }, response.suggestion);
+        fix.addEventListener('click', () => {
+          this.input.value = response.suggestion;
+          this.state.q = response.suggestion;
+          this.state.page = 1;
+          this.search({ history: 'push' });
+        });
+        this.didYouMean.replaceChildren('Did you mean ', fix, '?');
+        this.didYouMean.hidden = false;
+      } else {
+        this.didYouMean.hidden = true;
+      }
+      this.hits.replaceChildren(...response.hits.map((hit) => this.renderHit(hit)));
+      this.renderPager(response);
+      this.renderFacets(response);
+      this.dispatchEvent(new CustomEvent('him-results', { detail: { total: response.total, query: response.query } }));
+    }
+
+    renderHit(hit) {
+      const href = safeHref(hit.url, this.hitBase);
+      const tags = [];
+      for (const kind of ['credential', 'job_title']) {
+        for (const value of (hit.facets && hit.facets[kind]) || []) tags.push(h('span', { class: 'tag' }, value));
+      }
+      const link = h(href ? 'a' : 'div', href ? { href, part: 'hit' } : { part: 'hit' },
+        h('span', { class: 'title' }, markedText(hit.title_html)),
+        href ? h('span', { class: 'url' }, displayUrl(href)) : null,
+        h('span', { class: 'snippet' }, markedText(hit.snippet)),
+        tags.length ? h('span', { class: 'tags' }, ...tags.slice(0, 6)) : null);
+      return h('li', { class: 'hit', 'data-id': hit.id }, link);
+    }
+
+    renderPager(response) {
+      const pages = Math.min(Math.ceil(response.total / response.per_page), 1000);
+      if (pages <= 1) { this.pager.replaceChildren(); return; }
+      const go = (page) => {
+        this.state.page = page;
+        this.search({ history: 'push' }).then(() => {
+          this.focusHit(0);
+          if (this.mode !== 'modal') this.root.scrollIntoView({ block: 'start' });
+        });
+      };
+      const prev = h('button', { type: 'button', class: 'prev', disabled: response.page <= 1 }, '← Previous');
+      const next = h('button', { type: 'button', class: 'next', disabled: response.page >= pages }, 'Next →');
+      prev.addEventListener('click', () => go(response.page - 1));
+      next.addEventListener('click', () => go(response.page + 1));
+      this.pager.replaceChildren(prev, h('span', { class: 'page' }, `Page ${response.page} of ${pages}`), next);
+    }
+
+    renderFacets(response) {
+      const groups = [];
+      for (const kind of this.shownFacets) {
+        const selected = this.state.filters[kind];
+        const counts = new Map(((response && response.facets[kind]) || []).map((f) => [f.value, f.count]));
+        for (const value of selected) if (!counts.has(value)) counts.set(value, 0);
+        if (!response || counts.size === 0) continue;
+        const entries = [...counts.entries()];
+        const limit = this.expanded.has(kind) ? entries.length : FACET_VALUES_SHOWN;
+        const visible = entries.filter(([value], i) => i < limit || selected.has(value));
+        const fieldset = h('fieldset', { 'data-facet': kind }, h('legend', null, FACET_LABELS[kind]));
+        for (const [value, count] of visible) {
+          const box = h('input', { type: 'checkbox', value, checked: selected.has(value) });
+          box.addEventListener('change', () => {
+            if (box.checked) selected.add(value); else selected.delete(value);
+            this.state.page = 1;
+            this.search({ history: 'push' }).then(() => {
+              const again = this.facetGroups.querySelector(`fieldset[data-facet="${kind}"] input[value="${CSS_escape(value)}"]`);
+              if (again) again.focus();
+            });
+          });
+          fieldset.append(h('label', { class: count ? 'facet-value' : 'facet-value empty' },
+            box, h('span', { class: 'name' }, value), h('span', { class: 'count' }, String(count))));
+        }
+        if (entries.length > FACET_VALUES_SHOWN) {
+          const more = h('button', { type: 'button', class: 'link', 'aria-expanded': String(this.expanded.has(kind)) },
+            this.expanded.has(kind) ? 'Show fewer' : `Show all ${entries.length}`);
+          more.addEventListener('click', () => {
+            if (this.expanded.has(kind)) this.expanded.delete(kind); else this.expanded.add(kind);
+            this.renderFacets(this.lastResponse);
+          });
+          fieldset.append(more);
+        }
+        groups.push(fieldset);
+      }
+      this.facetGroups.replaceChildren(...groups);
+      this.facetsBox.hidden = groups.length === 0;
+      this.body.classList.toggle('with-facets', groups.length > 0);
+      const chosen = this.shownFacets.reduce((sum, kind) => sum + this.state.filters[kind].size, 0);
+      this.filtersToggle.textContent = chosen ? `Filters (${chosen})` : 'Filters';
+    }
+
+    // ---- URL state ----
+
+    readUrl() {
+      const params = new URLSearchParams(location.search);
+      this.state.q = params.get('q') || '';
+      this.input.value = this.state.q;
+      const page = parseInt(params.get('page') || '1', 10);
+      this.state.page = Number.isFinite(page) && page >= 1 ? Math.min(page, 1000) : 1;
+      for (const kind of this.shownFacets) this.state.filters[kind] = new Set(params.getAll(kind));
+    }
+
+    writeUrl(history) {
+      const search = this.params().toString();
+      const url = location.pathname + (search ? `?${search}` : '') + location.hash;
+      if (url === location.pathname + location.search + location.hash) return;
+      if (history === 'push') window.history.pushState(null, '', url);
+      else window.history.replaceState(null, '', url);
+    }
+  }
+
+  function CSS_escape(value) {
+    return window.CSS && window.CSS.escape ? window.CSS.escape(value) : value.replace(/["\\]/g, '\\$&');
+  }
+
+  window.customElements.define('him-search', HimSearch);
+})();
