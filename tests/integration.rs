@@ -7,6 +7,7 @@ mod webdriver;
 mod browser;
 mod cli_errors;
 mod corpus;
+mod crawl;
 mod eval;
 mod indexing;
 mod reliability;

@@ -157,6 +157,11 @@ impl Server {
     /// Starts `himsearch serve --addr 127.0.0.1:0` on the site's corpus and index with `extra`
     /// arguments, and waits for it to announce its address.
     pub(crate) fn start(site: &Site, extra: &[&str]) -> Server {
+        Server::start_with_env(site, extra, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables for the server process.
+    pub(crate) fn start_with_env(site: &Site, extra: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new(env!("CARGO_BIN_EXE_himsearch"))
             .args(["serve", "--addr", "127.0.0.1:0", "--corpus"])
@@ -164,6 +169,7 @@ impl Server {
             .arg("--index")
             .arg(site.index_dir())
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

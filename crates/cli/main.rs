@@ -6,6 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod crawl;
+
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use him_indexer::{index_corpus, IndexOptions, Progress, Summary};
@@ -36,6 +38,8 @@ enum Command {
     Eval(EvalArgs),
     /// Verify an index: schema version, file checksums, every segment readable.
     Check(CheckArgs),
+    /// Crawl a live site (robots.txt, sitemaps, links) into an index.
+    Crawl(crawl::CrawlArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +100,10 @@ struct ServeArgs {
     /// Taxonomy TOML file replacing the built-in one.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// Re-crawl what the last `himsearch crawl` into this index crawled, this often (6h,
+    /// 30m, 1d); each re-crawl swaps the index atomically.
+    #[arg(long, value_name = "INTERVAL", value_parser = crawl::parse_interval)]
+    recrawl_every: Option<std::time::Duration>,
     /// Serve this directory (usually the corpus) under /site/, so that the search page's
     /// relative result links open. Off by default: only what you name is published.
     #[arg(long, value_name = "DIR")]
@@ -227,6 +235,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Eval(args) => run_eval(args),
         Command::Check(args) => run_check(args),
+        Command::Crawl(args) => crawl::run_crawl(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -478,6 +487,11 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         }
         Err(err) => return Err(err.into()),
     };
+    if let Some(every) = args.recrawl_every {
+        let mut options = IndexOptions::new(&args.index, &args.index)?;
+        options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+        crawl::schedule_recrawl(options, every)?;
+    }
     let config = him_query::http::ServerConfig {
         cors_origins: args.cors_origin,
         rate_limit_per_sec: args.rate_limit,

@@ -23,6 +23,7 @@ mod decode;
 mod document;
 mod error;
 mod extract;
+mod fetched;
 mod html;
 mod jsonl;
 mod links;
@@ -33,7 +34,9 @@ mod plain;
 mod summary;
 
 pub use error::{Error, Result};
+pub use fetched::{html_links, index_fetched, FetchedKind, FetchedPage, FetchedSite, HtmlLinks};
 pub use jsonl::index_jsonl;
+pub use links::normalize_url;
 pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
 pub use pipeline::{index_corpus, IGNORE_FILE};
 pub use summary::{Problem, ProblemKind, Summary};

@@ -82,6 +82,24 @@ impl LinkResolver {
     }
 }
 
+/// The one spelling of a web URL, so that each page is fetched and indexed once: fragment
+/// dropped, query parameters sorted, an empty query removed; parsing has already lower-cased
+/// scheme and host, dropped default ports and resolved `.` and `..` segments.
+pub fn normalize_url(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    match url.query() {
+        Some("") => url.set_query(None),
+        Some(_) => {
+            let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            pairs.sort();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        None => {}
+    }
+    url.to_string()
+}
+
 /// Finds the corpus file a link target names: the file itself, or a folder's index page.
 pub(crate) fn existing_target(corpus: &Path, target: &str) -> Option<String> {
     let candidates = if target.is_empty() || target.ends_with('/') {
@@ -136,6 +154,20 @@ mod tests {
         LinkResolver::new(Some(
             &Url::parse("https://him.example.org/careers/").unwrap(),
         ))
+    }
+
+    #[test]
+    fn urls_normalize_to_one_spelling() {
+        let norm = |u: &str| normalize_url(&Url::parse(u).unwrap());
+        assert_eq!(
+            norm("HTTP://Example.ORG:80/a/./b/../c.html?z=1&a=2#top"),
+            "http://example.org/a/c.html?a=2&z=1"
+        );
+        assert_eq!(norm("https://example.org:443?"), "https://example.org/");
+        assert_eq!(
+            norm("http://example.org:8080/p?b=2&a=1&a=0"),
+            "http://example.org:8080/p?a=0&a=1&b=2"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub const IGNORE_FILE: &str = ".himignore";
 
 /// Kinds of source file, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SourceKind {
+pub(crate) enum SourceKind {
     Html,
     Pdf,
     Text,
@@ -58,7 +58,7 @@ impl SourceKind {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SourceKind::Html => "html",
             SourceKind::Pdf => "pdf",
@@ -70,28 +70,28 @@ impl SourceKind {
 
 /// What the index already holds for one path.
 #[derive(Debug, Clone, Copy)]
-struct Known {
-    content_hash: u64,
-    body_hash: u64,
+pub(crate) struct Known {
+    pub(crate) content_hash: u64,
+    pub(crate) body_hash: u64,
 }
 
 /// A parsed file, ready to write.
 #[derive(Debug)]
-struct Parsed {
-    path: String,
-    kind: SourceKind,
-    content_hash: u64,
-    body_hash: u64,
-    page: Extracted,
-    facets: him_schema::FacetValues,
-    outlinks: Vec<String>,
-    links_to: Vec<String>,
-    broken_links: Vec<String>,
+pub(crate) struct Parsed {
+    pub(crate) path: String,
+    pub(crate) kind: SourceKind,
+    pub(crate) content_hash: u64,
+    pub(crate) body_hash: u64,
+    pub(crate) page: Extracted,
+    pub(crate) facets: him_schema::FacetValues,
+    pub(crate) outlinks: Vec<String>,
+    pub(crate) links_to: Vec<String>,
+    pub(crate) broken_links: Vec<String>,
     /// The corpus path this page names as canonical, when it is another existing page.
-    canonical_elsewhere: Option<String>,
+    pub(crate) canonical_elsewhere: Option<String>,
     /// Public URL from an absolute canonical link to another site.
-    canonical_url: Option<String>,
-    problems: Vec<(ProblemKind, String)>,
+    pub(crate) canonical_url: Option<String>,
+    pub(crate) problems: Vec<(ProblemKind, String)>,
 }
 
 /// Result of looking at one file.
@@ -115,12 +115,12 @@ enum Outcome {
 }
 
 /// Read-only context shared by parser threads.
-struct Context<'a> {
-    options: &'a IndexOptions,
-    rules: HtmlRules,
-    matcher: FacetMatcher,
-    resolver: LinkResolver,
-    known: &'a HashMap<String, Known>,
+pub(crate) struct Context<'a> {
+    pub(crate) options: &'a IndexOptions,
+    pub(crate) rules: HtmlRules,
+    pub(crate) matcher: FacetMatcher,
+    pub(crate) resolver: LinkResolver,
+    pub(crate) known: &'a HashMap<String, Known>,
 }
 
 /// Indexes `options.corpus` into `options.index`.
@@ -146,12 +146,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     } else {
         read_known(&searcher)?
     };
-    // Body hash -> path of the document that owns it, for duplicate detection.
-    let mut body_owner: HashMap<u64, String> = known
-        .iter()
-        .filter(|(_, k)| k.body_hash != 0)
-        .map(|(path, k)| (k.body_hash, path.clone()))
-        .collect();
+    let mut body_owner = body_owners(&known);
 
     let context = Context {
         options,
@@ -244,7 +239,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
 }
 
 /// Writes one parsed document unless it duplicates another; records its problems.
-fn write_parsed(
+pub(crate) fn write_parsed(
     writer: &IndexWriter,
     fields: &Fields,
     context: &Context<'_>,
@@ -442,67 +437,16 @@ fn inspect(
     {
         return Outcome::Unchanged { path, bytes: len };
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return skipped(ProblemKind::Empty, "empty file".to_string(), len);
-    }
-    if kind != SourceKind::Pdf && looks_binary(&bytes) {
-        return skipped(
-            ProblemKind::Binary,
-            format!(
-                "binary content in a .{} file",
-                path.rsplit('.').next().unwrap_or("")
-            ),
-            len,
-        );
-    }
-    let mut problems = Vec::new();
-    let mut page = match kind {
-        SourceKind::Html | SourceKind::Text | SourceKind::Markdown => {
-            let decoded = if kind == SourceKind::Html {
-                decode_html(&bytes)
-            } else {
-                decode_text(&bytes)
-            };
-            if let Some(encoding) = decoded.guessed {
-                problems.push((
-                    ProblemKind::EncodingGuessed,
-                    format!("no charset declared and not UTF-8: decoded as {encoding}"),
-                ));
-            }
-            if decoded.had_errors {
-                problems.push((
-                    ProblemKind::InvalidEncoding,
-                    "bytes invalid in the declared encoding were replaced".to_string(),
-                ));
-            }
-            match kind {
-                SourceKind::Html => context.rules.extract(&decoded.text),
-                SourceKind::Markdown => plain::extract_markdown(&decoded.text),
-                _ => plain::extract_text(&decoded.text),
-            }
-        }
-        SourceKind::Pdf => match pdf::extract_pdf(&bytes) {
-            Ok(page) => page,
-            Err(message) => return skipped(ProblemKind::ParseError, message, len),
-        },
+    let text = match parse_bytes(context, &path, kind, &bytes) {
+        Ok(text) => text,
+        Err((problem, message)) => return skipped(problem, message, len),
     };
-    if page.title.is_empty() && page.body.is_empty() {
-        return skipped(ProblemKind::NoText, "no text found".to_string(), len);
-    }
-    if page.title.is_empty() {
-        page.title = file_stem_title(&path);
-    }
-    for warning in page.warnings.drain(..) {
-        problems.push((ProblemKind::Markup, warning));
-    }
-
-    let (facets, facet_warnings) =
-        assign_facets(&context.options.taxonomy, &context.matcher, &path, &page);
-    problems.extend(
-        facet_warnings
-            .into_iter()
-            .map(|w| (ProblemKind::UnknownFacet, w)),
-    );
+    let ParsedText {
+        page,
+        facets,
+        mut problems,
+        body_hash,
+    } = text;
 
     let mut outlinks = Vec::new();
     let mut links_to = Vec::new();
@@ -548,13 +492,6 @@ fn inspect(
         }
     }
 
-    let normalized_body = page.body.to_lowercase();
-    let body_hash = if normalized_body.trim().is_empty() {
-        0
-    } else {
-        // 0 means "no body"; a real hash of 0 is remapped rather than lost.
-        xxh3_64(normalized_body.as_bytes()).max(1)
-    };
     Outcome::Parsed {
         parsed: Box::new(Parsed {
             path,
@@ -572,6 +509,99 @@ fn inspect(
         }),
         bytes: len,
     }
+}
+
+/// Text, facets and problems of one source, before its links are resolved.
+pub(crate) struct ParsedText {
+    pub(crate) page: Extracted,
+    pub(crate) facets: him_schema::FacetValues,
+    pub(crate) problems: Vec<(ProblemKind, String)>,
+    /// Hash of the lower-cased body, 0 when there is none (for duplicate detection).
+    pub(crate) body_hash: u64,
+}
+
+/// Decodes and extracts one source of a known kind and assigns its facets; `path` names it
+/// (a corpus path or a URL). An `Err` is why it is not indexed.
+pub(crate) fn parse_bytes(
+    context: &Context<'_>,
+    path: &str,
+    kind: SourceKind,
+    bytes: &[u8],
+) -> std::result::Result<ParsedText, (ProblemKind, String)> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err((ProblemKind::Empty, "empty file".to_string()));
+    }
+    if kind != SourceKind::Pdf && looks_binary(bytes) {
+        return Err((
+            ProblemKind::Binary,
+            format!(
+                "binary content in a .{} file",
+                path.rsplit('.').next().unwrap_or("")
+            ),
+        ));
+    }
+    let mut problems = Vec::new();
+    let mut page = match kind {
+        SourceKind::Html | SourceKind::Text | SourceKind::Markdown => {
+            let decoded = if kind == SourceKind::Html {
+                decode_html(bytes)
+            } else {
+                decode_text(bytes)
+            };
+            if let Some(encoding) = decoded.guessed {
+                problems.push((
+                    ProblemKind::EncodingGuessed,
+                    format!("no charset declared and not UTF-8: decoded as {encoding}"),
+                ));
+            }
+            if decoded.had_errors {
+                problems.push((
+                    ProblemKind::InvalidEncoding,
+                    "bytes invalid in the declared encoding were replaced".to_string(),
+                ));
+            }
+            match kind {
+                SourceKind::Html => context.rules.extract(&decoded.text),
+                SourceKind::Markdown => plain::extract_markdown(&decoded.text),
+                _ => plain::extract_text(&decoded.text),
+            }
+        }
+        SourceKind::Pdf => match pdf::extract_pdf(bytes) {
+            Ok(page) => page,
+            Err(message) => return Err((ProblemKind::ParseError, message)),
+        },
+    };
+    if page.title.is_empty() && page.body.is_empty() {
+        return Err((ProblemKind::NoText, "no text found".to_string()));
+    }
+    if page.title.is_empty() {
+        page.title = file_stem_title(path);
+    }
+    for warning in page.warnings.drain(..) {
+        problems.push((ProblemKind::Markup, warning));
+    }
+
+    let (facets, facet_warnings) =
+        assign_facets(&context.options.taxonomy, &context.matcher, path, &page);
+    problems.extend(
+        facet_warnings
+            .into_iter()
+            .map(|w| (ProblemKind::UnknownFacet, w)),
+    );
+
+    let normalized_body = page.body.to_lowercase();
+    let body_hash = if normalized_body.trim().is_empty() {
+        0
+    } else {
+        // 0 means "no body"; a real hash of 0 is remapped rather than lost.
+        xxh3_64(normalized_body.as_bytes()).max(1)
+    };
+    Ok(ParsedText {
+        page,
+        facets,
+        problems,
+        body_hash,
+    })
 }
 
 /// Commits everything written, atomically, recording the schema version and the input kind
@@ -640,8 +670,17 @@ fn stored_path(
         .map(str::to_string))
 }
 
+/// Body hash -> path of the document that owns it, for duplicate detection.
+pub(crate) fn body_owners(known: &HashMap<String, Known>) -> HashMap<u64, String> {
+    known
+        .iter()
+        .filter(|(_, k)| k.body_hash != 0)
+        .map(|(path, k)| (k.body_hash, path.clone()))
+        .collect()
+}
+
 /// Reads path -> hashes of every live document from fast fields.
-fn read_known(searcher: &Searcher) -> Result<HashMap<String, Known>> {
+pub(crate) fn read_known(searcher: &Searcher) -> Result<HashMap<String, Known>> {
     let mut known = HashMap::new();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();

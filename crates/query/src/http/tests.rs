@@ -235,7 +235,9 @@ async fn browser_assets_and_site_dir() {
         assert_eq!(headers["content-type"], content_type, "{uri}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{uri}");
         assert_eq!(
-            headers.get("content-security-policy").map(|v| v.to_str().unwrap()),
+            headers
+                .get("content-security-policy")
+                .map(|v| v.to_str().unwrap()),
             csp.then_some(PAGE_CSP),
             "{uri}"
         );
@@ -243,7 +245,13 @@ async fn browser_assets_and_site_dir() {
     }
     // The widget never builds markup from strings.
     let (_, script) = get(&without, "/embed.js").await;
-    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
+    for sink in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+    ] {
         assert!(!script.as_str().unwrap().contains(sink), "{sink}");
     }
 
@@ -252,7 +260,9 @@ async fn browser_assets_and_site_dir() {
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, _, headers) = call(
         &with,
-        Request::get("/site/jobs/coder.html").body(Body::empty()).unwrap(),
+        Request::get("/site/jobs/coder.html")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -260,7 +270,11 @@ async fn browser_assets_and_site_dir() {
         .to_str()
         .unwrap()
         .starts_with("sandbox"));
-    for escape in ["/site/../Cargo.toml", "/site/%2e%2e/%2e%2esecret", "/site/..%2f..secret"] {
+    for escape in [
+        "/site/../Cargo.toml",
+        "/site/%2e%2e/%2e%2esecret",
+        "/site/..%2f..secret",
+    ] {
         let (status, _, _) = call(&with, Request::get(escape).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{escape}");
     }
