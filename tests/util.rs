@@ -197,6 +197,11 @@ impl Server {
         Server { child, addr }
     }
 
+    /// Process id of the server.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://host:port`.
     pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)

@@ -100,6 +100,14 @@ struct ServeArgs {
     /// Taxonomy TOML file replacing the built-in one.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// File holding the API key every /api/ request must carry (Authorization: Bearer KEY or
+    /// X-Api-Key: KEY); also read from HIMSEARCH_API_KEY. Without one the API is public.
+    #[arg(long, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// File holding the admin key, which turns on POST /admin/reindex and GET /admin/status;
+    /// also read from HIMSEARCH_ADMIN_KEY.
+    #[arg(long, value_name = "FILE")]
+    admin_key_file: Option<PathBuf>,
     /// Re-crawl what the last `himsearch crawl` into this index crawled, this often (6h,
     /// 30m, 1d); each re-crawl swaps the index atomically.
     #[arg(long, value_name = "INTERVAL", value_parser = crawl::parse_interval)]
@@ -471,6 +479,7 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
 
 fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let taxonomy_for_jobs = taxonomy.clone();
     let engine = match SearchEngine::open(&args.index, taxonomy.clone()) {
         Ok(engine) => engine,
         Err(him_query::Error::Index(him_schema::Error::IndexMissing(_))) => {
@@ -492,10 +501,20 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
         crawl::schedule_recrawl(options, every)?;
     }
+    let api_key = read_key(args.api_key_file.as_deref(), "HIMSEARCH_API_KEY")?;
+    let admin_key = read_key(args.admin_key_file.as_deref(), "HIMSEARCH_ADMIN_KEY")?;
+    let admin_job = admin_key.is_some().then(|| {
+        let mut options = IndexOptions::new(&args.corpus, &args.index)?;
+        options.taxonomy = taxonomy_for_jobs.clone();
+        Ok::<_, Failure>(reindex_job(options))
+    });
     let config = him_query::http::ServerConfig {
         cors_origins: args.cors_origin,
         rate_limit_per_sec: args.rate_limit,
         site_dir: args.site_dir,
+        api_key,
+        admin_key,
+        admin_job: admin_job.transpose()?,
         ..Default::default()
     };
     let documents = engine.num_docs();
@@ -514,6 +533,56 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         Ok::<(), anyhow::Error>(())
     })?;
     Ok(())
+}
+
+/// A key from a file (trimmed) or, failing that, an environment variable. Keys shorter than
+/// 16 characters are refused: they are guessable.
+fn read_key(file: Option<&Path>, env: &str) -> Result<Option<String>, Failure> {
+    let key = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read key file {}", path.display()))
+                .map_err(usage)?
+                .trim()
+                .to_string(),
+        ),
+        None => std::env::var(env).ok().map(|k| k.trim().to_string()),
+    };
+    match key {
+        Some(key) if key.chars().count() < 16 => Err(usage(anyhow::anyhow!(
+            "keys must be at least 16 characters (from {})",
+            file.map_or_else(|| env.to_string(), |p| p.display().to_string())
+        ))),
+        Some(key) => Ok(Some(key)),
+        None => Ok(None),
+    }
+}
+
+/// What `POST /admin/reindex` runs: the last crawl again when the index was crawled,
+/// otherwise an incremental index of the corpus. Either commits atomically.
+fn reindex_job(options: IndexOptions) -> him_query::http::AdminJob {
+    him_query::http::AdminJob(std::sync::Arc::new(move || {
+        let saved = him_crawl::CrawlState::load(&options.index).crawl;
+        let summary = match saved {
+            Some(saved) => {
+                let crawl =
+                    him_crawl::CrawlOptions::from_saved(&saved).map_err(|e| e.to_string())?;
+                let report = him_crawl::crawl(
+                    crawl,
+                    &options,
+                    std::sync::Arc::new(him_crawl::NoCrawlProgress),
+                )
+                .map_err(|e| e.to_string())?;
+                serde_json::to_value(report)
+            }
+            None => {
+                let summary =
+                    index_corpus(&options, &him_indexer::NoProgress).map_err(|e| e.to_string())?;
+                serde_json::to_value(summary)
+            }
+        };
+        summary.map_err(|e| e.to_string())
+    }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -28,6 +28,10 @@ pub enum Code {
     PayloadTooLarge,
     /// This client sent too many requests.
     RateLimited,
+    /// A key is required and none or a wrong one was given.
+    Unauthorized,
+    /// The admin job is already running.
+    Busy,
     /// Too many searches in flight: shed instead of queueing.
     Overloaded,
     /// The request took longer than the limit.
@@ -51,6 +55,8 @@ impl Code {
             Code::MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             Code::PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             Code::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            Code::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            Code::Busy => ("busy", StatusCode::CONFLICT),
             Code::Overloaded => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
             Code::Timeout => ("timeout", StatusCode::SERVICE_UNAVAILABLE),
             Code::IndexUnavailable => ("index_unavailable", StatusCode::SERVICE_UNAVAILABLE),

@@ -1,6 +1,7 @@
 //! The HTTP API: an axum [`Router`] over a [`SearchEngine`]. Handlers only translate between
 //! HTTP and the engine; limits (body size, concurrency, time, rate) are enforced here.
 
+mod access;
 mod error;
 mod metrics;
 mod openapi;
@@ -31,6 +32,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
+pub use access::AdminJob;
 pub use error::{ApiError, Code};
 pub use metrics::Metrics;
 pub use openapi::{openapi, RouteDoc, ROUTES};
@@ -54,6 +56,18 @@ pub struct ServerConfig {
     /// Directory of the indexed site, served under `/site/` so the search page's relative
     /// result links open; `None` serves nothing there.
     pub site_dir: Option<PathBuf>,
+    /// Longest a client may take to send a request's headers (slow-client protection).
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers); more is answered 431.
+    pub max_header_bytes: usize,
+    /// Connections open at once; more are closed at once.
+    pub max_connections: usize,
+    /// Key every `/api/` request must carry, for non-public deployments.
+    pub api_key: Option<String>,
+    /// Key of the `/admin/` routes; without one they are off.
+    pub admin_key: Option<String>,
+    /// What `POST /admin/reindex` runs.
+    pub admin_job: Option<AdminJob>,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +80,12 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024,
             rate_limit_per_sec: 200,
             site_dir: None,
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 4096,
+            api_key: None,
+            admin_key: None,
+            admin_job: None,
         }
     }
 }
@@ -78,6 +98,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     searches: Arc<Semaphore>,
     limiter: Arc<RateLimiter>,
+    job_status: Arc<Mutex<access::JobStatus>>,
 }
 
 impl AppState {
@@ -86,6 +107,7 @@ impl AppState {
         AppState {
             searches: Arc::new(Semaphore::new(config.max_concurrent_searches.max(1))),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_sec)),
+            job_status: access::new_status(),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             engine,
@@ -106,12 +128,18 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
+        .route("/admin/reindex", axum::routing::post(access::start_job))
+        .route("/admin/status", get(access::job_status))
         .merge(ui::routes(state.config.site_dir.as_deref()))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "method not allowed on this route")
         })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::require_keys,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -136,18 +164,75 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves, then lets in-flight
-/// requests finish.
+/// requests finish (for at most 10 s). Connections are served by hyper directly, not
+/// `axum::serve`, for the limits it does not expose: time to send headers (slowloris), size
+/// of the request head, and open connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::Service;
+
+    let config = Arc::clone(&state.config);
+    let app = router(state);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        // hyper's smallest read buffer is 8 KiB; the head must fit in it.
+        .max_buf_size(config.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX))
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().call(request.map(axum::body::Body::new))
+            });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            // Errors here are clients going away or timing out: nothing to answer.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 10 s; stopping anyway");
+    }
+    Ok(())
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
@@ -159,7 +244,11 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("x-api-key"),
+        ])
         .max_age(Duration::from_secs(3600))
 }
 

@@ -509,6 +509,189 @@ async fn serves_over_real_tcp_and_shuts_down() {
         .unwrap();
 }
 
+/// Starts `serve` on 127.0.0.1 port 0 with `config`; returns the address and the stopper.
+async fn start_tcp(
+    f: &Fixture,
+    config: ServerConfig,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let state = AppState::new(Arc::clone(&f.engine), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// Reads until the peer closes or `limit` passes; returns what came and whether it closed.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), false),
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_big_heads_and_connection_floods_are_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let f = fixture();
+    let (addr, _stop) = start_tcp(
+        &f,
+        ServerConfig {
+            header_read_timeout: std::time::Duration::from_millis(300),
+            max_connections: 3,
+            ..ServerConfig::default()
+        },
+    )
+    .await;
+
+    // Slowloris: half a request head, then silence. The server hangs up.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (_, closed) = read_until_closed(&mut slow, std::time::Duration::from_secs(5)).await;
+    assert!(
+        closed,
+        "a client that never finishes its headers is disconnected"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+
+    // A head over the limit is refused with 431.
+    let mut big = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(40 * 1024)
+    );
+    let _ = big.write_all(head.as_bytes()).await;
+    let (response, _) = read_until_closed(&mut big, std::time::Duration::from_secs(5)).await;
+    assert!(response.starts_with("HTTP/1.1 431"), "{response:?}");
+
+    // Past max_connections, new connections are closed without an answer; earlier ones work.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut extra = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let (response, closed) = read_until_closed(&mut extra, std::time::Duration::from_secs(2)).await;
+    assert!(closed && response.is_empty(), "{response:?}");
+    drop(held);
+    // Once they are gone (or timed out), the server takes connections again.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut again = tokio::net::TcpStream::connect(addr).await.unwrap();
+    again
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (response, _) = read_until_closed(&mut again, std::time::Duration::from_secs(5)).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response:?}");
+}
+
+#[tokio::test]
+async fn api_and_admin_keys() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let f = fixture();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&runs);
+    let config = ServerConfig {
+        api_key: Some("api-k3y".into()),
+        admin_key: Some("adm1n-k3y".into()),
+        admin_job: Some(AdminJob(Arc::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            Ok(serde_json::json!({"indexed": 3}))
+        }))),
+        ..ServerConfig::default()
+    };
+    let app = app(&f, config);
+    let with = |method: &str, uri: &str, header: Option<(&str, &str)>| {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some((name, value)) = header {
+            builder = builder.header(name, value);
+        }
+        builder.body(Body::empty()).unwrap()
+    };
+    let (status, body, headers) = call(&app, with("GET", "/api/search?q=rhit", None)).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    let (status, body, _) = call(
+        &app,
+        with("GET", "/api/search?q=rhit", Some(("x-api-key", "wrong"))),
+    )
+    .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    for key in [
+        ("x-api-key", "api-k3y"),
+        ("authorization", "Bearer api-k3y"),
+        ("authorization", "Bearer adm1n-k3y"),
+    ] {
+        let (status, _, _) = call(&app, with("GET", "/api/search?q=rhit", Some(key))).await;
+        assert_eq!(status, StatusCode::OK, "{key:?}");
+    }
+    // Health, readiness and the API description stay open for probes and tooling.
+    for open in ["/healthz", "/readyz", "/api/openapi.json", "/embed.js"] {
+        assert_eq!(
+            call(&app, with("GET", open, None)).await.0,
+            StatusCode::OK,
+            "{open}"
+        );
+    }
+    // The API key is not an admin key.
+    let (status, body, _) = call(
+        &app,
+        with("GET", "/admin/status", Some(("x-api-key", "api-k3y"))),
+    )
+    .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    let admin = Some(("authorization", "Bearer adm1n-k3y"));
+    let (status, body, _) = call(&app, with("POST", "/admin/reindex", admin)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, body, _) = call(&app, with("POST", "/admin/reindex", admin)).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "busy");
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body, _) = call(&app, with("GET", "/admin/status", admin)).await;
+        assert_eq!(status, StatusCode::OK);
+        if body["runs"] == 1 {
+            assert_eq!(body["running"], false);
+            assert_eq!(body["last"]["ok"], true);
+            assert_eq!(body["last"]["summary"]["indexed"], 3);
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // Without an admin key the admin routes do not exist.
+    let open = app_default(&f);
+    let (status, body, _) = call(&open, with("POST", "/admin/reindex", admin)).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+fn app_default(f: &Fixture) -> Router {
+    app(f, ServerConfig::default())
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 

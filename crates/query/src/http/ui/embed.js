@@ -214,6 +214,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.perPage = Number.isFinite(perPage) ? Math.min(Math.max(perPage, 1), MAX_PER_PAGE) : 10;
       this.mode = this.getAttribute('mode') === 'modal' ? 'modal' : 'inline';
       this.browse = this.hasAttribute('browse');
+      this.apiKey = this.getAttribute('api-key');
       this.urlState = this.hasAttribute('url-state');
       this.presets = {};
       for (const kind of FACETS) {
@@ -449,7 +450,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         const url = new URL('api/suggest', this.apiBase);
         url.searchParams.set('q', q);
         url.searchParams.set('limit', '6');
-        const response = await fetch(url, { headers: { Accept: 'application/json' } });
+        const response = await fetch(url, { headers: this.requestHeaders() });
         if (!response.ok) return;
         const body = await response.json();
         if (seq === this.suggestSeq) this.renderSuggestions(body.suggestions || []);
@@ -459,6 +460,12 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     }
 
     // ---- searching ----
+
+    requestHeaders() {
+      const headers = { Accept: 'application/json' };
+      if (this.apiKey) headers['X-Api-Key'] = this.apiKey;
+      return headers;
+    }
 
     hasFilters() {
       return this.shownFacets.some((kind) => this.state.filters[kind].size > 0);
@@ -501,7 +508,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.controller = new AbortController();
       this.root.setAttribute('aria-busy', 'true');
       try {
-        const response = await fetch(url, { signal: this.controller.signal, headers: { Accept: 'application/json' } });
+        const response = await fetch(url, { signal: this.controller.signal, headers: this.requestHeaders() });
         const body = await response.json().catch(() => null);
         if (seq !== this.seq) return;
         if (!response.ok) {
