@@ -1,6 +1,8 @@
 //! `query-latency INDEX [ROUNDS]`: in-process latency of a mixed query set, per query kind,
-//! through `SearchEngine::search` (everything the API does: facets, snippets, suggestion).
-//! Prints median and p99 in microseconds; run a release build.
+//! through `SearchEngine::search` (everything the API does: facets, snippets, suggestion),
+//! and in the same run the raw-tantivy baseline on the same index: `QueryParser` over title
+//! and body (OR, BM25) + `TopDocs` top 10, no facets, snippets, typos or synonyms.
+//! Prints median and p99 in microseconds and our overhead as a ratio; run a release build.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -77,6 +79,13 @@ fn main() -> ExitCode {
             }
         }
     }
+    let raw = match raw_baseline(index.as_ref(), rounds) {
+        Ok(raw) => raw,
+        Err(err) => {
+            eprintln!("error: raw baseline: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut suggest = Vec::new();
     for _ in 0..rounds {
         for prefix in ["reg", "medical rec", "cc", "hip"] {
@@ -86,19 +95,72 @@ fn main() -> ExitCode {
         }
     }
     println!("documents: {}, rounds: {rounds}", engine.num_docs());
-    println!("{:<16} {:>10} {:>10}", "kind", "p50 (us)", "p99 (us)");
+    println!(
+        "{:<16} {:>10} {:>10} {:>12} {:>12} {:>8}",
+        "kind", "p50 (us)", "p99 (us)", "raw p50", "raw p99", "p50 x"
+    );
+    let mut raw_all = Vec::new();
     for (kind, mut samples) in by_kind {
         let (p50, p99) = percentiles(&mut samples);
-        println!("{kind:<16} {p50:>10} {p99:>10}");
+        let mut raw_samples: Vec<u128> = raw
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, micros)| *micros)
+            .collect();
+        raw_all.extend(raw_samples.iter().copied());
+        let (raw50, raw99) = percentiles(&mut raw_samples);
+        println!(
+            "{kind:<16} {p50:>10} {p99:>10} {raw50:>12} {raw99:>12} {:>8.1}",
+            p50 as f64 / raw50.max(1) as f64
+        );
     }
     let (p50, p99) = percentiles(&mut all);
-    println!("{:<16} {p50:>10} {p99:>10}", "mixed");
+    let (raw50, raw99) = percentiles(&mut raw_all);
+    println!(
+        "{:<16} {p50:>10} {p99:>10} {raw50:>12} {raw99:>12} {:>8.1}",
+        "mixed",
+        p50 as f64 / raw50.max(1) as f64
+    );
     let (p50, p99) = percentiles(&mut suggest);
     println!("{:<16} {p50:>10} {p99:>10}", "suggest");
     ExitCode::SUCCESS
 }
 
+/// Raw tantivy on the same index: (kind, micros) per query per round after a warm-up round.
+fn raw_baseline(
+    index: &std::path::Path,
+    rounds: usize,
+) -> tantivy::Result<Vec<(&'static str, u128)>> {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::QueryParser;
+    let index = tantivy::Index::open_in_dir(index)?;
+    him_schema::analysis::register(&index);
+    let schema = index.schema();
+    let fields = [schema.get_field("title")?, schema.get_field("body")?];
+    let parser = QueryParser::for_index(&index, fields.to_vec());
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let mut out = Vec::new();
+    for round in 0..=rounds {
+        for (kind, query, _) in QUERIES {
+            let started = Instant::now();
+            // The lenient parser never fails: bad syntax becomes terms, as a search box needs.
+            let (parsed, _) = parser.parse_query_lenient(query);
+            let hits =
+                searcher.search(&parsed, &(TopDocs::with_limit(10).order_by_score(), Count))?;
+            std::hint::black_box(hits);
+            if round > 0 {
+                out.push((*kind, started.elapsed().as_micros()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn percentiles(samples: &mut [u128]) -> (u128, u128) {
+    if samples.is_empty() {
+        return (0, 0);
+    }
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     (at(0.5), at(0.99))

@@ -38,10 +38,10 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     if !page.emphasis.is_empty() {
         doc.add_text(fields.emphasis, &page.emphasis);
     }
-    let mut raw = page.prominent_text();
-    raw.push('\n');
-    raw.push_str(&page.body);
-    doc.add_text(fields.all_raw, &raw);
+    doc.add_text(
+        fields.all_raw,
+        distinct_words(&page.prominent_text(), &page.body),
+    );
     for link in parts.outlinks {
         doc.add_text(fields.outlinks, link);
     }
@@ -58,4 +58,35 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
         }
     }
     doc
+}
+
+/// Each word of `prominent` and `body` once, in order of first appearance. The raw field only
+/// answers "which documents have a word like this" (prefixes, typos, spelling corrections by
+/// document frequency), so repeats would only cost indexing time.
+fn distinct_words(prominent: &str, body: &str) -> String {
+    let mut seen: std::collections::HashSet<&str, foldhash::fast::FixedState> =
+        std::collections::HashSet::with_hasher(foldhash::fast::FixedState::default());
+    let mut out = String::with_capacity((prominent.len() + body.len()) / 4);
+    for text in [prominent, body] {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() && seen.insert(word) {
+                out.push_str(word);
+                out.push(' ');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_words;
+
+    #[test]
+    fn words_once_in_first_order() {
+        assert_eq!(
+            distinct_words("RHIT exam", "The RHIT exam: the exam, l'examen; ICD-10-CM"),
+            "RHIT exam The the l examen ICD 10 CM "
+        );
+    }
 }

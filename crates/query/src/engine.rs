@@ -234,8 +234,7 @@ impl SearchEngine {
                     (Some(partial_query), false) => partial_query.as_ref(),
                     _ => strict.as_ref(),
                 };
-                let explanation = query.explain(&searcher, address)?;
-                hit.explain = serde_json::from_str(&explanation.to_pretty_json()).ok();
+                hit.explain = explain_hit(query, &searcher, address)?;
             }
             hits.push(hit);
         }
@@ -953,6 +952,25 @@ fn lead(text: &str, max: usize) -> String {
     let cut: String = text.chars().take(max).collect();
     let cut = cut.rfind(' ').map_or(cut.as_str(), |pos| &cut[..pos]);
     format!("{cut}…")
+}
+
+/// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers
+/// that may already be exhausted (an `EmptyScorer` for a term missing from the segment),
+/// which trips a `debug_assert` in `DocSet::seek`; release builds answer correctly. Found by
+/// the `search_params` fuzz target (regression: `fuzz/regressions/search_params/`). A debug
+/// build answers "unavailable" instead of aborting the request.
+fn explain_hit(
+    query: &dyn Query,
+    searcher: &Searcher,
+    address: DocAddress,
+) -> Result<Option<serde_json::Value>> {
+    let explained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        query.explain(searcher, address)
+    }));
+    Ok(match explained {
+        Ok(explanation) => serde_json::from_str(&explanation?.to_pretty_json()).ok(),
+        Err(_) => Some(serde_json::json!({"unavailable": "tantivy could not explain this score"})),
+    })
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -13,7 +13,7 @@ use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
 /// so schema equality alone detects a version change).
@@ -123,17 +123,24 @@ pub fn build_schema() -> Schema {
             options
         }
     };
+    // The raw fields serve prefix, typo and spelling lookups: constant-score term matches and
+    // document frequencies, never phrases or BM25. Doc ids only.
+    let raw_terms = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analysis::RAW)
+            .set_index_option(IndexRecordOption::Basic),
+    );
     let mut builder = Schema::builder();
     builder.add_text_field("id", STRING | STORED | FAST);
     builder.add_text_field("path", STRING | STORED | FAST);
     builder.add_text_field("url", STORED);
     builder.add_text_field("title", text(analysis::STEMMED, true));
-    builder.add_text_field("title_raw", text(analysis::RAW, false));
+    builder.add_text_field("title_raw", raw_terms.clone());
     builder.add_text_field("headings", text(analysis::STEMMED, false));
     builder.add_text_field("description", text(analysis::STEMMED, true));
     builder.add_text_field("body", text(analysis::STEMMED, true));
     builder.add_text_field("emphasis", text(analysis::STEMMED, false));
-    builder.add_text_field("all_raw", text(analysis::RAW, false));
+    builder.add_text_field("all_raw", raw_terms);
     builder.add_text_field("outlinks", STORED);
     builder.add_text_field("links_to", STRING);
     builder.add_text_field("lang", STRING | STORED);

@@ -10,13 +10,14 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::{FacetKind, FacetValues, Taxonomy};
 
-/// One automaton over the surface forms of one facet kind and one case rule.
+/// One automaton over the surface forms of every facet kind under one case rule. It reports
+/// overlapping matches; [`FacetMatcher::scan`] then picks leftmost-longest matches per kind, so
+/// two passes over a text do the work of one pass per kind and rule.
 #[derive(Debug, Clone)]
-struct KindAutomaton {
-    kind: FacetKind,
+struct CaseAutomaton {
     automaton: AhoCorasick,
-    /// Canonical value of each pattern, by pattern index.
-    canonical: Vec<String>,
+    /// Kind and canonical value of each pattern, by pattern index.
+    patterns: Vec<(FacetKind, String)>,
     case_insensitive: bool,
 }
 
@@ -52,38 +53,39 @@ impl Mentions {
 /// Extracts facet values from text with the taxonomy.
 #[derive(Debug, Clone)]
 pub struct FacetMatcher {
-    automata: Vec<KindAutomaton>,
+    automata: Vec<CaseAutomaton>,
 }
 
 impl FacetMatcher {
     /// Builds the automata for every kind of `taxonomy`.
     pub fn new(taxonomy: &Taxonomy) -> FacetMatcher {
         let mut automata = Vec::new();
-        for kind in FacetKind::ALL {
-            let forms = taxonomy.surface_forms(kind);
-            for case_insensitive in [false, true] {
-                let (patterns, canonical): (Vec<&str>, Vec<String>) = forms
-                    .iter()
-                    .filter(|(surface, _)| is_acronym(surface) != case_insensitive)
-                    .map(|(surface, canonical)| (*surface, canonical.to_string()))
-                    .unzip();
-                if patterns.is_empty() {
-                    continue;
+        for case_insensitive in [false, true] {
+            let mut surfaces = Vec::new();
+            let mut patterns = Vec::new();
+            for kind in FacetKind::ALL {
+                for (surface, canonical) in taxonomy.surface_forms(kind) {
+                    if is_acronym(surface) != case_insensitive {
+                        surfaces.push(surface);
+                        patterns.push((kind, canonical.to_string()));
+                    }
                 }
-                let automaton = AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(case_insensitive)
-                    .build(&patterns)
-                    // Patterns are plain strings of a validated taxonomy: building cannot fail
-                    // short of exceeding aho-corasick's size limits, which no taxonomy nears.
-                    .expect("taxonomy patterns build an automaton");
-                automata.push(KindAutomaton {
-                    kind,
-                    automaton,
-                    canonical,
-                    case_insensitive,
-                });
             }
+            if surfaces.is_empty() {
+                continue;
+            }
+            let automaton = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(case_insensitive)
+                .build(&surfaces)
+                // Patterns are plain strings of a validated taxonomy: building cannot fail
+                // short of exceeding aho-corasick's size limits, which no taxonomy nears.
+                .expect("taxonomy patterns build an automaton");
+            automata.push(CaseAutomaton {
+                automaton,
+                patterns,
+                case_insensitive,
+            });
         }
         FacetMatcher { automata }
     }
@@ -108,18 +110,44 @@ impl FacetMatcher {
     fn scan(&self, text: &str, mut found: impl FnMut(FacetKind, &str)) {
         let bytes = text.as_bytes();
         for automaton in &self.automata {
-            for hit in automaton.automaton.find_iter(text) {
-                let mut end = hit.end();
+            // (kind, start, end, pattern) of every match, overlapping ones included.
+            let mut hits: Vec<(FacetKind, usize, usize, usize)> = automaton
+                .automaton
+                .find_overlapping_iter(text)
+                .map(|hit| {
+                    let pattern = hit.pattern().as_usize();
+                    (
+                        automaton.patterns[pattern].0,
+                        hit.start(),
+                        hit.end(),
+                        pattern,
+                    )
+                })
+                .collect();
+            // Within a kind, leftmost-longest and non-overlapping, as one automaton per kind
+            // in leftmost-longest mode would report them.
+            hits.sort_unstable_by_key(|&(kind, start, end, _)| {
+                (kind as usize, start, std::cmp::Reverse(end))
+            });
+            let mut current: Option<FacetKind> = None;
+            let mut resume = 0;
+            for (kind, start, end, pattern) in hits {
+                if current != Some(kind) {
+                    current = Some(kind);
+                    resume = 0;
+                }
+                if start < resume {
+                    continue;
+                }
+                resume = end;
+                let mut end = end;
                 if automaton.case_insensitive {
                     end += plural_suffix_len(&bytes[end..]);
                 }
-                let before_ok = hit.start() == 0 || !is_word_byte(bytes[hit.start() - 1]);
+                let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
                 let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
                 if before_ok && after_ok {
-                    found(
-                        automaton.kind,
-                        &automaton.canonical[hit.pattern().as_usize()],
-                    );
+                    found(kind, &automaton.patterns[pattern].1);
                 }
             }
         }

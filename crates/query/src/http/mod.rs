@@ -256,7 +256,7 @@ async fn search_get(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let request = request_from_query(raw.as_deref().unwrap_or(""))?;
+    let request = parse_search_params(raw.as_deref().unwrap_or(""))?;
     run_search(&state, request).await
 }
 
@@ -330,8 +330,9 @@ async fn search_post(
     run_search(&state, request).await
 }
 
-/// Parses `q`, filters, `page`, `per_page`, `explain` from a query string; facet names repeat.
-fn request_from_query(raw: &str) -> Result<SearchRequest, ApiError> {
+/// Parses `q`, filters, `page`, `per_page`, `explain` from a query string (facet names
+/// repeat; unknown parameters are ignored): what `GET /api/search` does with its URL.
+pub fn parse_search_params(raw: &str) -> Result<SearchRequest, ApiError> {
     let mut request = SearchRequest::new("");
     for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
         match key.as_ref() {

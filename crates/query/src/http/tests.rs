@@ -712,3 +712,42 @@ proptest::proptest! {
         }
     }
 }
+
+/// Inputs the fuzz targets once crashed on (`fuzz/regressions/TARGET/`), replayed through the
+/// same code: each must now be answered or refused as the user's error.
+#[test]
+fn fuzz_regressions_replay() {
+    let f = fixture();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let mut replayed = 0;
+    for target in ["search_query", "search_params", "html_extract"] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let text = String::from_utf8_lossy(&data);
+            let searched = match target {
+                "search_query" => Some(f.engine.search(SearchRequest::new(text.as_ref()))),
+                "search_params" => parse_search_params(&text).ok().map(|mut request| {
+                    request.explain = true;
+                    f.engine.search(request)
+                }),
+                _ => {
+                    let _ = him_indexer::html_links(&data);
+                    None
+                }
+            };
+            if let Some(Err(err)) = searched {
+                assert!(err.is_user_error(), "{}: {err}", path.display());
+            }
+            replayed += 1;
+        }
+    }
+    assert!(
+        replayed >= 1,
+        "no regression inputs found under {}",
+        root.display()
+    );
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# HTTP benchmark on loopback: start-up time of `himsearch serve` to a 200 on /readyz, then the
+# mixed workload of `http-load` at 32 and 128 connections, RUNS times each (medians), with
+# server RSS before and after. The index is built from a generated site of PAGES pages
+# unless INDEX is given.
+# Usage: crates/bench/http-bench.sh [PAGES=100000] [SECONDS=30] [RUNS=3] [INDEX]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pages=${1:-100000}
+seconds=${2:-30}
+runs=${3:-3}
+index=${4:-}
+cargo build --release --quiet -p himsearch -p him-bench
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+if [ -z "$index" ]; then
+  target/release/gen-site "$pages" "$work/site" 42 >/dev/null
+  target/release/himsearch index --quiet --corpus "$work/site" --index "$work/index"
+  index="$work/index"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sync
+started=$(date +%s.%N)
+target/release/himsearch serve --addr "127.0.0.1:$port" --index "$index" --rate-limit 0 2>"$work/serve.log" &
+server=$!
+until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.005; done
+ready=$(python3 -c "import time; print(f'{time.time() - $started:.3f}')")
+rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$server/status"; }
+rss_before=$(rss)
+docs=$(curl -s "http://127.0.0.1:$port/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+echo "documents: $docs; /readyz answered $ready s after start; RSS $rss_before MB"
+results="$work/results.jsonl"
+for connections in 32 128; do
+  for _ in $(seq "$runs"); do
+    target/release/http-load "http://127.0.0.1:$port" --connections "$connections" --seconds "$seconds" --json >>"$results" || true
+  done
+done
+rss_after=$(rss)
+python3 - "$results" "$rss_before" "$rss_after" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print(f"| connections | requests/s (median) | p50 ms | p99 ms | unexpected | runs |")
+print("|---|---|---|---|---|---|")
+for c in sorted({r['connections'] for r in rows}):
+    rs = [r for r in rows if r['connections'] == c]
+    med = lambda k: statistics.median(r[k] for r in rs)
+    print(f"| {c} | {med('requests_per_sec'):,.0f} | {med('p50_ms'):.2f} | {med('p99_ms'):.2f} | {sum(r['unexpected'] for r in rs)} | {len(rs)} |")
+print(f"server RSS: {sys.argv[2]} MB before, {sys.argv[3]} MB after")
+PY

@@ -1,0 +1,249 @@
+//! `http-load`: a bounded HTTP load generator for `himsearch serve` on loopback. N connections
+//! (one keep-alive client each) cycle through a workload for a fixed time; the report gives
+//! requests/s, latency percentiles, status counts, and "unexpected" answers (transport errors,
+//! and 5xx other than the intended 503 shedding) that must be zero.
+//!
+//! Workloads: `mixed` (the query kinds of BENCHMARKS.md) and `soak` (mixed plus hostile
+//! requests: oversize queries and bodies, bad parameters, unknown routes, junk JSON).
+//!
+//! Usage: http-load URL [--connections N] [--seconds S] [--workload mixed|soak] [--json]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+/// One request of a workload.
+#[derive(Debug, Clone)]
+struct Job {
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+}
+
+fn get(path: &str) -> Job {
+    Job {
+        method: "GET",
+        path: path.to_string(),
+        body: None,
+    }
+}
+
+fn mixed() -> Vec<Job> {
+    [
+        "/api/search?q=rhit",
+        "/api/search?q=medical+coding+certification",
+        "/api/search?q=%22release+of+information%22",
+        "/api/search?q=registred+helth+informaton",
+        "/api/search?q=cod",
+        "/api/search?q=coding&credential=CCS",
+        "/api/search?per_page=10",
+        "/api/search?q=qzxwv",
+        "/api/suggest?q=reg",
+        "/api/facets/credential?q=c",
+        "/api/search?q=privacy+officer+job+outlook&page=2",
+        "/api/search?q=health+information&job_title=Coder&topic=Coding",
+    ]
+    .iter()
+    .map(|p| get(p))
+    .collect()
+}
+
+fn soak() -> Vec<Job> {
+    let mut jobs = mixed();
+    let long = "a".repeat(600);
+    jobs.extend([
+        get(&format!("/api/search?q={long}")),
+        get("/api/search?q=rhit&per_page=5000"),
+        get("/api/search?q=rhit&page=-1"),
+        get("/api/search?colour=blue&explain=maybe"),
+        get("/api/facets/nonsense"),
+        get("/api/doc/..%2f..%2fetc%2fpasswd"),
+        get("/no/such/route"),
+        get("/api/search?q=%22unclosed+phrase&q=-&q=OR+OR"),
+        Job {
+            method: "POST",
+            path: "/api/search".into(),
+            body: Some("{\"q\": [1, 2".into()),
+        },
+        Job {
+            method: "POST",
+            path: "/api/search".into(),
+            body: Some(format!("{{\"q\": \"{}\"}}", "x".repeat(20_000))),
+        },
+        Job {
+            method: "POST",
+            path: "/api/search".into(),
+            body: Some(
+                "{\"q\": \"coder\", \"credential\": [\"CCS\", \"CPC\"], \"per_page\": 20}".into(),
+            ),
+        },
+    ]);
+    jobs
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    statuses: BTreeMap<u16, u64>,
+    transport_errors: u64,
+    first_error: Option<String>,
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut base = None;
+    let mut connections = 32usize;
+    let mut seconds = 30u64;
+    let mut workload = "mixed".to_string();
+    let mut as_json = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--connections" => connections = args.next().and_then(|v| v.parse().ok()).unwrap_or(32),
+            "--seconds" => seconds = args.next().and_then(|v| v.parse().ok()).unwrap_or(30),
+            "--workload" => workload = args.next().unwrap_or_default(),
+            "--json" => as_json = true,
+            other if base.is_none() => base = Some(other.trim_end_matches('/').to_string()),
+            other => {
+                eprintln!("http-load: unexpected argument {other:?}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let Some(base) = base else {
+        eprintln!(
+            "usage: http-load URL [--connections N] [--seconds S] [--workload mixed|soak] [--json]"
+        );
+        std::process::exit(2);
+    };
+    let jobs = Arc::new(match workload.as_str() {
+        "mixed" => mixed(),
+        "soak" => soak(),
+        other => {
+            eprintln!("http-load: unknown workload {other:?}");
+            std::process::exit(2);
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    runtime.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..connections {
+            let (jobs, tally, base) = (Arc::clone(&jobs), Arc::clone(&tally), base.clone());
+            tasks.spawn(async move {
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .expect("client");
+                let mut local = Tally::default();
+                let mut i = n;
+                while Instant::now() < deadline {
+                    let job = &jobs[i % jobs.len()];
+                    i += 1;
+                    let url = format!("{base}{}", job.path);
+                    let request = match job.method {
+                        "POST" => client
+                            .post(url)
+                            .header("content-type", "application/json")
+                            .body(job.body.clone().unwrap_or_default()),
+                        _ => client.get(url),
+                    };
+                    let sent = Instant::now();
+                    match request.send().await {
+                        Ok(response) => {
+                            let status = response.status().as_u16();
+                            let body = response.bytes().await;
+                            let micros =
+                                sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                            match body {
+                                Ok(_) => {
+                                    local.latencies_us.push(micros);
+                                    *local.statuses.entry(status).or_default() += 1;
+                                }
+                                Err(err) => {
+                                    local.transport_errors += 1;
+                                    local.first_error.get_or_insert_with(|| err.to_string());
+                                }
+                            }
+                        }
+                        Err(err) => {
+                            local.transport_errors += 1;
+                            local
+                                .first_error
+                                .get_or_insert_with(|| format!("{}: {err}", job.path));
+                        }
+                    }
+                }
+                let mut total = tally.lock().expect("tally");
+                total.latencies_us.extend(local.latencies_us);
+                for (status, count) in local.statuses {
+                    *total.statuses.entry(status).or_default() += count;
+                }
+                total.transport_errors += local.transport_errors;
+                if total.first_error.is_none() {
+                    total.first_error = local.first_error;
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut tally = Arc::try_unwrap(tally)
+        .ok()
+        .expect("all tasks done")
+        .into_inner()
+        .expect("tally");
+    tally.latencies_us.sort_unstable();
+    let requests: u64 = tally.statuses.values().sum();
+    let server_errors: u64 = tally
+        .statuses
+        .iter()
+        .filter(|(s, _)| **s >= 500 && **s != 503)
+        .map(|(_, c)| c)
+        .sum();
+    let unexpected = server_errors + tally.transport_errors;
+    let report = json!({
+        "workload": workload,
+        "connections": connections,
+        "seconds": elapsed,
+        "requests": requests,
+        "requests_per_sec": requests as f64 / elapsed,
+        "p50_ms": percentile(&tally.latencies_us, 50.0),
+        "p99_ms": percentile(&tally.latencies_us, 99.0),
+        "max_ms": percentile(&tally.latencies_us, 100.0),
+        "statuses": tally.statuses.iter().map(|(s, c)| (s.to_string(), json!(c))).collect::<serde_json::Map<_, _>>(),
+        "transport_errors": tally.transport_errors,
+        "unexpected": unexpected,
+        "first_error": tally.first_error,
+    });
+    if as_json {
+        println!("{report}");
+    } else {
+        println!(
+            "{workload}: {requests} requests in {elapsed:.1}s = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, statuses {:?}, unexpected {unexpected}",
+            requests as f64 / elapsed,
+            percentile(&tally.latencies_us, 50.0),
+            percentile(&tally.latencies_us, 99.0),
+            tally.statuses
+        );
+    }
+    if unexpected > 0 {
+        std::process::exit(1);
+    }
+}
