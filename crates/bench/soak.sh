@@ -22,17 +22,20 @@ server=$!
 for _ in $(seq 100); do grep -q "serving" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
+# Anonymous (heap) and file-backed (mmapped index) resident memory, in kB.
+rss_split() { awk '/RssAnon/ {a=$2} /RssFile/ {f=$2} END {print a, f}' "/proc/$server/status"; }
 
 # Warm up (caches, suggester), then take the starting RSS.
 target/release/http-load "$addr" --connections 8 --seconds 5 --workload soak >/dev/null || true
 rss_start=$(rss)
+read -r anon_start file_start < <(rss_split)
 
 target/release/http-load "$addr" --connections 32 --seconds "$seconds" --workload soak --json >"$work/load.json" &
 load=$!
 samples="$work/rss.txt"
 : >"$samples"
 (
-  while kill -0 "$load" 2>/dev/null; do rss >>"$samples"; sleep 5; done
+  while kill -0 "$load" 2>/dev/null; do echo "$(rss) $(rss_split)" >>"$samples"; sleep 5; done
 ) &
 sampler=$!
 
@@ -49,11 +52,15 @@ status=0
 wait "$load" || status=$?
 wait "$sampler" 2>/dev/null || true
 rss_end=$(rss)
-python3 - "$work/load.json" "$rss_start" "$rss_end" "$samples" "$reindex1" "$reindex2" "$status" <<'PY'
+read -r anon_end file_end < <(rss_split)
+python3 - "$work/load.json" "$rss_start" "$rss_end" "$samples" "$reindex1" "$reindex2" "$status" \
+  "$anon_start" "$file_start" "$anon_end" "$file_end" <<'PY'
 import json, sys
 load = json.load(open(sys.argv[1]))
 start, end = int(sys.argv[2]) / 1024, int(sys.argv[3]) / 1024
-samples = [int(x) / 1024 for x in open(sys.argv[4]).read().split()]
+rows = [[int(x) / 1024 for x in line.split()] for line in open(sys.argv[4]) if line.strip()]
+samples = [r[0] for r in rows]
+anon_start, file_start, anon_end, file_end = (int(x) / 1024 for x in sys.argv[8:12])
 print(f"soak: {load['seconds']:.0f} s, {load['requests']} requests ({load['requests_per_sec']:.0f}/s), "
       f"p50 {load['p50_ms']:.2f} ms, p99 {load['p99_ms']:.2f} ms")
 print(f"statuses: {load['statuses']}")
@@ -61,5 +68,10 @@ print(f"unexpected (transport errors + 5xx other than 503): {load['unexpected']}
       + (f"  first: {load['first_error']}" if load['first_error'] else ""))
 print(f"re-index while serving: incremental {sys.argv[5]} s, rebuild {sys.argv[6]} s")
 print(f"server RSS: start {start:.1f} MB, end {end:.1f} MB, max during {max(samples or [end]):.1f} MB")
+print(f"  of which heap (RssAnon): start {anon_start:.1f} MB, end {anon_end:.1f} MB; "
+      f"mapped index files (RssFile): start {file_start:.1f} MB, end {file_end:.1f} MB")
+step = max(1, len(rows) // 10)
+print("  timeline (total / heap / files, MB): " + ", ".join(
+    f"{r[0]:.0f}/{r[1]:.0f}/{r[2]:.0f}" for r in rows[::step]))
 sys.exit(1 if load['unexpected'] or int(sys.argv[7]) else 0)
 PY

@@ -83,8 +83,10 @@ pub struct SearchEngine {
     raw: TextAnalyzer,
     expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
-    /// Completions, rebuilt when a new index commit is searched (keyed by its generation).
-    suggester: RwLock<Option<(u64, Arc<Suggester>)>>,
+    /// Completions, keyed by the index generation they were built from.
+    suggester: Arc<RwLock<Option<(u64, Arc<Suggester>)>>>,
+    /// A rebuild for a newer generation is running in the background.
+    suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The outcome of [`SearchEngine::rank`].
@@ -151,7 +153,8 @@ impl SearchEngine {
             stemmer: analysis::stemmed_analyzer(),
             raw: analysis::raw_analyzer(),
             ranked_fields,
-            suggester: RwLock::new(None),
+            suggester: Arc::new(RwLock::new(None)),
+            suggester_rebuilding: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 
@@ -405,34 +408,53 @@ impl SearchEngine {
         Ok(self.suggester()?.suggest(prefix, limit))
     }
 
+    /// The completions of the current commit. The first call builds them (reading every
+    /// stored title); after a new commit the previous ones keep answering while a background
+    /// thread rebuilds, so no request waits for an O(documents) pass.
     fn suggester(&self) -> Result<Arc<Suggester>> {
-        let searcher = self.reader.searcher();
-        let generation = searcher.generation().generation_id();
-        if let Some((cached, suggester)) = self
+        use std::sync::atomic::Ordering;
+        let generation = self.reader.searcher().generation().generation_id();
+        let cached = self
             .suggester
             .read()
             .ok()
-            .as_deref()
-            .and_then(Option::as_ref)
-        {
-            if *cached == generation {
-                return Ok(Arc::clone(suggester));
-            }
-        }
-        let mut titles = Vec::new();
-        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-            for doc in segment.doc_ids_alive() {
-                let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
-                if let Some(title) = stored.get_first(self.fields.title).and_then(|v| v.as_str()) {
-                    titles.push(title.to_string());
+            .and_then(|slot| slot.as_ref().map(|(g, s)| (*g, Arc::clone(s))));
+        match cached {
+            Some((built, suggester)) if built == generation => Ok(suggester),
+            Some((_, stale)) => {
+                if !self.suggester_rebuilding.swap(true, Ordering::AcqRel) {
+                    let reader = self.reader.clone();
+                    let title = self.fields.title;
+                    let taxonomy = self.taxonomy.clone();
+                    let slot = Arc::clone(&self.suggester);
+                    let flag = Arc::clone(&self.suggester_rebuilding);
+                    std::thread::spawn(move || {
+                        let searcher = reader.searcher();
+                        match build_suggester(&searcher, title, &taxonomy) {
+                            Ok(fresh) => {
+                                if let Ok(mut slot) = slot.write() {
+                                    *slot = Some((searcher.generation().generation_id(), fresh));
+                                }
+                            }
+                            Err(err) => tracing::warn!(error = %err, "suggestions not rebuilt"),
+                        }
+                        flag.store(false, Ordering::Release);
+                    });
                 }
+                Ok(stale)
+            }
+            None => {
+                let searcher = self.reader.searcher();
+                let suggester = build_suggester(&searcher, self.fields.title, &self.taxonomy)?;
+                if let Ok(mut slot) = self.suggester.write() {
+                    *slot = Some((
+                        searcher.generation().generation_id(),
+                        Arc::clone(&suggester),
+                    ));
+                }
+                Ok(suggester)
             }
         }
-        let suggester = Arc::new(Suggester::new(&self.taxonomy, titles));
-        if let Ok(mut slot) = self.suggester.write() {
-            *slot = Some((generation, Arc::clone(&suggester)));
-        }
-        Ok(suggester)
     }
 
     /// Values of one facet over the whole index whose name contains `query` (any case), most
@@ -952,6 +974,24 @@ fn lead(text: &str, max: usize) -> String {
     let cut: String = text.chars().take(max).collect();
     let cut = cut.rfind(' ').map_or(cut.as_str(), |pos| &cut[..pos]);
     format!("{cut}…")
+}
+
+/// Completions from the taxonomy and every stored title of `searcher`'s commit.
+fn build_suggester(
+    searcher: &Searcher,
+    title: Field,
+    taxonomy: &Taxonomy,
+) -> Result<Arc<Suggester>> {
+    let mut titles = Vec::new();
+    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+        for doc in segment.doc_ids_alive() {
+            let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+            if let Some(text) = stored.get_first(title).and_then(|v| v.as_str()) {
+                titles.push(text.to_string());
+            }
+        }
+    }
+    Ok(Arc::new(Suggester::new(taxonomy, titles)))
 }
 
 /// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers

@@ -751,3 +751,32 @@ fn fuzz_regressions_replay() {
         root.display()
     );
 }
+
+/// After a new commit, suggestions come from the previous build at once and from the new
+/// commit shortly after (rebuilt in the background, never on the request's time).
+#[test]
+fn suggestions_follow_new_commits_without_blocking() {
+    let f = fixture();
+    let before = f.engine.suggest("onboar", 5).unwrap();
+    assert!(before.is_empty());
+    let corpus = f._dirs.0.path();
+    std::fs::write(
+        corpus.join("onboarding.html"),
+        "<title>Onboarding new coders</title><main><p>First weeks of a coder.</p></main>",
+    )
+    .unwrap();
+    let options = him_indexer::IndexOptions::new(corpus, f._dirs.1.path()).unwrap();
+    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let now = f.engine.suggest("onboar", 5).unwrap();
+        if now.iter().any(|s| s.text == "Onboarding new coders") {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "new title never suggested: {now:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
