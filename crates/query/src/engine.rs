@@ -84,10 +84,13 @@ pub struct SearchEngine {
     expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
     /// Completions, keyed by the index generation they were built from.
-    suggester: Arc<RwLock<Option<(u64, Arc<Suggester>)>>>,
+    suggester: Arc<RwLock<Option<BuiltSuggester>>>,
     /// A rebuild for a newer generation is running in the background.
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// Completions and the index generation they were built from.
+type BuiltSuggester = (u64, Arc<Suggester>);
 
 /// The outcome of [`SearchEngine::rank`].
 struct Ranking {
