@@ -27,7 +27,7 @@ target/release/himsearch serve --addr "127.0.0.1:$port" --index "$index" --rate-
 server=$!
 until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.005; done
 ready=$(python3 -c "import time; print(f'{time.time() - $started:.3f}')")
-rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$server/status"; }
+rss() { awk '/VmRSS/ {t=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "%.1f (heap %.1f, mapped index %.1f)", t/1024, a/1024, f/1024}' "/proc/$server/status"; }
 rss_before=$(rss)
 docs=$(curl -s "http://127.0.0.1:$port/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
 echo "documents: $docs; /readyz answered $ready s after start; RSS $rss_before MB"
@@ -41,11 +41,13 @@ rss_after=$(rss)
 python3 - "$results" "$rss_before" "$rss_after" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print(f"| connections | requests/s (median) | p50 ms | p99 ms | unexpected | runs |")
-print("|---|---|---|---|---|---|")
+print(f"| connections | requests/s (median) | answered 200/s | shed 503 share | p50 ms | p99 ms | unexpected | runs |")
+print("|---|---|---|---|---|---|---|---|")
 for c in sorted({r['connections'] for r in rows}):
     rs = [r for r in rows if r['connections'] == c]
     med = lambda k: statistics.median(r[k] for r in rs)
-    print(f"| {c} | {med('requests_per_sec'):,.0f} | {med('p50_ms'):.2f} | {med('p99_ms'):.2f} | {sum(r['unexpected'] for r in rs)} | {len(rs)} |")
+    ok = statistics.median(r['statuses'].get('200', 0) / r['seconds'] for r in rs)
+    shed = statistics.median(r['statuses'].get('503', 0) / max(r['requests'], 1) for r in rs)
+    print(f"| {c} | {med('requests_per_sec'):,.0f} | {ok:,.0f} | {shed:.0%} | {med('p50_ms'):.2f} | {med('p99_ms'):.2f} | {sum(r['unexpected'] for r in rs)} | {len(rs)} |")
 print(f"server RSS: {sys.argv[2]} MB before, {sys.argv[3]} MB after")
 PY

@@ -45,8 +45,12 @@ use crate::{SearchEngine, SearchRequest};
 pub struct ServerConfig {
     /// Origins allowed by CORS; empty allows any origin (the API is read-only).
     pub cors_origins: Vec<String>,
-    /// Searches running at once; more are answered 503 at once instead of queueing.
+    /// Searches running at once. Searches are CPU-bound: more than a few per core only
+    /// share the cores and multiply per-thread allocator arenas.
     pub max_concurrent_searches: usize,
+    /// Longest a search waits for a free slot before it is answered 503: a short, bounded
+    /// queue that absorbs bursts instead of an unbounded one.
+    pub queue_wait: Duration,
     /// Longest a search may take before the client gets a 503.
     pub request_timeout: Duration,
     /// Largest request body.
@@ -75,7 +79,8 @@ impl Default for ServerConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         ServerConfig {
             cors_origins: Vec::new(),
-            max_concurrent_searches: cores * 8,
+            max_concurrent_searches: cores * 2,
+            queue_wait: Duration::from_millis(250),
             request_timeout: Duration::from_secs(5),
             max_body_bytes: 16 * 1024,
             rate_limit_per_sec: 200,
@@ -376,15 +381,23 @@ async fn run_blocking<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&SearchEngine) -> crate::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = Arc::clone(&state.searches)
-        .try_acquire_owned()
-        .map_err(|_| {
-            ApiError::new(
-                Code::Overloaded,
-                "too many searches in progress; retry shortly",
-            )
-            .retry_after(1)
-        })?;
+    let overloaded = || {
+        ApiError::new(
+            Code::Overloaded,
+            "too many searches in progress; retry shortly",
+        )
+        .retry_after(1)
+    };
+    let permit = match Arc::clone(&state.searches).try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => tokio::time::timeout(
+            state.config.queue_wait,
+            Arc::clone(&state.searches).acquire_owned(),
+        )
+        .await
+        .map_err(|_| overloaded())?
+        .map_err(|_| overloaded())?,
+    };
     let engine = Arc::clone(&state.engine);
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
