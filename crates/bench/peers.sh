@@ -22,14 +22,15 @@ run() {
   local times=() rss=()
   for _ in $(seq "$runs"); do
     rm -rf "$out"
-    read -r seconds kb < <( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || echo "$name exited with an error" >&2
+    read -r seconds kb < <(tail -1 "$work/time.txt")
     times+=("$seconds"); rss+=("$kb")
   done
   local t m size
   t=$(printf '%s\n' "${times[@]}" | median)
   m=$(printf '%s\n' "${rss[@]}" | median)
   size=$(du -sb "$out" | cut -f1)
-  python3 -c "import sys; t=float('$t'); print(f'| $name | {t:.2f} s | {$pages/t:,.0f} docs/s | {$input/t/1e6:.1f} MB/s | {int('$m')/1024:.0f} MB | {int('$size')/1e6:.1f} MB |')"
+  python3 -c "t=$t; print(f'| $name | {t:.2f} s | {$pages/t:,.0f} docs/s | {$input/t/1e6:.1f} MB/s | {$m/1024:.0f} MB | {$size/1e6:.1f} MB |')"
 }
 
 echo "site: $pages pages, $(python3 -c "print(f'{$input/1e6:.1f}')") MB; medians of $runs runs"
