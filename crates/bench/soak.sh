@@ -25,8 +25,9 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 # Anonymous (heap) and file-backed (mmapped index) resident memory, in kB.
 rss_split() { awk '/RssAnon/ {a=$2} /RssFile/ {f=$2} END {print a, f}' "/proc/$server/status"; }
 
-# Warm up (caches, suggester), then take the starting RSS.
-target/release/http-load "$addr" --connections 8 --seconds 5 --workload soak >/dev/null || true
+# Warm up at full load for a minute (caches, the suggester, one malloc arena per search
+# thread), then take the starting RSS: the soak checks the steady state.
+target/release/http-load "$addr" --connections 32 --seconds 60 --workload soak >/dev/null || true
 rss_start=$(rss)
 read -r anon_start file_start < <(rss_split)
 
