@@ -15,7 +15,7 @@ use crate::decode::decode_html;
 use crate::html::HtmlRules;
 use crate::links::{normalize_url, LinkResolver};
 use crate::pipeline::{
-    body_owners, commit, open_or_create, open_writer, parse_bytes, read_known, write_parsed,
+    body_owners, finish_run, open_or_create, open_writer, parse_bytes, read_known, write_parsed,
     Context, Parsed, ParsedText, SourceKind,
 };
 use crate::{Error, IndexOptions, ProblemKind, Progress, Result, Summary};
@@ -135,7 +135,7 @@ pub fn index_fetched(
     let started = Instant::now();
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let mut writer = open_writer(&index, options)?;
+    let writer = open_writer(&index, options)?;
     let reader = index.reader()?;
     let in_scope = |path: &str| site.scope.iter().any(|prefix| path.starts_with(prefix));
 
@@ -222,15 +222,14 @@ pub fn index_fetched(
             changed = true;
         }
     }
-    if changed {
-        commit(&mut writer, "crawl")?;
-    }
-    writer.wait_merging_threads()?;
-    reader.reload()?;
-    summary.documents = reader.searcher().num_docs();
-    summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    progress.finish();
-    Ok(summary)
+    finish_run(
+        writer,
+        &reader,
+        changed.then_some("crawl"),
+        summary,
+        started,
+        progress,
+    )
 }
 
 enum PageOutcome {

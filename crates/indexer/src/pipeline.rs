@@ -133,7 +133,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     let ignore = load_ignore(corpus)?;
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let mut writer = open_writer(&index, options)?;
+    let writer = open_writer(&index, options)?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
 
@@ -227,8 +227,28 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     }
     report_links_to_gone(&searcher, &fields, &gone, &seen, &known, &mut summary)?;
 
-    if changed {
-        commit(&mut writer, "corpus")?;
+    finish_run(
+        writer,
+        &reader,
+        changed.then_some("corpus"),
+        summary,
+        started,
+        progress,
+    )
+}
+
+/// Ends an indexing run: commits (when `commit_source` names the input kind), waits for
+/// merges, and fills in the summary's document count and time.
+pub(crate) fn finish_run(
+    mut writer: IndexWriter,
+    reader: &tantivy::IndexReader,
+    commit_source: Option<&str>,
+    mut summary: Summary,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    if let Some(source) = commit_source {
+        commit(&mut writer, source)?;
     }
     writer.wait_merging_threads()?;
     reader.reload()?;
