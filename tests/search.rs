@@ -209,3 +209,50 @@ fn excluding_a_phrase_is_safe() {
     found.sort();
     assert_eq!(found, ["a.html", "c.html"]);
 }
+
+#[test]
+fn typos_are_a_fallback_when_the_words_as_typed_find_few_documents() {
+    let site = Site::new();
+    for i in 0..12 {
+        site.write(
+            &format!("exact{i:02}.html"),
+            page(
+                &format!("Work note {i}"),
+                "",
+                &format!("<p>Transcription work for clinic number {i}.</p>"),
+            ),
+        );
+    }
+    site.write(
+        "typo.html",
+        page(
+            "Misspelled note",
+            "",
+            "<p>Transcripton work for the clinic.</p>",
+        ),
+    );
+    site.index(&[]);
+    let many = site.search("transcription ", &["--limit", "20"]);
+    assert_eq!(
+        many["total"], 12,
+        "a page of exact matches: no typo matches"
+    );
+    assert!(!ids(&many).contains(&"typo.html".to_string()));
+
+    for i in 3..12 {
+        site.remove(&format!("exact{i:02}.html"));
+    }
+    site.index(&[]);
+    let few = ids(&site.search("transcription ", &["--limit", "20"]));
+    let mut exact = few[..3].to_vec();
+    exact.sort();
+    assert_eq!(exact, ["exact00.html", "exact01.html", "exact02.html"]);
+    assert_eq!(
+        few[3..],
+        ["typo.html"],
+        "few exact matches: the typo match follows them"
+    );
+    let misspelled = site.search("transcripton ", &["--limit", "20"]);
+    assert_eq!(ids(&misspelled)[0], "typo.html", "the word as typed first");
+    assert_eq!(misspelled["total"], 4);
+}

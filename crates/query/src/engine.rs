@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_dir, FacetKind, Fields, Taxonomy};
-use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
     Query, TermQuery,
@@ -22,6 +22,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::expand::Expander;
+use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
 use crate::materialize::MaterializedQuery;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
@@ -51,7 +52,9 @@ const FACET_BOOST: f32 = 2.0;
 /// exact BM25 match of the same word outranks them.
 const TYPO_BOOST: f32 = 0.3;
 
-/// Longest query (in words) that gets typo tolerance.
+/// Longest query (in words) that gets typo tolerance: a few typed words benefit; in a long
+/// natural-language question every word's near neighbours add more noise than the rare
+/// misspelling costs.
 const MAX_WORDS_WITH_TYPOS: usize = 6;
 
 /// Weight of a prefix match of the word being typed.
@@ -74,6 +77,11 @@ const FEW_RESULTS: usize = 10;
 /// Characters in a snippet (about 30 words).
 const SNIPPET_CHARS: usize = 200;
 
+/// Bytes of a body searched for the best snippet: the snippet generator tokenizes and stems
+/// all it is given, and one hit on a 5 MB PDF's text would otherwise cost more than the
+/// whole search. Ordinary pages are far shorter.
+const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
+
 /// Search over one index directory.
 pub struct SearchEngine {
     reader: IndexReader,
@@ -87,10 +95,27 @@ pub struct SearchEngine {
     suggester: Arc<RwLock<Option<BuiltSuggester>>>,
     /// A rebuild for a newer generation is running in the background.
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
+    /// Per-segment facet values, built as each commit is loaded (the reader's warmer).
+    facet_tables: Arc<FacetTables>,
+    /// Credentials and job titles by every name, code and alias (lowercase, single spaces),
+    /// for the facet boost of queries that name one.
+    named_values: HashMap<String, Vec<(FacetKind, String)>>,
 }
 
 /// Completions and the index generation they were built from.
 type BuiltSuggester = (u64, Arc<Suggester>);
+
+/// What [`SearchEngine::rank`] is asked for besides the query.
+struct RankOptions {
+    /// Expand the last word as a prefix (typing in progress).
+    prefix_last: bool,
+    /// Hits to skip, then hits to return.
+    offset: usize,
+    limit: usize,
+    /// Count every facet over the documents listed (only correct without filters: filtered
+    /// kinds need disjunctive counts).
+    with_facets: bool,
+}
 
 /// The outcome of [`SearchEngine::rank`].
 struct Ranking {
@@ -100,6 +125,8 @@ struct Ranking {
     top: Vec<(f32, DocAddress, bool)>,
     text_query: Option<Box<dyn Query>>,
     every_word_matched: bool,
+    /// Facet counts over every document listed, when asked for.
+    facets: Option<FacetTallies>,
 }
 
 /// Stored fields of one document, for `GET /api/doc/{id}`.
@@ -147,8 +174,30 @@ impl SearchEngine {
             .iter()
             .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let reader = index.reader()?;
+        let facet_tables = Arc::new(FacetTables::default());
+        let warmer: Arc<dyn tantivy::Warmer> = facet_tables.clone();
+        let reader = index
+            .reader_builder()
+            .warmers(vec![Arc::downgrade(&warmer)])
+            .try_into()?;
+        let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
+        for kind in [FacetKind::Credential, FacetKind::JobTitle] {
+            for (surface, canonical) in taxonomy.surface_forms(kind) {
+                let key = surface
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase();
+                let entry = (kind, canonical.to_string());
+                let values = named_values.entry(key).or_default();
+                if !values.contains(&entry) {
+                    values.push(entry);
+                }
+            }
+        }
         Ok(SearchEngine {
+            facet_tables,
+            named_values,
             reader,
             fields,
             expander: Expander::new(&taxonomy),
@@ -187,6 +236,8 @@ impl SearchEngine {
         let prefix_last =
             !request.query.ends_with(char::is_whitespace) && !request.query.ends_with('"');
         let offset = (request.page - 1) * request.per_page;
+        // Without filters, the ranking passes count facets as they go; with filters, one more
+        // pass over the unfiltered query counts every kind disjunctively (facet_table.rs).
         let Ranking {
             strict,
             partial,
@@ -194,35 +245,38 @@ impl SearchEngine {
             top,
             text_query,
             every_word_matched,
+            facets: ranked_facets,
         } = self.rank(
             &searcher,
             &parsed,
             &filters,
-            prefix_last,
-            offset,
-            request.per_page,
+            RankOptions {
+                prefix_last,
+                offset,
+                limit: request.per_page,
+                with_facets: filters.is_empty(),
+            },
         )?;
-
-        // Facets without a filter of their own share one pass over the query; each filtered
-        // facet needs its own pass without its filter (disjunctive counts).
-        let mut facets = BTreeMap::new();
-        let (filtered, unfiltered): (Vec<FacetKind>, Vec<FacetKind>) = FacetKind::ALL
-            .into_iter()
-            .partition(|kind| filters.iter().any(|(k, _)| k == kind));
-        if !unfiltered.is_empty() {
-            let query = self.combine(text_query.as_deref(), &parsed, &filters, None);
-            let counts = self.facet_counts_many(&searcher, query.as_ref(), &unfiltered)?;
-            for (kind, counts) in unfiltered.into_iter().zip(counts) {
-                facets.insert(kind.name().to_string(), counts);
+        let tallies = match ranked_facets {
+            Some(tallies) => tallies,
+            None => {
+                let query = self.combine(text_query.as_deref(), &parsed, &[], None);
+                let tally = FacetTally::new(
+                    Arc::clone(&self.facet_tables),
+                    FacetKind::ALL.to_vec(),
+                    request
+                        .filters
+                        .iter()
+                        .map(|(kind, values)| (*kind, values.clone()))
+                        .collect(),
+                );
+                searcher.search(query.as_ref(), &tally)?
             }
-        }
-        for kind in filtered {
-            let query = self.combine(text_query.as_deref(), &parsed, &filters, Some(kind));
-            facets.insert(
-                kind.name().to_string(),
-                self.facet_counts(&searcher, query.as_ref(), kind)?,
-            );
-        }
+        };
+        let facets: BTreeMap<String, Vec<FacetCount>> = tallies
+            .into_iter()
+            .map(|(kind, counts)| (kind.name().to_string(), counts))
+            .collect();
 
         // Offered whenever no document had every word, even if partial matches were found.
         let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
@@ -264,7 +318,13 @@ impl SearchEngine {
         let searcher = self.reader.searcher();
         let parsed = parse(&request.query);
         // Whole queries, not typing in progress: no prefix expansion of the last word.
-        let ranking = self.rank(&searcher, &parsed, &[], false, 0, depth)?;
+        let options = RankOptions {
+            prefix_last: false,
+            offset: 0,
+            limit: depth,
+            with_facets: false,
+        };
+        let ranking = self.rank(&searcher, &parsed, &[], options)?;
         let mut ids = Vec::with_capacity(ranking.top.len());
         let mut columns: HashMap<u32, tantivy::columnar::StrColumn> = HashMap::new();
         let mut text = String::new();
@@ -296,22 +356,51 @@ impl SearchEngine {
         searcher: &Searcher,
         parsed: &ParsedQuery,
         filters: &[(FacetKind, Box<dyn Query>)],
-        prefix_last: bool,
-        offset: usize,
-        limit: usize,
+        options: RankOptions,
     ) -> Result<Ranking> {
-        let all_words = self.text_query(parsed, true, prefix_last);
-        let strict = self.combine(all_words.as_deref(), parsed, filters, None);
-        // One pass counts and collects: the page of strict matches, if the page starts there.
-        let (strict_total, strict_top) = searcher.search(
-            strict.as_ref(),
-            &(
-                Count,
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .order_by_score(),
-            ),
-        )?;
+        let RankOptions {
+            prefix_last,
+            offset,
+            limit,
+            with_facets,
+        } = options;
+        let tally = || {
+            with_facets.then(|| {
+                FacetTally::new(
+                    Arc::clone(&self.facet_tables),
+                    FacetKind::ALL.to_vec(),
+                    Vec::new(),
+                )
+            })
+        };
+        // Typo tolerance is a fallback, as in Typesense: the near neighbours of every word
+        // (a bitset per word and distance) cost more than the rest of a query, and when the
+        // words as typed already find a page of documents, the misspelled ones add nothing
+        // worth that. Long questions never get typos (MAX_WORDS_WITH_TYPOS).
+        let typos_allowed = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
+        let strict_pass = |typos: bool| -> Result<_> {
+            let all_words = self.text_query(parsed, true, prefix_last, typos);
+            let strict = self.combine(all_words.as_deref(), parsed, filters, None);
+            // One pass counts, collects the page of strict matches (if the page starts
+            // there) and counts facets.
+            let (total, top, facets) = searcher.search(
+                strict.as_ref(),
+                &(
+                    Count,
+                    TopDocs::with_limit(limit)
+                        .and_offset(offset)
+                        .order_by_score(),
+                    tally(),
+                ),
+            )?;
+            Ok((all_words, strict, total, top, facets))
+        };
+        let (mut all_words, mut strict, mut strict_total, mut strict_top, mut facets) =
+            strict_pass(false)?;
+        let with_typos = typos_allowed && strict_total < FEW_RESULTS;
+        if with_typos && self.has_typo_candidates(parsed) {
+            (all_words, strict, strict_total, strict_top, facets) = strict_pass(true)?;
+        }
         let every_word_matched = strict_total > 0;
         let mut top: Vec<(f32, DocAddress, bool)> = Vec::with_capacity(limit);
         top.extend(
@@ -323,7 +412,7 @@ impl SearchEngine {
         // Few documents have every word: list them first, then the documents that have some
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
-            let any_words = self.text_query(parsed, false, prefix_last);
+            let any_words = self.text_query(parsed, false, prefix_last, with_typos);
             let mut query = self.combine(any_words.as_deref(), parsed, filters, None);
             if let Some(all) = &all_words {
                 query = Box::new(BooleanQuery::new(vec![
@@ -337,16 +426,20 @@ impl SearchEngine {
         if let Some((_, query)) = &partial {
             let wanted = (limit - top.len()).max(1);
             let partial_offset = offset.saturating_sub(strict_total);
-            let (count, partial_top) = searcher.search(
+            let (count, partial_top, partial_facets) = searcher.search(
                 query.as_ref(),
                 &(
                     Count,
                     TopDocs::with_limit(wanted)
                         .and_offset(partial_offset)
                         .order_by_score(),
+                    tally(),
                 ),
             )?;
             partial_total = count;
+            if let (Some(facets), Some(more)) = (facets.as_mut(), partial_facets) {
+                add_tallies(facets, more);
+            }
             let room = limit - top.len();
             top.extend(
                 partial_top
@@ -371,6 +464,7 @@ impl SearchEngine {
             top,
             text_query,
             every_word_matched,
+            facets,
         })
     }
 
@@ -532,15 +626,13 @@ impl SearchEngine {
         parsed: &ParsedQuery,
         all_required: bool,
         prefix_last: bool,
+        typos: bool,
     ) -> Option<Box<dyn Query>> {
         let occur = if all_required {
             Occur::Must
         } else {
             Occur::Should
         };
-        // Typo tolerance helps a few typed words; in a long natural-language query every
-        // word's near neighbours add more noise than the rare misspelling costs.
-        let typos = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let groups = &parsed.groups;
         let mut i = 0;
@@ -610,6 +702,17 @@ impl SearchEngine {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
+    /// Whether any plain word of the query would get typo clauses.
+    fn has_typo_candidates(&self, parsed: &ParsedQuery) -> bool {
+        parsed.groups.iter().flatten().any(|term| {
+            let QueryTerm::Word(word) = term else {
+                return false;
+            };
+            let raw = analysis::tokens(&mut self.raw.clone(), word);
+            matches!(raw.as_slice(), [token] if typo_eligible(&self.expander, word, token))
+        })
+    }
+
     /// One plain word: exact (stemmed), typo (raw, by length, never for codes), prefix (raw,
     /// last word only) and, when `with_synonyms`, its synonyms. `None` for stopwords.
     fn word_query(
@@ -634,9 +737,7 @@ impl SearchEngine {
             if exact.is_none() && options.is_empty() {
                 return None;
             }
-            let protected =
-                self.expander.is_protected(word) || token.chars().any(|c| c.is_ascii_digit());
-            if typos && !protected && len >= 5 {
+            if typos && typo_eligible(&self.expander, word, token) {
                 // Each allowed distance is its own clause, so a word one edit away (matching
                 // both) outranks one two edits away.
                 let max_distance = if len >= 9 { 2 } else { 1 };
@@ -753,13 +854,10 @@ impl SearchEngine {
         let mut named = Vec::new();
         for len in 1..=4.min(words.len()) {
             for window in words.windows(len) {
-                let phrase = window.join(" ");
-                for kind in [FacetKind::Credential, FacetKind::JobTitle] {
-                    if let Some(value) = self.taxonomy.canonicalize(kind, &phrase) {
-                        let entry = (kind, value.to_string());
-                        if !named.contains(&entry) {
-                            named.push(entry);
-                        }
+                let phrase = window.join(" ").to_lowercase();
+                for entry in self.named_values.get(&phrase).into_iter().flatten() {
+                    if !named.contains(entry) {
+                        named.push(entry.clone());
                     }
                 }
             }
@@ -808,39 +906,19 @@ impl SearchEngine {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// Counts of one facet kind over `query`'s matches.
     fn facet_counts(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         kind: FacetKind,
     ) -> Result<Vec<FacetCount>> {
-        Ok(self
-            .facet_counts_many(searcher, query, &[kind])?
+        let tally = FacetTally::new(Arc::clone(&self.facet_tables), vec![kind], Vec::new());
+        Ok(searcher
+            .search(query, &tally)?
             .pop()
+            .map(|(_, counts)| counts)
             .unwrap_or_default())
-    }
-
-    /// Counts of several facets in one pass over `query`'s matches.
-    fn facet_counts_many(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        kinds: &[FacetKind],
-    ) -> Result<Vec<Vec<FacetCount>>> {
-        let mut multi = MultiCollector::new();
-        let handles: Vec<_> = kinds
-            .iter()
-            .map(|kind| {
-                let mut collector = FacetCollector::for_field(kind.name());
-                collector.add_facet(Facet::root());
-                multi.add_collector(collector)
-            })
-            .collect();
-        let mut fruits = searcher.search(query, &multi)?;
-        Ok(handles
-            .into_iter()
-            .map(|handle| facet_count_list(&handle.extract(&mut fruits)))
-            .collect())
     }
 
     fn hit(
@@ -869,29 +947,20 @@ impl SearchEngine {
     }
 }
 
-/// Facet counts under the root, most frequent first, then by value.
-fn facet_count_list(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
-    let mut out: Vec<FacetCount> = counts
-        .get(Facet::root())
-        .map(|(facet, count)| FacetCount {
-            value: facet
-                .to_path()
-                .last()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            count,
-        })
-        .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    out
-}
-
 /// The first stored text of `field` (empty when absent).
 fn stored_text(doc: &TantivyDocument, field: Field) -> String {
     doc.get_first(field)
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string()
+}
+
+/// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
+/// `RHIA` is `RHIT`, another credential).
+fn typo_eligible(expander: &Expander, word: &str, token: &str) -> bool {
+    token.chars().count() >= 5
+        && !expander.is_protected(word)
+        && !token.chars().any(|c| c.is_ascii_digit())
 }
 
 /// One query matching any of `options`; `None` when there are none.
@@ -954,7 +1023,11 @@ impl Highlighter {
 
     fn snippet(&self, body: &str, description: &str) -> String {
         if let Some(generator) = &self.body {
-            let mut snippet = generator.snippet(body);
+            let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
+            while !body.is_char_boundary(scanned) {
+                scanned -= 1;
+            }
+            let mut snippet = generator.snippet(&body[..scanned]);
             if !snippet.is_empty() && !snippet.highlighted().is_empty() {
                 snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
                 return snippet.to_html();

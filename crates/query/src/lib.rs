@@ -21,6 +21,7 @@ mod engine;
 mod error;
 pub mod eval;
 mod expand;
+mod facet_table;
 pub mod http;
 mod materialize;
 mod parse;

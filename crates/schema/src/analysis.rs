@@ -4,6 +4,7 @@
 //! stopword-free terms (`coders` = `coder`), while typo tolerance, prefixes and suggestions want
 //! the words as written (a fuzzy match against a stem would accept nonsense).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tantivy::tokenizer::{
@@ -34,13 +35,20 @@ pub fn stemmed_analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// Stems retained per analyzer before the cache starts over: words follow Zipf's law, so a
+/// Stems retained per thread before the cache starts over: words follow Zipf's law, so a
 /// few tens of thousands cover nearly every token, in a few MB.
 const STEM_CACHE_ENTRIES: usize = 50_000;
 
-/// English Snowball stemming (the algorithm tantivy's `Stemmer` runs) with a cache of
-/// results per analyzer instance: stemming was a quarter of all indexing work, and most
-/// tokens are words seen before.
+thread_local! {
+    /// Stems of the words this thread has seen. Per thread rather than per analyzer: tantivy
+    /// clones analyzers freely (per field while indexing, per snippet while searching), and a
+    /// cache that starts empty with every clone cost more than it saved.
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// English Snowball stemming (the algorithm tantivy's `Stemmer` runs) with a per-thread cache
+/// of results: stemming was a quarter of all indexing work, and most tokens are words seen
+/// before.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CachedStemmer;
 
@@ -51,7 +59,6 @@ impl TokenFilter for CachedStemmer {
         CachedStemmerFilter {
             inner: tokenizer,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
-            cache: HashMap::new(),
         }
     }
 }
@@ -61,45 +68,47 @@ impl TokenFilter for CachedStemmer {
 pub struct CachedStemmerFilter<T> {
     inner: T,
     stemmer: frostem::Stemmer,
-    cache: HashMap<String, String>,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
+    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.cache.len() > STEM_CACHE_ENTRIES {
-            self.cache.clear();
-        }
+        STEMS.with_borrow_mut(|cache| {
+            if cache.len() > STEM_CACHE_ENTRIES {
+                cache.clear();
+            }
+        });
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: self.stemmer,
-            cache: &mut self.cache,
         }
     }
 }
 
 /// Token stream of [`CachedStemmerFilter`].
-pub struct CachedStemmerStream<'a, T> {
+pub struct CachedStemmerStream<T> {
     tail: T,
     stemmer: frostem::Stemmer,
-    cache: &'a mut HashMap<String, String>,
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
+impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
+        let stemmer = self.stemmer;
         let token = self.tail.token_mut();
-        if let Some(stem) = self.cache.get(&token.text) {
-            token.text.clear();
-            token.text.push_str(stem);
-        } else {
-            let stem = self.stemmer.stem(&token.text).into_owned();
-            let word = std::mem::replace(&mut token.text, stem.clone());
-            self.cache.insert(word, stem);
-        }
+        STEMS.with_borrow_mut(|cache| {
+            if let Some(stem) = cache.get(&token.text) {
+                token.text.clear();
+                token.text.push_str(stem);
+            } else {
+                let stem = stemmer.stem(&token.text).into_owned();
+                let word = std::mem::replace(&mut token.text, stem.clone());
+                cache.insert(word, stem);
+            }
+        });
         true
     }
 
