@@ -112,6 +112,11 @@ struct ServeArgs {
     /// 30m, 1d); each re-crawl swaps the index atomically.
     #[arg(long, value_name = "INTERVAL", value_parser = crawl::parse_interval)]
     recrawl_every: Option<std::time::Duration>,
+    /// Search responses kept for the commit being served (0: no cache). Repeated requests
+    /// (the browse page, popular queries, common prefixes) are answered from it; a new
+    /// commit empties it.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    cache_entries: usize,
     /// Serve this directory (usually the corpus) under /site/, so that the search page's
     /// relative result links open. Off by default: only what you name is published.
     #[arg(long, value_name = "DIR")]
@@ -496,6 +501,7 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         }
         Err(err) => return Err(err.into()),
     };
+    let engine = engine.with_response_cache(args.cache_entries);
     if let Some(every) = args.recrawl_every {
         let mut options = IndexOptions::new(&args.index, &args.index)?;
         options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;

@@ -29,7 +29,12 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     doc.add_text(fields.path, parts.path);
     doc.add_text(fields.url, parts.url);
     doc.add_text(fields.title, &page.title);
-    doc.add_text(fields.title_raw, &page.title);
+    let suggest_title: String = page
+        .title
+        .chars()
+        .take(him_schema::SUGGEST_TITLE_CHARS)
+        .collect();
+    doc.add_text(fields.suggest_title, suggest_title);
     for heading in &page.headings {
         doc.add_text(fields.headings, heading);
     }

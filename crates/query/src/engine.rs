@@ -21,6 +21,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
+use crate::cache::{CacheKey, ResponseCache};
 use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
 use crate::materialize::MaterializedQuery;
@@ -82,6 +83,11 @@ const SNIPPET_CHARS: usize = 200;
 /// whole search. Ordinary pages are far shorter.
 const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
+/// Decompressed document-store blocks kept per segment. tantivy keeps 100 by default: with
+/// ~16 KB blocks and dozens of segments that is ~60 MB of heap once the completions have read
+/// every title, for a cache that hits seldom (a page of hits lands in ten random blocks).
+const DOC_STORE_CACHED_BLOCKS: usize = 8;
+
 /// Search over one index directory.
 pub struct SearchEngine {
     reader: IndexReader,
@@ -100,6 +106,8 @@ pub struct SearchEngine {
     /// Credentials and job titles by every name, code and alias (lowercase, single spaces),
     /// for the facet boost of queries that name one.
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
+    /// Responses of the current commit, when turned on.
+    cache: Option<ResponseCache>,
 }
 
 /// Completions and the index generation they were built from.
@@ -179,6 +187,7 @@ impl SearchEngine {
         let reader = index
             .reader_builder()
             .warmers(vec![Arc::downgrade(&warmer)])
+            .doc_store_cache_num_blocks(DOC_STORE_CACHED_BLOCKS)
             .try_into()?;
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
         for kind in [FacetKind::Credential, FacetKind::JobTitle] {
@@ -198,6 +207,7 @@ impl SearchEngine {
         Ok(SearchEngine {
             facet_tables,
             named_values,
+            cache: None,
             reader,
             fields,
             expander: Expander::new(&taxonomy),
@@ -220,11 +230,47 @@ impl SearchEngine {
         &self.taxonomy
     }
 
+    /// Keeps up to `entries` responses of the current commit and answers repeated requests
+    /// from them (0 turns the cache off). A new commit empties it, so it never answers with
+    /// documents that changed.
+    pub fn with_response_cache(mut self, entries: usize) -> SearchEngine {
+        self.cache = (entries > 0).then(|| ResponseCache::new(entries));
+        self
+    }
+
+    /// Hits and misses of the response cache; `None` when it is off.
+    pub fn cache_stats(&self) -> Option<crate::CacheStats> {
+        self.cache.as_ref().map(ResponseCache::stats)
+    }
+
     /// Runs a search.
     pub fn search(&self, request: SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         let request = request.validated(&self.taxonomy)?;
         let searcher = self.reader.searcher();
+        let cached = self.cache.as_ref().zip(CacheKey::of(&request));
+        let generation = searcher.generation().generation_id();
+        if let Some((cache, key)) = &cached {
+            if let Some(hit) = cache.get(generation, key) {
+                let mut response = SearchResponse::clone(&hit);
+                response.took_ms = started.elapsed().as_millis() as u64;
+                return Ok(response);
+            }
+        }
+        let response = self.search_on(&searcher, request, started)?;
+        if let Some((cache, key)) = cached {
+            cache.insert(generation, key, Arc::new(response.clone()));
+        }
+        Ok(response)
+    }
+
+    /// Runs a validated search on one commit.
+    fn search_on(
+        &self,
+        searcher: &Searcher,
+        request: SearchRequest,
+        started: Instant,
+    ) -> Result<SearchResponse> {
         let parsed = parse(&request.query);
 
         let filters: Vec<(FacetKind, Box<dyn Query>)> = request
@@ -247,7 +293,7 @@ impl SearchEngine {
             every_word_matched,
             facets: ranked_facets,
         } = self.rank(
-            &searcher,
+            searcher,
             &parsed,
             &filters,
             RankOptions {
@@ -280,21 +326,21 @@ impl SearchEngine {
 
         // Offered whenever no document had every word, even if partial matches were found.
         let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
-            self.did_you_mean(&searcher, &parsed, &request.query)?
+            self.did_you_mean(searcher, &parsed, &request.query)?
         } else {
             None
         };
 
-        let highlighter = Highlighter::new(&searcher, text_query.as_deref(), &self.fields)?;
+        let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.fields)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address, strict_match) in top {
-            let mut hit = self.hit(&searcher, &highlighter, score, address)?;
+            let mut hit = self.hit(searcher, &highlighter, score, address)?;
             if request.explain {
                 let query = match (&partial, strict_match) {
                     (Some(partial_query), false) => partial_query.as_ref(),
                     _ => strict.as_ref(),
                 };
-                hit.explain = explain_hit(query, &searcher, address)?;
+                hit.explain = explain_hit(query, searcher, address)?;
             }
             hits.push(hit);
         }
@@ -521,13 +567,13 @@ impl SearchEngine {
             Some((_, stale)) => {
                 if !self.suggester_rebuilding.swap(true, Ordering::AcqRel) {
                     let reader = self.reader.clone();
-                    let title = self.fields.title;
+                    let suggest_title = self.fields.suggest_title;
                     let taxonomy = self.taxonomy.clone();
                     let slot = Arc::clone(&self.suggester);
                     let flag = Arc::clone(&self.suggester_rebuilding);
                     std::thread::spawn(move || {
                         let searcher = reader.searcher();
-                        match build_suggester(&searcher, title, &taxonomy) {
+                        match build_suggester(&searcher, suggest_title, &taxonomy) {
                             Ok(fresh) => {
                                 if let Ok(mut slot) = slot.write() {
                                     *slot = Some((searcher.generation().generation_id(), fresh));
@@ -542,7 +588,8 @@ impl SearchEngine {
             }
             None => {
                 let searcher = self.reader.searcher();
-                let suggester = build_suggester(&searcher, self.fields.title, &self.taxonomy)?;
+                let suggester =
+                    build_suggester(&searcher, self.fields.suggest_title, &self.taxonomy)?;
                 if let Ok(mut slot) = self.suggester.write() {
                     *slot = Some((
                         searcher.generation().generation_id(),
@@ -1052,18 +1099,35 @@ fn lead(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-/// Completions from the taxonomy and every stored title of `searcher`'s commit.
+/// Completions from the taxonomy and the title of every live document of `searcher`'s
+/// commit, read from the `suggest_title` fast column (each distinct title once per segment).
 fn build_suggester(
     searcher: &Searcher,
-    title: Field,
+    suggest_title: Field,
     taxonomy: &Taxonomy,
 ) -> Result<Arc<Suggester>> {
+    let name = searcher.schema().get_field_name(suggest_title).to_string();
     let mut titles = Vec::new();
-    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+    let mut text = String::new();
+    for segment in searcher.segment_readers() {
+        let Some(column) = segment.fast_fields().str(&name)? else {
+            continue;
+        };
+        let mut used = vec![false; column.num_terms()];
         for doc in segment.doc_ids_alive() {
-            let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
-            if let Some(text) = stored.get_first(title).and_then(|v| v.as_str()) {
-                titles.push(text.to_string());
+            for ord in column.term_ords(doc) {
+                if let Some(flag) = used.get_mut(ord as usize) {
+                    *flag = true;
+                }
+            }
+        }
+        for (ord, _) in used.iter().enumerate().filter(|(_, used)| **used) {
+            text.clear();
+            if column
+                .ord_to_str(ord as u64, &mut text)
+                .map_err(tantivy::TantivyError::from)?
+            {
+                titles.push(text.clone());
             }
         }
     }

@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
 mod check;
 mod engine;
 mod error;
@@ -28,6 +29,7 @@ mod parse;
 mod request;
 mod suggest;
 
+pub use cache::CacheStats;
 pub use check::{check_index, CheckReport};
 pub use engine::{escape_html, DocumentView, SearchEngine};
 pub use error::{Error, Result};

@@ -19,11 +19,19 @@ pub struct Suggestion {
 }
 
 /// Completion entries, with every word-start suffix of each kept sorted for prefix lookup.
+///
+/// Compact on purpose: at 100k documents a `String` per suffix took ~47 MB; the folded texts
+/// now live in one buffer and each suffix is an (entry, offset) pair of 8 bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Suggester {
     entries: Vec<Suggestion>,
-    /// (folded suffix, entry index, whether the suffix is the whole text), sorted.
-    keys: Vec<(String, u32, bool)>,
+    /// Folded text of every entry, one after another; entry `i` is
+    /// `folded[bounds[i]..bounds[i + 1]]`.
+    folded: String,
+    bounds: Vec<u32>,
+    /// (entry index, byte offset of a word start in its folded text), sorted by the suffix
+    /// from there.
+    keys: Vec<(u32, u32)>,
 }
 
 impl Suggester {
@@ -48,35 +56,65 @@ impl Suggester {
                 });
             }
         }
-        let mut seen: std::collections::HashSet<String> =
-            entries.iter().map(|e| fold(&e.text)).collect();
+        let mut folded = String::new();
+        let mut bounds = vec![0u32];
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut kept = Vec::with_capacity(entries.len());
+        let mut analyzer = analysis::raw_analyzer();
+        let mut add = |entry: Suggestion, kept: &mut Vec<Suggestion>| {
+            let key = analysis::tokens(&mut analyzer, &entry.text).join(" ");
+            if key.is_empty() || !seen.insert(key.clone()) {
+                return;
+            }
+            folded.push_str(&key);
+            bounds.push(folded.len() as u32);
+            kept.push(entry);
+        };
+        for entry in entries {
+            add(entry, &mut kept);
+        }
         for title in titles {
-            let title = title
-                .split(" | ")
-                .next()
-                .unwrap_or(&title)
-                .trim()
-                .to_string();
-            if !title.is_empty() && seen.insert(fold(&title)) {
-                entries.push(Suggestion {
-                    text: title,
-                    kind: "title",
-                });
+            let title = title.split(" | ").next().unwrap_or(&title).trim();
+            if !title.is_empty() {
+                let text = title.to_string();
+                add(
+                    Suggestion {
+                        text,
+                        kind: "title",
+                    },
+                    &mut kept,
+                );
             }
         }
         let mut keys = Vec::new();
-        for (index, entry) in entries.iter().enumerate() {
-            let folded = fold(&entry.text);
-            for (start, _) in folded
-                .match_indices(' ')
-                .map(|(i, s)| (i + 1, s))
-                .chain([(0, "")])
-            {
-                keys.push((folded[start..].to_string(), index as u32, start == 0));
-            }
+        for index in 0..kept.len() {
+            let text = &folded[bounds[index] as usize..bounds[index + 1] as usize];
+            keys.push((index as u32, 0));
+            keys.extend(
+                text.match_indices(' ')
+                    .map(|(at, _)| (index as u32, at as u32 + 1)),
+            );
         }
-        keys.sort();
-        Suggester { entries, keys }
+        let mut suggester = Suggester {
+            entries: kept,
+            folded,
+            bounds,
+            keys: Vec::new(),
+        };
+        keys.sort_unstable_by(|a, b| {
+            suggester
+                .suffix(*a)
+                .cmp(suggester.suffix(*b))
+                .then(a.cmp(b))
+        });
+        suggester.keys = keys;
+        suggester
+    }
+
+    /// The folded text of a key's entry from the key's word on.
+    fn suffix(&self, (entry, offset): (u32, u32)) -> &str {
+        let end = self.bounds[entry as usize + 1] as usize;
+        &self.folded[self.bounds[entry as usize] as usize + offset as usize..end]
     }
 
     /// Up to `limit` completions of `prefix`: whole-text prefixes first, then word prefixes;
@@ -88,20 +126,21 @@ impl Suggester {
         }
         let start = self
             .keys
-            .partition_point(|(key, _, _)| key.as_str() < wanted.as_str());
+            .partition_point(|key| self.suffix(*key) < wanted.as_str());
         let mut found: Vec<(bool, u8, usize, u32)> = Vec::new();
-        for (_, index, whole) in self.keys[start..]
+        for key in self.keys[start..]
             .iter()
-            .take_while(|(key, _, _)| key.starts_with(&wanted))
+            .take_while(|key| self.suffix(**key).starts_with(&wanted))
         {
-            let entry = &self.entries[*index as usize];
+            let (index, offset) = *key;
+            let entry = &self.entries[index as usize];
             let rank = match entry.kind {
                 "credential" => 0,
                 "job_title" => 1,
                 "topic" => 2,
                 _ => 3,
             };
-            found.push((!*whole, rank, entry.text.len(), *index));
+            found.push((offset != 0, rank, entry.text.len(), index));
             if found.len() > 10_000 {
                 break;
             }

@@ -13,7 +13,10 @@ use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
+pub const SUGGEST_TITLE_CHARS: usize = 200;
 
 /// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
 /// so schema equality alone detects a version change).
@@ -34,8 +37,10 @@ pub struct Fields {
     pub url: Field,
     /// Page title. Stemmed TEXT for ranking (highest boost), STORED for display.
     pub title: Field,
-    /// Title as written, for typo and prefix matching. Not stored (`title` is).
-    pub title_raw: Field,
+    /// The title's first [`SUGGEST_TITLE_CHARS`] characters as a fast column (not indexed, not
+    /// stored): completions read every title from it without touching the document store,
+    /// which at 100k pages would map the whole store into memory.
+    pub suggest_title: Field,
     /// h1-h3 texts: stemmed TEXT with their own boost. Not stored.
     pub headings: Field,
     /// Meta description. Stemmed TEXT, STORED for display.
@@ -78,7 +83,7 @@ impl Fields {
             path: get("path")?,
             url: get("url")?,
             title: get("title")?,
-            title_raw: get("title_raw")?,
+            suggest_title: get("suggest_title")?,
             headings: get("headings")?,
             description: get("description")?,
             body: get("body")?,
@@ -135,7 +140,7 @@ pub fn build_schema() -> Schema {
     builder.add_text_field("path", STRING | STORED | FAST);
     builder.add_text_field("url", STORED);
     builder.add_text_field("title", text(analysis::STEMMED, true));
-    builder.add_text_field("title_raw", raw_terms.clone());
+    builder.add_text_field("suggest_title", TextOptions::default().set_fast("raw"));
     builder.add_text_field("headings", text(analysis::STEMMED, false));
     builder.add_text_field("description", text(analysis::STEMMED, true));
     builder.add_text_field("body", text(analysis::STEMMED, true));

@@ -26,7 +26,7 @@ mod taxonomy;
 
 pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
-pub use fields::{build_schema, open_index_dir, Fields, SCHEMA_VERSION};
+pub use fields::{build_schema, open_index_dir, Fields, SCHEMA_VERSION, SUGGEST_TITLE_CHARS};
 pub use matcher::FacetMatcher;
 pub use taxonomy::{
     Credential, EducationLevel, JobTitle, ResourceType, SynonymGroup, Taxonomy, Topic,

@@ -40,7 +40,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, documents: u64) -> String {
+    pub fn render(&self, documents: u64, cache: Option<crate::CacheStats>) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -90,6 +90,24 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE himsearch_index_documents gauge");
         let _ = writeln!(out, "himsearch_index_documents {documents}");
+        if let Some(cache) = cache {
+            let _ = writeln!(
+                out,
+                "# HELP himsearch_cache_lookups_total Cacheable searches, answered from the \
+                 response cache (hit) or run (miss)."
+            );
+            let _ = writeln!(out, "# TYPE himsearch_cache_lookups_total counter");
+            let _ = writeln!(
+                out,
+                "himsearch_cache_lookups_total{{result=\"hit\"}} {}",
+                cache.hits
+            );
+            let _ = writeln!(
+                out,
+                "himsearch_cache_lookups_total{{result=\"miss\"}} {}",
+                cache.misses
+            );
+        }
         out
     }
 }

@@ -527,7 +527,9 @@ async fn ready(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(state.engine.num_docs());
+    let body = state
+        .metrics
+        .render(state.engine.num_docs(), state.engine.cache_stats());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

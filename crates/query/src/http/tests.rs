@@ -780,3 +780,51 @@ fn suggestions_follow_new_commits_without_blocking() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[tokio::test]
+async fn repeated_searches_come_from_the_cache_until_the_next_commit() {
+    let fixture = fixture();
+    let (corpus, index) = (&fixture._dirs.0, &fixture._dirs.1);
+    let engine = Arc::new(
+        SearchEngine::open(index.path(), him_schema::Taxonomy::builtin().unwrap())
+            .unwrap()
+            .with_response_cache(16),
+    );
+    let app = router(AppState::new(Arc::clone(&engine), ServerConfig::default()));
+    let first = get(&app, "/api/search?q=coders").await.1;
+    let again = get(&app, "/api/search?q=coders").await.1;
+    assert_eq!(ids(&first), ["jobs/coder.html"]);
+    assert_eq!(first["hits"], again["hits"]);
+    assert_eq!(
+        engine.cache_stats(),
+        Some(crate::CacheStats { hits: 1, misses: 1 })
+    );
+    let metrics = get(&app, "/metrics").await.1;
+    assert!(
+        metrics
+            .as_str()
+            .unwrap()
+            .contains("himsearch_cache_lookups_total{result=\"hit\"} 1"),
+        "{metrics}"
+    );
+
+    std::fs::write(
+        corpus.path().join("jobs/coder-2.html"),
+        "<title>Remote coder</title><main><p>Remote coders work from home.</p></main>",
+    )
+    .unwrap();
+    let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
+    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while engine.num_docs() != 6 {
+        assert!(std::time::Instant::now() < deadline, "commit never loaded");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut after = ids(&get(&app, "/api/search?q=coders").await.1);
+    after.sort();
+    assert_eq!(
+        after,
+        ["jobs/coder-2.html", "jobs/coder.html"],
+        "a new commit empties the cache"
+    );
+}
