@@ -115,7 +115,7 @@ struct ServeArgs {
     /// Search responses kept for the commit being served (0: no cache). Repeated requests
     /// (the browse page, popular queries, common prefixes) are answered from it; a new
     /// commit empties it.
-    #[arg(long, value_name = "N", default_value_t = 4096)]
+    #[arg(long, value_name = "N", default_value_t = 1024)]
     cache_entries: usize,
     /// Serve this directory (usually the corpus) under /site/, so that the search page's
     /// relative result links open. Off by default: only what you name is published.

@@ -3,10 +3,13 @@
 //! requests/s, latency percentiles, status counts, and "unexpected" answers (transport errors,
 //! and 5xx other than the intended 503 shedding) that must be zero.
 //!
-//! Workloads: `mixed` (the query kinds of BENCHMARKS.md) and `soak` (mixed plus hostile
-//! requests: oversize queries and bodies, bad parameters, unknown routes, junk JSON).
+//! Workloads: `mixed` (the query kinds of BENCHMARKS.md, twelve requests repeated),
+//! `zipf` (a long tail: 50,000 distinct searches and completions of HIM words drawn with
+//! Zipf's law, seeded, the shape of real site-search traffic; what a response cache can and
+//! cannot absorb) and `soak` (mixed plus hostile requests: oversize queries and bodies, bad
+//! parameters, unknown routes, junk JSON).
 //!
-//! Usage: http-load URL [--connections N] [--seconds S] [--workload mixed|soak] [--json]
+//! Usage: http-load URL [--connections N] [--seconds S] [--workload mixed|zipf|soak] [--json]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -48,6 +51,130 @@ fn mixed() -> Vec<Job> {
     .iter()
     .map(|p| get(p))
     .collect()
+}
+
+/// Words of the `zipf` workload's queries, all of which occur in `gen-site` sites: taxonomy
+/// terms, and pseudo-words of the generator's vocabulary from frequent to rare (a query of
+/// words that match nothing would measure only the zero-result path).
+const QUERY_WORDS: [&str; 60] = [
+    "rhit",
+    "rhia",
+    "ccs",
+    "cca",
+    "cpc",
+    "coder",
+    "coding",
+    "medical",
+    "health",
+    "information",
+    "records",
+    "privacy",
+    "registrar",
+    "cancer",
+    "technician",
+    "analyst",
+    "data",
+    "release",
+    "registry",
+    "audit",
+    "procedure",
+    "clinical",
+    "documentation",
+    "improvement",
+    "valid",
+    "cordin",
+    "director",
+    "education",
+    "associate",
+    "bachelor",
+    "degree",
+    "study",
+    "record",
+    "career",
+    "cedure",
+    "cdip",
+    "accreditation",
+    "hipaa",
+    "icd",
+    "chda",
+    "billing",
+    "chps",
+    "quality",
+    "informatics",
+    "officer",
+    "cahiim",
+    "flashcards",
+    "indi",
+    "linime",
+    "dingcocord",
+    "capri",
+    "progis",
+    "cordlyst",
+    "mela",
+    "lyst",
+    "terre",
+    "dicling",
+    "remote",
+    "entry",
+    "covaty",
+];
+
+/// Distinct requests of the `zipf` workload.
+const ZIPF_DISTINCT: usize = 50_000;
+
+/// Requests drawn in the `zipf` workload (connections cycle through them from spread-out
+/// starting points).
+const ZIPF_DRAWS: usize = 200_000;
+
+/// The request of popularity rank `rank`: one to three words in mixed radix, every fifth a
+/// completion, some filtered or on page 2.
+fn zipf_request(rank: usize) -> Job {
+    let n = QUERY_WORDS.len();
+    let words = 1 + rank % 3;
+    let mut digits = rank / 3;
+    let mut picked = Vec::with_capacity(words);
+    for _ in 0..words {
+        picked.push(QUERY_WORDS[digits % n]);
+        digits /= n;
+    }
+    if rank % 5 == 4 {
+        let prefix: String = picked.join(" ").chars().take(2 + rank % 7).collect();
+        return get(&format!("/api/suggest?q={}", prefix.replace(' ', "+")));
+    }
+    let mut path = format!("/api/search?q={}", picked.join("+"));
+    if rank % 7 == 6 {
+        path.push_str("&credential=RHIT");
+    }
+    if rank % 11 == 10 {
+        path.push_str("&page=2");
+    }
+    get(&path)
+}
+
+fn zipf() -> Vec<Job> {
+    // Zipf's law with exponent 1 over the ranks, sampled by inverting the cumulative weights
+    // with a seeded splitmix64: the same sequence every run.
+    let mut cumulative = Vec::with_capacity(ZIPF_DISTINCT);
+    let mut total = 0.0f64;
+    for rank in 1..=ZIPF_DISTINCT {
+        total += 1.0 / rank as f64;
+        cumulative.push(total);
+    }
+    let mut state = 0x5eed_u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as f64 / u64::MAX as f64
+    };
+    (0..ZIPF_DRAWS)
+        .map(|_| {
+            let wanted = next() * total;
+            let rank = cumulative.partition_point(|c| *c < wanted);
+            zipf_request(rank.min(ZIPF_DISTINCT - 1))
+        })
+        .collect()
 }
 
 fn soak() -> Vec<Job> {
@@ -121,12 +248,13 @@ fn main() {
     }
     let Some(base) = base else {
         eprintln!(
-            "usage: http-load URL [--connections N] [--seconds S] [--workload mixed|soak] [--json]"
+            "usage: http-load URL [--connections N] [--seconds S] [--workload mixed|zipf|soak] [--json]"
         );
         std::process::exit(2);
     };
     let jobs = Arc::new(match workload.as_str() {
         "mixed" => mixed(),
+        "zipf" => zipf(),
         "soak" => soak(),
         other => {
             eprintln!("http-load: unknown workload {other:?}");
@@ -152,7 +280,8 @@ fn main() {
                     .build()
                     .expect("client");
                 let mut local = Tally::default();
-                let mut i = n;
+                // Spread-out starting points, so connections do not replay each other.
+                let mut i = n * 7_919;
                 while Instant::now() < deadline {
                     let job = &jobs[i % jobs.len()];
                     i += 1;

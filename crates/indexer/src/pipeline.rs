@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
+use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -763,15 +764,14 @@ pub(crate) fn open_or_create(options: &IndexOptions) -> Result<Index> {
         path: dir.clone(),
         source: std::io::Error::other(err.to_string()),
     })?;
-    let index = Index::create(directory, build_schema(), IndexSettings::default()).map_err(
-        |err| match err {
+    let index =
+        Index::create(directory, build_schema(), index_settings()).map_err(|err| match err {
             tantivy::TantivyError::IoError(source) => Error::IndexDir {
                 path: dir.clone(),
                 source: std::io::Error::new(source.kind(), source.to_string()),
             },
             other => Error::Tantivy(other),
-        },
-    )?;
+        })?;
     analysis::register(&index);
     Ok(index)
 }
@@ -899,6 +899,19 @@ pub(crate) fn detect_language(text: &str) -> String {
             .to_string()
         }
         _ => "und".to_string(),
+    }
+}
+
+/// Settings of new indexes. The document store (titles, descriptions, bodies, links) is most
+/// of an index; zstd keeps it about half the size of tantivy's default lz4, so less of it
+/// has to be in memory for the same hits, and a page of hits decompresses in microseconds
+/// either way. Indexes made with lz4 keep working.
+fn index_settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor {
+            compression_level: Some(3),
+        }),
+        ..IndexSettings::default()
     }
 }
 
