@@ -3,6 +3,9 @@
 # load with hostile requests for SECONDS (default 600), re-indexing twice meanwhile (once
 # incrementally, once with --rebuild). Reports requests, statuses, unexpected answers (must be
 # 0; 4xx for hostile requests and 429/503 are intended), p99, and server RSS at start and end.
+# The response cache is off unless SOAK_CACHE_ENTRIES is set: with it on, the repeated
+# workload is answered from memory and the per-client rate limit sheds most requests, so the
+# search path would hardly be soaked.
 # Usage: crates/bench/soak.sh [SECONDS=600] [PAGES=2000]   (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +20,7 @@ trap cleanup EXIT
 target/release/gen-site "$pages" "$work/site" 7 >/dev/null
 target/release/himsearch index --quiet --corpus "$work/site" --index "$work/index"
 target/release/himsearch serve --addr 127.0.0.1:0 --index "$work/index" --corpus "$work/site" \
-  --rate-limit 2000 2>"$work/serve.log" &
+  --rate-limit 2000 --cache-entries "${SOAK_CACHE_ENTRIES:-0}" 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 100); do grep -q "serving" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)

@@ -112,7 +112,7 @@ struct ServeArgs {
     /// 30m, 1d); each re-crawl swaps the index atomically.
     #[arg(long, value_name = "INTERVAL", value_parser = crawl::parse_interval)]
     recrawl_every: Option<std::time::Duration>,
-    /// Search responses kept for the commit being served (0: no cache). Repeated requests
+    /// Search responses kept for the commit being served (0: no cache; ~25 KB each). Repeated requests
     /// (the browse page, popular queries, common prefixes) are answered from it; a new
     /// commit empties it.
     #[arg(long, value_name = "N", default_value_t = 1024)]
