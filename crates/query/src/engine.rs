@@ -83,9 +83,9 @@ const SNIPPET_CHARS: usize = 200;
 /// whole search. Ordinary pages are far shorter.
 const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
-/// Decompressed document-store blocks kept per segment. tantivy keeps 100 by default: with
-/// ~16 KB blocks and dozens of segments that is ~60 MB of heap once the completions have read
-/// every title, for a cache that hits seldom (a page of hits lands in ten random blocks).
+/// Decompressed document-store blocks kept per segment. tantivy keeps 100 by default: ~16 KB
+/// blocks times 100 times the segments is tens of MB of heap on a large index, for a cache
+/// that hits seldom (a page of hits lands in ten random blocks).
 const DOC_STORE_CACHED_BLOCKS: usize = 8;
 
 /// Search over one index directory.
@@ -306,7 +306,7 @@ impl SearchEngine {
         let tallies = match ranked_facets {
             Some(tallies) => tallies,
             None => {
-                let query = self.combine(text_query.as_deref(), &parsed, &[], None);
+                let query = self.combine(text_query.as_deref(), &parsed, &[]);
                 let tally = FacetTally::new(
                     Arc::clone(&self.facet_tables),
                     FacetKind::ALL.to_vec(),
@@ -426,7 +426,7 @@ impl SearchEngine {
         let typos_allowed = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
         let strict_pass = |typos: bool| -> Result<_> {
             let all_words = self.text_query(parsed, true, prefix_last, typos);
-            let strict = self.combine(all_words.as_deref(), parsed, filters, None);
+            let strict = self.combine(all_words.as_deref(), parsed, filters);
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
             let (total, top, facets) = searcher.search(
@@ -459,7 +459,7 @@ impl SearchEngine {
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
             let any_words = self.text_query(parsed, false, prefix_last, with_typos);
-            let mut query = self.combine(any_words.as_deref(), parsed, filters, None);
+            let mut query = self.combine(any_words.as_deref(), parsed, filters);
             if let Some(all) = &all_words {
                 query = Box::new(BooleanQuery::new(vec![
                     (Occur::Must, query),
@@ -928,22 +928,19 @@ impl SearchEngine {
         ))
     }
 
-    /// Text query AND every filter except `skip`'s, AND NOT the exclusions.
+    /// Text query AND every filter, AND NOT the exclusions.
     fn combine(
         &self,
         text: Option<&dyn Query>,
         parsed: &ParsedQuery,
         filters: &[(FacetKind, Box<dyn Query>)],
-        skip: Option<FacetKind>,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
             text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
         )];
-        for (kind, filter) in filters {
-            if Some(*kind) != skip {
-                clauses.push((Occur::Must, filter.box_clone()));
-            }
+        for (_, filter) in filters {
+            clauses.push((Occur::Must, filter.box_clone()));
         }
         for term in &parsed.excluded {
             if let Some(query) = self.term_query(term) {
