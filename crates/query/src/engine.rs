@@ -83,9 +83,10 @@ const SNIPPET_CHARS: usize = 200;
 /// whole search. Ordinary pages are far shorter.
 const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
-/// Decompressed document-store blocks kept per segment. tantivy keeps 100 by default: ~16 KB
-/// blocks times 100 times the segments is tens of MB of heap on a large index, for a cache
-/// that hits seldom (a page of hits lands in ten random blocks).
+/// Decompressed document-store blocks kept per segment (tantivy's default is 100). A page of
+/// hits lands in ten random blocks, so a large cache seldom hits; a small one bounds the heap
+/// on indexes with many segments. At 100k pages the heap after load was the same within
+/// noise either way (BENCHMARKS.md), so this is a bound, not a measured saving.
 const DOC_STORE_CACHED_BLOCKS: usize = 8;
 
 /// Search over one index directory.
@@ -103,8 +104,8 @@ pub struct SearchEngine {
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
     /// Per-segment facet values, built as each commit is loaded (the reader's warmer).
     facet_tables: Arc<FacetTables>,
-    /// Credentials and job titles by every name, code and alias (lowercase, single spaces),
-    /// for the facet boost of queries that name one.
+    /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
+    /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
     /// Responses of the current commit, when turned on.
     cache: Option<ResponseCache>,
@@ -192,13 +193,8 @@ impl SearchEngine {
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
         for kind in [FacetKind::Credential, FacetKind::JobTitle] {
             for (surface, canonical) in taxonomy.surface_forms(kind) {
-                let key = surface
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_lowercase();
                 let entry = (kind, canonical.to_string());
-                let values = named_values.entry(key).or_default();
+                let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
                 if !values.contains(&entry) {
                     values.push(entry);
                 }
@@ -901,7 +897,7 @@ impl SearchEngine {
         let mut named = Vec::new();
         for len in 1..=4.min(words.len()) {
             for window in words.windows(len) {
-                let phrase = window.join(" ").to_lowercase();
+                let phrase = Taxonomy::name_key(&window.join(" "));
                 for entry in self.named_values.get(&phrase).into_iter().flatten() {
                     if !named.contains(entry) {
                         named.push(entry.clone());

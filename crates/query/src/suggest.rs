@@ -7,6 +7,7 @@ use him_schema::{analysis, FacetKind, Taxonomy};
 use serde::Serialize;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 /// One completion.
@@ -62,7 +63,7 @@ impl Suggester {
         let mut kept = Vec::with_capacity(entries.len());
         let mut analyzer = analysis::raw_analyzer();
         let mut add = |entry: Suggestion, kept: &mut Vec<Suggestion>| {
-            let key = analysis::tokens(&mut analyzer, &entry.text).join(" ");
+            let key = fold_with(&mut analyzer, &entry.text);
             if key.is_empty() || !seen.insert(key.clone()) {
                 return;
             }
@@ -163,7 +164,12 @@ impl Suggester {
 
 /// Lowercase, ASCII-folded words joined by single spaces.
 fn fold(text: &str) -> String {
-    analysis::tokens(&mut analysis::raw_analyzer(), text).join(" ")
+    fold_with(&mut analysis::raw_analyzer(), text)
+}
+
+/// [`fold`] with an analyzer the caller reuses (building one per title is not free).
+fn fold_with(analyzer: &mut TextAnalyzer, text: &str) -> String {
+    analysis::tokens(analyzer, text).join(" ")
 }
 
 /// The closest vocabulary word to `word` (same first letter, 1 edit for short words, 2 for

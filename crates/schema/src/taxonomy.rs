@@ -194,11 +194,21 @@ impl Taxonomy {
     /// Resolves a user- or page-supplied value (code, name or alias, any case) to its
     /// canonical value.
     pub fn canonicalize(&self, kind: FacetKind, value: &str) -> Option<&str> {
-        let wanted = fold(value);
+        let wanted = Taxonomy::name_key(value);
         self.surface_forms(kind)
             .into_iter()
-            .find(|(surface, _)| fold(surface) == wanted)
+            .find(|(surface, _)| Taxonomy::name_key(surface) == wanted)
             .map(|(_, canonical)| canonical)
+    }
+
+    /// The key under which names, codes and aliases compare equal: lowercase, words joined by
+    /// single spaces. [`Taxonomy::canonicalize`] matches on it; callers indexing surface
+    /// forms for their own lookups use it so that they agree.
+    pub fn name_key(text: &str) -> String {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
     }
 
     /// Builds the matcher that finds facet values in text.
@@ -216,7 +226,7 @@ impl Taxonomy {
                         "{kind}: empty name or alias of {canonical:?}"
                     )));
                 }
-                if let Some(previous) = owners.insert(fold(surface), canonical) {
+                if let Some(previous) = owners.insert(Taxonomy::name_key(surface), canonical) {
                     if previous != canonical {
                         return Err(Error::TaxonomyInvalid(format!(
                             "{kind}: {surface:?} names both {previous:?} and {canonical:?}"
@@ -256,14 +266,6 @@ impl Taxonomy {
         }
         Ok(())
     }
-}
-
-/// Case- and space-insensitive key for comparing surface forms.
-fn fold(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
 }
 
 #[cfg(test)]
