@@ -7,11 +7,13 @@
 //! explanations bypass it.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use him_schema::api::SearchResponse;
 use him_schema::FacetKind;
+use tantivy::Searcher;
 
 use crate::request::SearchRequest;
 
@@ -64,22 +66,45 @@ pub(crate) struct ResponseCache {
     misses: AtomicU64,
 }
 
+/// The commit a response was computed on. tantivy's generation counts reloads, and a reader
+/// also reloads when it merely notices a commit it already serves (file-watch events arrive
+/// late), so the cache compares what the searcher serves (its segments and their deletes)
+/// and uses the generation only to tell older from newer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Commit {
+    generation: u64,
+    segments: u64,
+}
+
+impl Commit {
+    /// The commit `searcher` serves.
+    pub(crate) fn of(searcher: &Searcher) -> Commit {
+        let served = searcher.generation();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        served.segments().hash(&mut hasher);
+        Commit {
+            generation: served.generation_id(),
+            segments: hasher.finish(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Entries {
-    /// The commit (searcher generation) every entry was computed on.
-    generation: u64,
+    /// The commit every entry was computed on.
+    commit: Commit,
     /// Increases with every use; an entry's stamp is its last use.
     clock: u64,
     responses: HashMap<CacheKey, (u64, Arc<SearchResponse>)>,
 }
 
 impl Entries {
-    /// Forgets everything when `generation` is not the entries' commit.
-    fn align(&mut self, generation: u64) {
-        if self.generation != generation {
+    /// Forgets everything when `commit` serves other segments than the entries' commit.
+    fn align(&mut self, commit: Commit) {
+        if self.commit.segments != commit.segments {
             self.responses.clear();
-            self.generation = generation;
         }
+        self.commit = commit;
     }
 }
 
@@ -94,10 +119,10 @@ impl ResponseCache {
         }
     }
 
-    /// The response to `key` on commit `generation`, if cached.
-    pub(crate) fn get(&self, generation: u64, key: &CacheKey) -> Option<Arc<SearchResponse>> {
+    /// The response to `key` on `commit`, if cached.
+    pub(crate) fn get(&self, commit: Commit, key: &CacheKey) -> Option<Arc<SearchResponse>> {
         let found = self.inner.lock().ok().and_then(|mut entries| {
-            entries.align(generation);
+            entries.align(commit);
             entries.clock += 1;
             let now = entries.clock;
             let (stamp, response) = entries.responses.get_mut(key)?;
@@ -121,16 +146,18 @@ impl ResponseCache {
         }
     }
 
-    /// Keeps `response` to `key`, computed on commit `generation`. A response of an older
-    /// commit than the entries' (a search that started before a reload) is dropped.
-    pub(crate) fn insert(&self, generation: u64, key: CacheKey, response: Arc<SearchResponse>) {
+    /// Keeps `response` to `key`, computed on `commit`. A response of an older commit with
+    /// other segments than the entries' (a search that started before a reload) is dropped.
+    pub(crate) fn insert(&self, commit: Commit, key: CacheKey, response: Arc<SearchResponse>) {
         let Ok(mut entries) = self.inner.lock() else {
             return;
         };
-        if generation < entries.generation {
+        if commit.segments != entries.commit.segments
+            && commit.generation < entries.commit.generation
+        {
             return;
         }
-        entries.align(generation);
+        entries.align(commit);
         entries.clock += 1;
         let now = entries.clock;
         entries.responses.insert(key, (now, response));
@@ -172,6 +199,14 @@ mod tests {
         })
     }
 
+    /// Commit number `n`, serving segments numbered `n`.
+    fn commit(n: u64) -> Commit {
+        Commit {
+            generation: n,
+            segments: n,
+        }
+    }
+
     fn key(query: &str) -> CacheKey {
         CacheKey::of(&SearchRequest::new(query)).unwrap()
     }
@@ -202,31 +237,52 @@ mod tests {
     #[test]
     fn least_recently_used_goes_first() {
         let cache = ResponseCache::new(2);
-        cache.insert(1, key("a"), response("a"));
-        cache.insert(1, key("b"), response("b"));
+        cache.insert(commit(1), key("a"), response("a"));
+        cache.insert(commit(1), key("b"), response("b"));
         assert!(
-            cache.get(1, &key("a")).is_some(),
+            cache.get(commit(1), &key("a")).is_some(),
             "a is now the most recent"
         );
-        cache.insert(1, key("c"), response("c"));
+        cache.insert(commit(1), key("c"), response("c"));
         assert_eq!(cache.len(), 2);
         assert!(
-            cache.get(1, &key("b")).is_none(),
+            cache.get(commit(1), &key("b")).is_none(),
             "b was least recently used"
         );
-        assert_eq!(cache.get(1, &key("a")).unwrap().query, "a");
-        assert_eq!(cache.get(1, &key("c")).unwrap().query, "c");
+        assert_eq!(cache.get(commit(1), &key("a")).unwrap().query, "a");
+        assert_eq!(cache.get(commit(1), &key("c")).unwrap().query, "c");
         assert_eq!(cache.stats(), CacheStats { hits: 3, misses: 1 });
     }
 
     #[test]
     fn a_new_commit_empties_it_and_late_answers_of_the_old_one_are_dropped() {
         let cache = ResponseCache::new(8);
-        cache.insert(1, key("a"), response("a"));
-        assert!(cache.get(2, &key("a")).is_none(), "commit 2 never saw a");
+        cache.insert(commit(1), key("a"), response("a"));
+        assert!(
+            cache.get(commit(2), &key("a")).is_none(),
+            "commit 2 never saw a"
+        );
         assert_eq!(cache.len(), 0);
-        cache.insert(1, key("late"), response("late"));
-        assert!(cache.get(2, &key("late")).is_none());
+        cache.insert(commit(1), key("late"), response("late"));
+        assert!(cache.get(commit(2), &key("late")).is_none());
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_reload_of_the_same_commit_keeps_the_entries() {
+        let cache = ResponseCache::new(8);
+        let first = commit(1);
+        cache.insert(first, key("a"), response("a"));
+        let reloaded = Commit {
+            generation: 2,
+            ..first
+        };
+        assert_eq!(cache.get(reloaded, &key("a")).unwrap().query, "a");
+        cache.insert(first, key("b"), response("b"));
+        assert_eq!(
+            cache.get(reloaded, &key("b")).unwrap().query,
+            "b",
+            "an answer from the earlier reload serves the same segments"
+        );
     }
 }

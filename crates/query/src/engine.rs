@@ -21,7 +21,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
-use crate::cache::{CacheKey, ResponseCache};
+use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
 use crate::materialize::MaterializedQuery;
@@ -245,9 +245,9 @@ impl SearchEngine {
         let request = request.validated(&self.taxonomy)?;
         let searcher = self.reader.searcher();
         let cached = self.cache.as_ref().zip(CacheKey::of(&request));
-        let generation = searcher.generation().generation_id();
+        let commit = Commit::of(&searcher);
         if let Some((cache, key)) = &cached {
-            if let Some(hit) = cache.get(generation, key) {
+            if let Some(hit) = cache.get(commit, key) {
                 let mut response = SearchResponse::clone(&hit);
                 response.took_ms = started.elapsed().as_millis() as u64;
                 return Ok(response);
@@ -255,7 +255,7 @@ impl SearchEngine {
         }
         let response = self.search_on(&searcher, request, started)?;
         if let Some((cache, key)) = cached {
-            cache.insert(generation, key, Arc::new(response.clone()));
+            cache.insert(commit, key, Arc::new(response.clone()));
         }
         Ok(response)
     }
