@@ -135,7 +135,7 @@ pub fn index_fetched(
     let started = Instant::now();
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let writer = open_writer(&index, options)?;
+    let (writer, whole_build) = open_writer(&index, options)?;
     let reader = index.reader()?;
     let in_scope = |path: &str| site.scope.iter().any(|prefix| path.starts_with(prefix));
 
@@ -225,6 +225,7 @@ pub fn index_fetched(
     finish_run(
         writer,
         &reader,
+        whole_build,
         changed.then_some("crawl"),
         summary,
         started,

@@ -15,7 +15,9 @@ use crate::classify::assign_facets;
 use crate::document::{build_document, DocumentParts};
 use crate::extract::{collapse_whitespace, Extracted};
 use crate::options::{IndexOptions, Progress};
-use crate::pipeline::{commit, detect_language, open_or_create, open_writer};
+use crate::pipeline::{
+    commit, detect_language, merge_into_one_segment, open_or_create, open_writer,
+};
 use crate::summary::{ProblemKind, Summary};
 use crate::{Error, Result};
 
@@ -39,7 +41,7 @@ pub fn index_jsonl(
     })?;
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let mut writer = open_writer(&index, options)?;
+    let (mut writer, whole_build) = open_writer(&index, options)?;
     if options.rebuild {
         writer.delete_all_documents()?;
     }
@@ -116,6 +118,9 @@ pub fn index_jsonl(
         }
     }
     commit(&mut writer, "jsonl")?;
+    if whole_build {
+        merge_into_one_segment(&mut writer)?;
+    }
     writer.wait_merging_threads()?;
     let reader = index.reader()?;
     summary.documents = reader.searcher().num_docs();

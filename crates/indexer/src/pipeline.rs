@@ -15,6 +15,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use him_schema::{analysis, build_schema, open_index_dir, FacetMatcher, Fields};
 use rayon::prelude::*;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::{Compressor, ZstdCompressor};
@@ -134,7 +135,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     let ignore = load_ignore(corpus)?;
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let writer = open_writer(&index, options)?;
+    let (writer, whole_build) = open_writer(&index, options)?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
 
@@ -231,6 +232,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     finish_run(
         writer,
         &reader,
+        whole_build,
         changed.then_some("corpus"),
         summary,
         started,
@@ -238,11 +240,13 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     )
 }
 
-/// Ends an indexing run: commits (when `commit_source` names the input kind), waits for
-/// merges, and fills in the summary's document count and time.
+/// Ends an indexing run: commits (when `commit_source` names the input kind), merges a whole
+/// build into one segment, waits for merges, and fills in the summary's document count and
+/// time.
 pub(crate) fn finish_run(
     mut writer: IndexWriter,
     reader: &tantivy::IndexReader,
+    whole_build: bool,
     commit_source: Option<&str>,
     mut summary: Summary,
     started: Instant,
@@ -250,6 +254,9 @@ pub(crate) fn finish_run(
 ) -> Result<Summary> {
     if let Some(source) = commit_source {
         commit(&mut writer, source)?;
+    }
+    if whole_build {
+        merge_into_one_segment(&mut writer)?;
     }
     writer.wait_merging_threads()?;
     reader.reload()?;
@@ -776,14 +783,38 @@ pub(crate) fn open_or_create(options: &IndexOptions) -> Result<Index> {
     Ok(index)
 }
 
-pub(crate) fn open_writer(index: &Index, options: &IndexOptions) -> Result<IndexWriter> {
+/// Opens the index's writer. Also says whether this run writes the whole index (a rebuild,
+/// or the first build of an empty index): such a run merges nothing while it writes and ends
+/// with [`merge_into_one_segment`].
+pub(crate) fn open_writer(index: &Index, options: &IndexOptions) -> Result<(IndexWriter, bool)> {
     let (threads, memory) = options.writer_budget();
-    index
+    let writer = index
         .writer_with_num_threads(threads, memory)
         .map_err(|err| match err {
             tantivy::TantivyError::LockFailure(..) => Error::IndexLocked(options.index.clone()),
             other => Error::Tantivy(other),
-        })
+        })?;
+    let whole_build = options.rebuild || index.searchable_segment_ids()?.is_empty();
+    if whole_build {
+        // Intermediate merges would be merged again at the end.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+    }
+    Ok((writer, whole_build))
+}
+
+/// Merges every committed segment into one. Each segment costs every query a term lookup per
+/// field and word, an automaton walk per typo or prefix clause, and a scorer tree: on the
+/// 100k-page benchmark index, 8 segments -> 1 took typo queries from 4.2 to 0.9 ms and
+/// three-word queries from 10-12 to 6-7 ms, for a merge of 8 s after 47 s of indexing.
+/// Incremental runs keep tantivy's merge policy: they add small segments, and rewriting the
+/// whole index for 1% of changed pages would double their time. The merge commits on its own
+/// (the old segments stay until it has), so a failure leaves the committed index intact.
+pub(crate) fn merge_into_one_segment(writer: &mut IndexWriter) -> Result<()> {
+    let segments = writer.index().searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    Ok(())
 }
 
 /// Deletes tantivy's files (metadata, locks, segment files named by UUID), leaving anything
