@@ -87,6 +87,11 @@ impl Commit {
             segments: hasher.finish(),
         }
     }
+
+    /// Whether both serve the same segments with the same deletes, whatever their reloads.
+    pub(crate) fn same_documents(&self, other: &Commit) -> bool {
+        self.segments == other.segments
+    }
 }
 
 #[derive(Debug, Default)]
@@ -101,7 +106,7 @@ struct Entries {
 impl Entries {
     /// Forgets everything when `commit` serves other segments than the entries' commit.
     fn align(&mut self, commit: Commit) {
-        if self.commit.segments != commit.segments {
+        if !self.commit.same_documents(&commit) {
             self.responses.clear();
         }
         self.commit = commit;

@@ -24,9 +24,10 @@ use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
-use crate::materialize::MaterializedQuery;
+use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
+use crate::stats::MemoStatistics;
 use crate::suggest::{correct_word, Suggester, Suggestion};
 use crate::Result;
 
@@ -98,7 +99,7 @@ pub struct SearchEngine {
     raw: TextAnalyzer,
     expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
-    /// Completions, keyed by the index generation they were built from.
+    /// Completions, keyed by the commit they were built from.
     suggester: Arc<RwLock<Option<BuiltSuggester>>>,
     /// A rebuild for a newer generation is running in the background.
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
@@ -111,8 +112,8 @@ pub struct SearchEngine {
     cache: Option<ResponseCache>,
 }
 
-/// Completions and the index generation they were built from.
-type BuiltSuggester = (u64, Arc<Suggester>);
+/// Completions and the commit they were built from.
+type BuiltSuggester = (Commit, Arc<Suggester>);
 
 /// What [`SearchEngine::rank`] is asked for besides the query.
 struct RankOptions {
@@ -420,12 +421,16 @@ impl SearchEngine {
         // words as typed already find a page of documents, the misspelled ones add nothing
         // worth that. Long questions never get typos (MAX_WORDS_WITH_TYPOS).
         let typos_allowed = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
+        // Every query built below (and kept in the Ranking for facet counts and explanations)
+        // shares one memo, so each typo or prefix clause walks the term dictionary once.
+        let memo = DocSetMemo::default();
+        let statistics = MemoStatistics::new(searcher);
         let strict_pass = |typos: bool| -> Result<_> {
-            let all_words = self.text_query(parsed, true, prefix_last, typos);
+            let all_words = self.text_query(parsed, true, prefix_last, typos, &memo);
             let strict = self.combine(all_words.as_deref(), parsed, filters);
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
-            let (total, top, facets) = searcher.search(
+            let (total, top, facets) = searcher.search_with_statistics_provider(
                 strict.as_ref(),
                 &(
                     Count,
@@ -434,6 +439,7 @@ impl SearchEngine {
                         .order_by_score(),
                     tally(),
                 ),
+                &statistics,
             )?;
             Ok((all_words, strict, total, top, facets))
         };
@@ -454,9 +460,10 @@ impl SearchEngine {
         // Few documents have every word: list them first, then the documents that have some
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
-            let any_words = self.text_query(parsed, false, prefix_last, with_typos);
+            let any_words = self.text_query(parsed, false, prefix_last, with_typos, &memo);
             let mut query = self.combine(any_words.as_deref(), parsed, filters);
-            if let Some(all) = &all_words {
+            // Documents with every word were listed first; with none, nothing to leave out.
+            if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
                 query = Box::new(BooleanQuery::new(vec![
                     (Occur::Must, query),
                     (Occur::MustNot, Box::new(MaterializedQuery(all.box_clone()))),
@@ -468,7 +475,7 @@ impl SearchEngine {
         if let Some((_, query)) = &partial {
             let wanted = (limit - top.len()).max(1);
             let partial_offset = offset.saturating_sub(strict_total);
-            let (count, partial_top, partial_facets) = searcher.search(
+            let (count, partial_top, partial_facets) = searcher.search_with_statistics_provider(
                 query.as_ref(),
                 &(
                     Count,
@@ -477,6 +484,7 @@ impl SearchEngine {
                         .order_by_score(),
                     tally(),
                 ),
+                &statistics,
             )?;
             partial_total = count;
             if let (Some(facets), Some(more)) = (facets.as_mut(), partial_facets) {
@@ -552,14 +560,16 @@ impl SearchEngine {
     /// thread rebuilds, so no request waits for an O(documents) pass.
     fn suggester(&self) -> Result<Arc<Suggester>> {
         use std::sync::atomic::Ordering;
-        let generation = self.reader.searcher().generation().generation_id();
+        // Keyed on what the searcher serves, not tantivy's reload counter: a reload of the
+        // commit already served must not start a rebuild.
+        let current = Commit::of(&self.reader.searcher());
         let cached = self
             .suggester
             .read()
             .ok()
-            .and_then(|slot| slot.as_ref().map(|(g, s)| (*g, Arc::clone(s))));
+            .and_then(|slot| slot.as_ref().map(|(c, s)| (*c, Arc::clone(s))));
         match cached {
-            Some((built, suggester)) if built == generation => Ok(suggester),
+            Some((built, suggester)) if built.same_documents(&current) => Ok(suggester),
             Some((_, stale)) => {
                 if !self.suggester_rebuilding.swap(true, Ordering::AcqRel) {
                     let reader = self.reader.clone();
@@ -572,7 +582,7 @@ impl SearchEngine {
                         match build_suggester(&searcher, suggest_title, &taxonomy) {
                             Ok(fresh) => {
                                 if let Ok(mut slot) = slot.write() {
-                                    *slot = Some((searcher.generation().generation_id(), fresh));
+                                    *slot = Some((Commit::of(&searcher), fresh));
                                 }
                             }
                             Err(err) => tracing::warn!(error = %err, "suggestions not rebuilt"),
@@ -587,10 +597,7 @@ impl SearchEngine {
                 let suggester =
                     build_suggester(&searcher, self.fields.suggest_title, &self.taxonomy)?;
                 if let Ok(mut slot) = self.suggester.write() {
-                    *slot = Some((
-                        searcher.generation().generation_id(),
-                        Arc::clone(&suggester),
-                    ));
+                    *slot = Some((Commit::of(&searcher), Arc::clone(&suggester)));
                 }
                 Ok(suggester)
             }
@@ -670,6 +677,7 @@ impl SearchEngine {
         all_required: bool,
         prefix_last: bool,
         typos: bool,
+        memo: &DocSetMemo,
     ) -> Option<Box<dyn Query>> {
         let occur = if all_required {
             Occur::Must
@@ -701,7 +709,7 @@ impl SearchEngine {
                 let span = self.expander.longest_span(&words, k);
                 let unit = if span > 1 {
                     let parts: Vec<Box<dyn Query>> = (k..k + span)
-                        .filter_map(|w| self.word_query(words[w], is_last(w), false, typos))
+                        .filter_map(|w| self.word_query(words[w], is_last(w), false, typos, memo))
                         .collect();
                     let mut options: Vec<Box<dyn Query>> = Vec::new();
                     if !parts.is_empty() {
@@ -713,7 +721,7 @@ impl SearchEngine {
                     k += span;
                     any_of(options)
                 } else {
-                    let unit = self.word_query(words[k], is_last(k), true, typos);
+                    let unit = self.word_query(words[k], is_last(k), true, typos, memo);
                     k += 1;
                     unit
                 };
@@ -764,6 +772,7 @@ impl SearchEngine {
         is_last: bool,
         with_synonyms: bool,
         typos: bool,
+        memo: &DocSetMemo,
     ) -> Option<Box<dyn Query>> {
         let exact = self.term_query(&QueryTerm::Word(word.to_string()));
         let mut options: Vec<Box<dyn Query>> = Vec::new();
@@ -773,7 +782,10 @@ impl SearchEngine {
             let term = Term::from_field_text(self.fields.all_raw, token);
             if is_last && len >= MIN_PREFIX_CHARS {
                 options.push(Box::new(BoostQuery::new(
-                    Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                    Box::new(MemoizedQuery::new(
+                        Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                        memo,
+                    )),
                     PREFIX_BOOST,
                 )));
             }
@@ -786,7 +798,10 @@ impl SearchEngine {
                 let max_distance = if len >= 9 { 2 } else { 1 };
                 for distance in 1..=max_distance {
                     options.push(Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                        Box::new(MemoizedQuery::new(
+                            Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                            memo,
+                        )),
                         TYPO_BOOST / f32::from(distance),
                     )));
                 }
@@ -1165,6 +1180,34 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader reloads when a file watch reports a commit it already serves; the completions
+    /// built for that commit must keep serving instead of being rebuilt.
+    #[test]
+    fn completions_survive_a_reload_of_the_same_commit() {
+        let corpus = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        std::fs::write(
+            corpus.path().join("a.html"),
+            "<title>Coding careers</title><p>alpha text</p>",
+        )
+        .unwrap();
+        let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
+        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+        let engine = SearchEngine::open(index.path(), Taxonomy::builtin().unwrap()).unwrap();
+        let first = engine.suggester().unwrap();
+        let generation = engine.reader.searcher().generation().generation_id();
+        engine.reader.reload().unwrap();
+        assert_ne!(
+            engine.reader.searcher().generation().generation_id(),
+            generation,
+            "tantivy counts every reload as a new generation"
+        );
+        assert!(Arc::ptr_eq(&first, &engine.suggester().unwrap()));
+        assert!(!engine
+            .suggester_rebuilding
+            .load(std::sync::atomic::Ordering::Acquire));
+    }
 
     #[test]
     fn escapes_everything_dangerous() {

@@ -27,6 +27,7 @@ pub mod http;
 mod materialize;
 mod parse;
 mod request;
+mod stats;
 mod suggest;
 
 pub use cache::CacheStats;
