@@ -524,7 +524,14 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     let documents = engine.num_docs();
-    let state = him_query::http::AppState::new(std::sync::Arc::new(engine), config);
+    let engine = std::sync::Arc::new(engine);
+    let warming = std::sync::Arc::clone(&engine);
+    std::thread::spawn(move || {
+        if let Err(err) = warming.warm_completions() {
+            eprintln!("warning: completions not built in advance: {err}");
+        }
+    });
+    let state = him_query::http::AppState::new(engine, config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -103,6 +103,9 @@ pub struct SearchEngine {
     suggester: Arc<RwLock<Option<BuiltSuggester>>>,
     /// A rebuild for a newer generation is running in the background.
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
+    /// Held while the first completions are built, so concurrent first requests wait for
+    /// one build instead of each running their own.
+    suggester_first_build: std::sync::Mutex<()>,
     /// Per-segment facet values, built as each commit is loaded (the reader's warmer).
     facet_tables: Arc<FacetTables>,
     /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
@@ -214,6 +217,7 @@ impl SearchEngine {
             ranked_fields,
             suggester: Arc::new(RwLock::new(None)),
             suggester_rebuilding: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            suggester_first_build: std::sync::Mutex::new(()),
         })
     }
 
@@ -544,6 +548,12 @@ impl SearchEngine {
         Ok(changed.then_some(corrected))
     }
 
+    /// Builds the completions now (a pass over every title: about a second at 100k pages)
+    /// instead of in the first `suggest` call. A server calls it from a background thread.
+    pub fn warm_completions(&self) -> Result<()> {
+        self.suggester().map(|_| ())
+    }
+
     /// Completions for a prefix typed in a search box.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>> {
         if prefix.chars().count() > crate::MAX_QUERY_CHARS {
@@ -593,6 +603,18 @@ impl SearchEngine {
                 Ok(stale)
             }
             None => {
+                let _building = self
+                    .suggester_first_build
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let built_meanwhile = self
+                    .suggester
+                    .read()
+                    .ok()
+                    .and_then(|slot| slot.as_ref().map(|(_, s)| Arc::clone(s)));
+                if let Some(suggester) = built_meanwhile {
+                    return Ok(suggester);
+                }
                 let searcher = self.reader.searcher();
                 let suggester =
                     build_suggester(&searcher, self.fields.suggest_title, &self.taxonomy)?;
@@ -1116,7 +1138,6 @@ fn build_suggester(
 ) -> Result<Arc<Suggester>> {
     let name = searcher.schema().get_field_name(suggest_title).to_string();
     let mut titles = Vec::new();
-    let mut text = String::new();
     for segment in searcher.segment_readers() {
         let Some(column) = segment.fast_fields().str(&name)? else {
             continue;
@@ -1129,13 +1150,18 @@ fn build_suggester(
                 }
             }
         }
-        for (ord, _) in used.iter().enumerate().filter(|(_, used)| **used) {
-            text.clear();
-            if column
-                .ord_to_str(ord as u64, &mut text)
-                .map_err(tantivy::TantivyError::from)?
-            {
-                titles.push(text.clone());
+        // One ordered pass over the dictionary: looking titles up by ordinal decompressed and
+        // re-scanned a dictionary block per title (17% of a loaded server's CPU while the
+        // completions were first built at 100k pages).
+        let mut terms = column
+            .dictionary()
+            .stream()
+            .map_err(tantivy::TantivyError::from)?;
+        while terms.advance() {
+            if used.get(terms.term_ord() as usize) == Some(&true) {
+                if let Ok(title) = std::str::from_utf8(terms.key()) {
+                    titles.push(title.to_string());
+                }
             }
         }
     }
