@@ -101,7 +101,7 @@ pub struct SearchEngine {
     ranked_fields: Vec<(Field, f32)>,
     /// Completions, keyed by the commit they were built from.
     suggester: Arc<RwLock<Option<BuiltSuggester>>>,
-    /// A rebuild for a newer generation is running in the background.
+    /// A rebuild for a newer commit is running in the background.
     suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
     /// Held while the first completions are built, so concurrent first requests wait for
     /// one build instead of each running their own.
@@ -548,7 +548,7 @@ impl SearchEngine {
         Ok(changed.then_some(corrected))
     }
 
-    /// Builds the completions now (a pass over every title: about a second at 100k pages)
+    /// Builds the completions now (a pass over every title: a quarter of a second at 100k pages)
     /// instead of in the first `suggest` call. A server calls it from a background thread.
     pub fn warm_completions(&self) -> Result<()> {
         self.suggester().map(|_| ())
