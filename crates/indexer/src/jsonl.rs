@@ -15,9 +15,7 @@ use crate::classify::assign_facets;
 use crate::document::{build_document, DocumentParts};
 use crate::extract::{collapse_whitespace, Extracted};
 use crate::options::{IndexOptions, Progress};
-use crate::pipeline::{
-    commit, detect_language, merge_into_one_segment, open_or_create, open_writer,
-};
+use crate::pipeline::{detect_language, finish_run, open_or_create, open_writer};
 use crate::summary::{ProblemKind, Summary};
 use crate::{Error, Result};
 
@@ -41,7 +39,7 @@ pub fn index_jsonl(
     })?;
     let index = open_or_create(options)?;
     let fields = Fields::new(&index.schema())?;
-    let (mut writer, whole_build) = open_writer(&index, options)?;
+    let (writer, whole_build) = open_writer(&index, options)?;
     if options.rebuild {
         writer.delete_all_documents()?;
     }
@@ -117,16 +115,16 @@ pub fn index_jsonl(
             progress.advance(&location);
         }
     }
-    commit(&mut writer, "jsonl")?;
-    if whole_build {
-        merge_into_one_segment(&mut writer)?;
-    }
-    writer.wait_merging_threads()?;
     let reader = index.reader()?;
-    summary.documents = reader.searcher().num_docs();
-    summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    progress.finish();
-    Ok(summary)
+    finish_run(
+        writer,
+        &reader,
+        whole_build,
+        Some("jsonl"),
+        summary,
+        started,
+        progress,
+    )
 }
 
 /// One parsed line.

@@ -634,7 +634,7 @@ pub(crate) fn parse_bytes(
 
 /// Commits everything written, atomically, recording the schema version and the input kind
 /// in the commit payload.
-pub(crate) fn commit(writer: &mut IndexWriter, source: &str) -> Result<()> {
+fn commit(writer: &mut IndexWriter, source: &str) -> Result<()> {
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(
         &serde_json::json!({
@@ -809,7 +809,7 @@ pub(crate) fn open_writer(index: &Index, options: &IndexOptions) -> Result<(Inde
 /// Incremental runs keep tantivy's merge policy: they add small segments, and rewriting the
 /// whole index for 1% of changed pages would double their time. The merge commits on its own
 /// (the old segments stay until it has), so a failure leaves the committed index intact.
-pub(crate) fn merge_into_one_segment(writer: &mut IndexWriter) -> Result<()> {
+fn merge_into_one_segment(writer: &mut IndexWriter) -> Result<()> {
     let segments = writer.index().searchable_segment_ids()?;
     if segments.len() > 1 {
         writer.merge(&segments).wait()?;

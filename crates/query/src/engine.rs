@@ -565,20 +565,15 @@ impl SearchEngine {
         Ok(self.suggester()?.suggest(prefix, limit))
     }
 
-    /// The completions of the current commit. The first call builds them (reading every
-    /// stored title); after a new commit the previous ones keep answering while a background
+    /// The completions of the current commit. The first call builds them (a pass over every
+    /// title's fast column); after a new commit the previous ones keep answering while a background
     /// thread rebuilds, so no request waits for an O(documents) pass.
     fn suggester(&self) -> Result<Arc<Suggester>> {
         use std::sync::atomic::Ordering;
         // Keyed on what the searcher serves, not tantivy's reload counter: a reload of the
         // commit already served must not start a rebuild.
         let current = Commit::of(&self.reader.searcher());
-        let cached = self
-            .suggester
-            .read()
-            .ok()
-            .and_then(|slot| slot.as_ref().map(|(c, s)| (*c, Arc::clone(s))));
-        match cached {
+        match self.built_suggester() {
             Some((built, suggester)) if built.same_documents(&current) => Ok(suggester),
             Some((_, stale)) => {
                 if !self.suggester_rebuilding.swap(true, Ordering::AcqRel) {
@@ -607,13 +602,8 @@ impl SearchEngine {
                     .suggester_first_build
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let built_meanwhile = self
-                    .suggester
-                    .read()
-                    .ok()
-                    .and_then(|slot| slot.as_ref().map(|(_, s)| Arc::clone(s)));
-                if let Some(suggester) = built_meanwhile {
-                    return Ok(suggester);
+                if let Some((_, built_meanwhile)) = self.built_suggester() {
+                    return Ok(built_meanwhile);
                 }
                 let searcher = self.reader.searcher();
                 let suggester =
@@ -624,6 +614,11 @@ impl SearchEngine {
                 Ok(suggester)
             }
         }
+    }
+
+    /// The completions built so far and their commit, if any.
+    fn built_suggester(&self) -> Option<BuiltSuggester> {
+        self.suggester.read().ok().and_then(|slot| slot.clone())
     }
 
     /// Values of one facet over the whole index whose name contains `query` (any case), most
