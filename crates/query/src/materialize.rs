@@ -111,18 +111,28 @@ impl DocSetMemo {
 /// with a constant score, computing them once per segment for every query of a request that
 /// shares the memo. The inner query's `Debug` form is its identity: two clauses with the same
 /// term, distance and kind share their bitsets.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct MemoizedQuery {
-    inner: MaterializedQuery,
+    inner: Box<dyn Query>,
     key: String,
     memo: DocSetMemo,
+}
+
+impl Clone for MemoizedQuery {
+    fn clone(&self) -> Self {
+        MemoizedQuery {
+            inner: self.inner.box_clone(),
+            key: self.key.clone(),
+            memo: self.memo.clone(),
+        }
+    }
 }
 
 impl MemoizedQuery {
     pub(crate) fn new(inner: Box<dyn Query>, memo: &DocSetMemo) -> MemoizedQuery {
         MemoizedQuery {
             key: format!("{inner:?}"),
-            inner: MaterializedQuery(inner),
+            inner,
             memo: memo.clone(),
         }
     }
@@ -133,7 +143,7 @@ impl Query for MemoizedQuery {
         // The inner weight is built only for a segment whose bitset is not known yet:
         // building a fuzzy weight compiles its Levenshtein automaton.
         Ok(Box::new(MemoizedWeight {
-            inner: self.inner.0.box_clone(),
+            inner: self.inner.box_clone(),
             schema: enable_scoring.schema().clone(),
             key: self.key.clone(),
             memo: self.memo.clone(),
