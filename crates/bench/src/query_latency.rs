@@ -3,7 +3,8 @@
 //! and in the same run the raw-tantivy baseline on the same index: `QueryParser` over title
 //! and body (OR, BM25) + `TopDocs` top 10, no facets, snippets, typos or synonyms.
 //! Prints median and p99 in microseconds and our overhead as a ratio; run a release build.
-//! With KIND (e.g. `"one word"`), only that kind runs: for profilers.
+//! With KIND (e.g. `"one word"`), only that kind runs: for profilers. With `--per-query`, a
+//! second table gives each query's own p50 and p99: a kind's p99 is mostly its slower query's.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -42,9 +43,11 @@ const QUERIES: &[(&str, &str, Filter)] = &[
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let per_query = args.iter().any(|arg| arg == "--per-query");
+    args.retain(|arg| arg != "--per-query");
     let Some(index) = args.first() else {
-        eprintln!("usage: query-latency INDEX [ROUNDS] [KIND]");
+        eprintln!("usage: query-latency INDEX [ROUNDS] [KIND] [--per-query]");
         return ExitCode::from(2);
     };
     let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(200);
@@ -74,9 +77,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let mut by_kind: Vec<(&str, Vec<u128>)> = Vec::new();
+    let mut by_query: Vec<Vec<u128>> = vec![Vec::new(); queries.len()];
     let mut all = Vec::new();
     for round in 0..=rounds {
-        for (kind, query, filter) in &queries {
+        for (position, (kind, query, filter)) in queries.iter().enumerate() {
             let mut request = SearchRequest::new(*query);
             if let Some((facet, value)) = filter {
                 request = request.filter(facet, *value).expect("known facet");
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
                 continue; // warm-up
             }
             all.push(micros);
+            by_query[position].push(micros);
             match by_kind.iter_mut().find(|(k, _)| k == kind) {
                 Some((_, samples)) => samples.push(micros),
                 None => by_kind.push((kind, vec![micros])),
@@ -139,6 +144,19 @@ fn main() -> ExitCode {
     );
     let (p50, p99) = percentiles(&mut suggest);
     println!("{:<16} {p50:>10} {p99:>10}", "suggest");
+    if per_query {
+        println!(
+            "\n{:<16} {:>10} {:>10}  query",
+            "kind", "p50 (us)", "p99 (us)"
+        );
+        for ((kind, query, filter), mut samples) in queries.iter().zip(by_query) {
+            let (p50, p99) = percentiles(&mut samples);
+            let filter = filter.map_or(String::new(), |(facet, value)| {
+                format!(" [{facet}={value}]")
+            });
+            println!("{kind:<16} {p50:>10} {p99:>10}  {query:?}{filter}");
+        }
+    }
     ExitCode::SUCCESS
 }
 
