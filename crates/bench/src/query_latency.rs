@@ -3,7 +3,8 @@
 //! and in the same run the raw-tantivy baseline on the same index: `QueryParser` over title
 //! and body (OR, BM25) + `TopDocs` top 10, no facets, snippets, typos or synonyms.
 //! Prints median and p99 in microseconds and our overhead as a ratio; run a release build.
-//! With KIND (e.g. `"one word"`), only that kind runs: for profilers. With `--per-query`, a
+//! With KIND (e.g. `"one word"`), only that kind runs, and with one of the queries
+//! (e.g. `"cancer regis"`), only that query: for profilers. With `--per-query`, a
 //! second table gives each query's own p50 and p99: a kind's p99 is mostly its slower query's.
 
 use std::process::ExitCode;
@@ -47,17 +48,17 @@ fn main() -> ExitCode {
     let per_query = args.iter().any(|arg| arg == "--per-query");
     args.retain(|arg| arg != "--per-query");
     let Some(index) = args.first() else {
-        eprintln!("usage: query-latency INDEX [ROUNDS] [KIND] [--per-query]");
+        eprintln!("usage: query-latency INDEX [ROUNDS] [KIND | QUERY] [--per-query]");
         return ExitCode::from(2);
     };
     let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(200);
     let only = args.get(2).map(String::as_str);
     let queries: Vec<_> = QUERIES
         .iter()
-        .filter(|(kind, _, _)| only.is_none_or(|wanted| wanted == *kind))
+        .filter(|(kind, query, _)| only.is_none_or(|wanted| wanted == *kind || wanted == *query))
         .collect();
     if queries.is_empty() {
-        eprintln!("error: no query kind {only:?}");
+        eprintln!("error: no query kind or query {only:?}");
         return ExitCode::from(2);
     }
     let engine = match Taxonomy::builtin()
