@@ -56,32 +56,25 @@ pub fn check_index(dir: &Path) -> Result<CheckReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::IndexedCorpus;
 
-    fn built_index() -> (tempfile::TempDir, tempfile::TempDir) {
-        let corpus = tempfile::tempdir().unwrap();
-        let index = tempfile::tempdir().unwrap();
-        std::fs::write(
-            corpus.path().join("a.html"),
-            "<title>A</title><p>alpha text</p>",
-        )
-        .unwrap();
-        let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
-        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
-        (corpus, index)
+    fn built_index() -> IndexedCorpus {
+        IndexedCorpus::new(&[("a.html", "<title>A</title><p>alpha text</p>")])
     }
 
     #[test]
     fn healthy_index_passes() {
-        let (_corpus, index) = built_index();
-        let report = check_index(index.path()).unwrap();
+        let fixture = built_index();
+        let report = check_index(fixture.index.path()).unwrap();
         assert!(report.is_ok());
         assert_eq!(report.documents, 1);
     }
 
     #[test]
     fn damaged_file_is_named() {
-        let (_corpus, index) = built_index();
-        let store = std::fs::read_dir(index.path())
+        let fixture = built_index();
+        let index = fixture.index.path();
+        let store = std::fs::read_dir(index)
             .unwrap()
             .map(|e| e.unwrap().path())
             .find(|p| p.extension().is_some_and(|e| e == "store"))
@@ -90,7 +83,7 @@ mod tests {
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0xff;
         std::fs::write(&store, bytes).unwrap();
-        let report = check_index(index.path()).unwrap();
+        let report = check_index(index).unwrap();
         assert!(!report.is_ok());
         assert!(report.damaged_files[0].ends_with(".store"), "{report:?}");
     }

@@ -1243,21 +1243,15 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::IndexedCorpus;
 
     /// A reader reloads when a file watch reports a commit it already serves; the completions
     /// built for that commit must keep serving instead of being rebuilt.
     #[test]
     fn completions_survive_a_reload_of_the_same_commit() {
-        let corpus = tempfile::tempdir().unwrap();
-        let index = tempfile::tempdir().unwrap();
-        std::fs::write(
-            corpus.path().join("a.html"),
-            "<title>Coding careers</title><p>alpha text</p>",
-        )
-        .unwrap();
-        let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
-        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
-        let engine = SearchEngine::open(index.path(), Taxonomy::builtin().unwrap()).unwrap();
+        let fixture =
+            IndexedCorpus::new(&[("a.html", "<title>Coding careers</title><p>alpha text</p>")]);
+        let engine = fixture.engine();
         let first = engine.suggester().unwrap();
         let generation = engine.reader.searcher().generation().generation_id();
         engine.reader.reload().unwrap();
@@ -1276,8 +1270,6 @@ mod tests {
     /// tantivy's own generator, stemming every word, highlights.
     #[test]
     fn snippets_match_tantivys_generator() {
-        let corpus = tempfile::tempdir().unwrap();
-        let index = tempfile::tempdir().unwrap();
         let bodies = [
             "Medical coders code diagnoses. A coding career starts with the CCA; coders later \
              earn the CCS. Registries and registrars keep cancer data.",
@@ -1286,16 +1278,18 @@ mod tests {
             "Registered health information technicians (RHIT) release information and audit \
              records; technicians often become coders or analysts.",
         ];
-        for (i, body) in bodies.iter().enumerate() {
-            std::fs::write(
-                corpus.path().join(format!("p{i}.html")),
-                format!("<title>Page {i} about coding</title><main><p>{body}</p></main>"),
-            )
-            .unwrap();
-        }
-        let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
-        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
-        let engine = SearchEngine::open(index.path(), Taxonomy::builtin().unwrap()).unwrap();
+        let pages: Vec<(String, String)> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                (
+                    format!("p{i}.html"),
+                    format!("<title>Page {i} about coding</title><main><p>{body}</p></main>"),
+                )
+            })
+            .collect();
+        let fixture = IndexedCorpus::new(&pages);
+        let engine = fixture.engine();
         let searcher = engine.reader.searcher();
         for text in [
             "coding registries",

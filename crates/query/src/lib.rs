@@ -29,6 +29,8 @@ mod parse;
 mod request;
 mod stats;
 mod suggest;
+#[cfg(test)]
+mod test_support;
 
 pub use cache::CacheStats;
 pub use check::{check_index, CheckReport};

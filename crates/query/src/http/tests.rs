@@ -10,33 +10,23 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::*;
+use crate::test_support::IndexedCorpus;
 
 struct Fixture {
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    site: IndexedCorpus,
     engine: Arc<SearchEngine>,
 }
 
 fn fixture() -> Fixture {
-    let corpus = tempfile::tempdir().unwrap();
-    let index = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let full = corpus.path().join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
-    };
-    write("credentials/rhit.html", "<title>RHIT credential</title><main><p>The Registered Health Information Technician exam and RHIT eligibility.</p></main>");
-    write("credentials/rhia.html", "<title>RHIA credential</title><main><p>The RHIA exam for administrators. RHIA holders lead departments.</p></main>");
-    write("jobs/coder.html", "<title>Medical Coder</title><main><p>Coders assign codes; coders need accreditation knowledge.</p></main>");
-    write("topics/roi.html", "<title>Release of information</title><main><p>How release of information requests are handled.</p></main>");
-    write("evil.html", "<title>&lt;img src=x onerror=alert(1)&gt; registrar</title><main><p>registrar &lt;script&gt;alert(2)&lt;/script&gt;</p></main>");
-    let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
-    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
-    let engine =
-        SearchEngine::open(index.path(), him_schema::Taxonomy::builtin().unwrap()).unwrap();
-    Fixture {
-        _dirs: (corpus, index),
-        engine: Arc::new(engine),
-    }
+    let site = IndexedCorpus::new(&[
+        ("credentials/rhit.html", "<title>RHIT credential</title><main><p>The Registered Health Information Technician exam and RHIT eligibility.</p></main>"),
+        ("credentials/rhia.html", "<title>RHIA credential</title><main><p>The RHIA exam for administrators. RHIA holders lead departments.</p></main>"),
+        ("jobs/coder.html", "<title>Medical Coder</title><main><p>Coders assign codes; coders need accreditation knowledge.</p></main>"),
+        ("topics/roi.html", "<title>Release of information</title><main><p>How release of information requests are handled.</p></main>"),
+        ("evil.html", "<title>&lt;img src=x onerror=alert(1)&gt; registrar</title><main><p>registrar &lt;script&gt;alert(2)&lt;/script&gt;</p></main>"),
+    ]);
+    let engine = Arc::new(site.engine());
+    Fixture { site, engine }
 }
 
 fn app(fixture: &Fixture, config: ServerConfig) -> Router {
@@ -759,14 +749,11 @@ fn suggestions_follow_new_commits_without_blocking() {
     let f = fixture();
     let before = f.engine.suggest("onboar", 5).unwrap();
     assert!(before.is_empty());
-    let corpus = f._dirs.0.path();
-    std::fs::write(
-        corpus.join("onboarding.html"),
+    f.site.write(
+        "onboarding.html",
         "<title>Onboarding new coders</title><main><p>First weeks of a coder.</p></main>",
-    )
-    .unwrap();
-    let options = him_indexer::IndexOptions::new(corpus, f._dirs.1.path()).unwrap();
-    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    );
+    f.site.reindex();
     let started = std::time::Instant::now();
     loop {
         let now = f.engine.suggest("onboar", 5).unwrap();
@@ -784,12 +771,7 @@ fn suggestions_follow_new_commits_without_blocking() {
 #[tokio::test]
 async fn repeated_searches_come_from_the_cache_until_the_next_commit() {
     let fixture = fixture();
-    let (corpus, index) = (&fixture._dirs.0, &fixture._dirs.1);
-    let engine = Arc::new(
-        SearchEngine::open(index.path(), him_schema::Taxonomy::builtin().unwrap())
-            .unwrap()
-            .with_response_cache(16),
-    );
+    let engine = Arc::new(fixture.site.engine().with_response_cache(16));
     let app = router(AppState::new(Arc::clone(&engine), ServerConfig::default()));
     let first = get(&app, "/api/search?q=coders").await.1;
     let again = get(&app, "/api/search?q=coders").await.1;
@@ -808,13 +790,11 @@ async fn repeated_searches_come_from_the_cache_until_the_next_commit() {
         "{metrics}"
     );
 
-    std::fs::write(
-        corpus.path().join("jobs/coder-2.html"),
+    fixture.site.write(
+        "jobs/coder-2.html",
         "<title>Remote coder</title><main><p>Remote coders work from home.</p></main>",
-    )
-    .unwrap();
-    let options = him_indexer::IndexOptions::new(corpus.path(), index.path()).unwrap();
-    him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    );
+    fixture.site.reindex();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while engine.num_docs() != 6 {
         assert!(std::time::Instant::now() < deadline, "commit never loaded");
