@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
-use him_schema::{analysis, open_index_dir, FacetKind, Fields, Taxonomy};
+use him_schema::{analysis, open_index_for_search, FacetKind, Fields, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
@@ -174,7 +174,7 @@ impl std::fmt::Debug for SearchEngine {
 impl SearchEngine {
     /// Opens the index at `dir`; it picks up new commits as they land.
     pub fn open(dir: &Path, taxonomy: Taxonomy) -> Result<SearchEngine> {
-        let index = open_index_dir(dir)?;
+        let index = open_index_for_search(dir)?;
         SearchEngine::from_index(index, taxonomy)
     }
 

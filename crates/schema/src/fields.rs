@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
     FAST, STORED, STRING,
@@ -10,6 +10,7 @@ use tantivy::schema::{
 use tantivy::Index;
 
 use crate::analysis;
+use crate::directory::SearchDirectory;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
@@ -168,12 +169,26 @@ pub fn build_schema() -> Schema {
     builder.build()
 }
 
-/// Opens an existing himsearch index, checks its schema and registers the analyzers.
+/// Opens an existing himsearch index, checks its schema and registers the analyzers. Every
+/// file is memory-mapped: for the indexer, which reads whole segments when it merges.
 pub fn open_index_dir(dir: &Path) -> Result<Index> {
-    let directory = match MmapDirectory::open(dir) {
-        Ok(directory) => directory,
-        Err(_) => return Err(Error::IndexMissing(dir.to_path_buf())),
-    };
+    match MmapDirectory::open(dir) {
+        Ok(directory) => open_index_in(directory, dir),
+        Err(_) => Err(Error::IndexMissing(dir.to_path_buf())),
+    }
+}
+
+/// [`open_index_dir`] for a search server: the document store is read with `pread` instead of
+/// mapped ([`SearchDirectory`]), so the stored text of documents shown does not accumulate in
+/// the server's memory.
+pub fn open_index_for_search(dir: &Path) -> Result<Index> {
+    match SearchDirectory::open(dir) {
+        Ok(directory) => open_index_in(directory, dir),
+        Err(_) => Err(Error::IndexMissing(dir.to_path_buf())),
+    }
+}
+
+fn open_index_in<D: Directory>(directory: D, dir: &Path) -> Result<Index> {
     if !Index::exists(&directory).unwrap_or(false) {
         return Err(Error::IndexMissing(dir.to_path_buf()));
     }

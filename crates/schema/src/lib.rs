@@ -18,15 +18,20 @@
 
 pub mod analysis;
 pub mod api;
+mod directory;
 mod error;
 mod facets;
 mod fields;
 mod matcher;
 mod taxonomy;
 
+pub use directory::SearchDirectory;
 pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
-pub use fields::{build_schema, open_index_dir, Fields, SCHEMA_VERSION, SUGGEST_TITLE_CHARS};
+pub use fields::{
+    build_schema, open_index_dir, open_index_for_search, Fields, SCHEMA_VERSION,
+    SUGGEST_TITLE_CHARS,
+};
 pub use matcher::FacetMatcher;
 pub use taxonomy::{
     Credential, EducationLevel, JobTitle, ResourceType, SynonymGroup, Taxonomy, Topic,
