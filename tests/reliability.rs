@@ -242,3 +242,66 @@ fn flood_of_expensive_queries_is_shed_and_memory_stays_bounded() {
     let after = reqwest::blocking::get(format!("{origin}/api/search?q=coding")).unwrap();
     assert_eq!(after.status(), 200);
 }
+
+/// Cache lookups answered from the response cache so far, from `/metrics`.
+fn cache_hits(origin: &str) -> u64 {
+    let metrics = reqwest::blocking::get(format!("{origin}/metrics"))
+        .unwrap()
+        .text()
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("himsearch_cache_lookups_total{result=\"hit\"} "))
+        .unwrap_or_else(|| panic!("no cache hit counter in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn response_cache_keeps_to_its_byte_budget() {
+    let site = Site::new();
+    write_pages(&site, 300, "cacheversion");
+    site.index(&[]);
+    // Room for 1,000 responses by count, but only 1 MB: about eight pages of 100 hits here.
+    let server = Server::start(
+        &site,
+        &[
+            "--rate-limit",
+            "0",
+            "--cache-entries",
+            "1000",
+            "--cache-mb",
+            "1",
+        ],
+    );
+    let origin = server.origin();
+    let page = |query: &str| {
+        let response =
+            reqwest::blocking::get(format!("{origin}/api/search?q={query}&per_page=100")).unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().unwrap();
+        assert_eq!(
+            body["hits"].as_array().unwrap().len(),
+            100,
+            "{query}: {}",
+            body["total"]
+        );
+    };
+    page("health");
+    page("health");
+    assert_eq!(cache_hits(&origin), 1, "the repeat came from the cache");
+    for n in 0..3 {
+        page(&format!("health+records+zz{n}"));
+    }
+    page("health");
+    assert_eq!(cache_hits(&origin), 2, "a few large pages fit beside it");
+    for n in 0..30 {
+        page(&format!("health+accurate+zz{n}"));
+    }
+    page("health");
+    assert_eq!(
+        cache_hits(&origin),
+        2,
+        "30 more large pages pushed it out, although 1,000 entries would fit by count"
+    );
+}

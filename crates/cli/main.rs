@@ -117,6 +117,10 @@ struct ServeArgs {
     /// commit empties it.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     cache_entries: usize,
+    /// Most memory the response cache may hold, in MB (0: no cache). Least recently used
+    /// responses go first when either bound is reached (a page of 100 hits holds ~120 KB).
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    cache_mb: usize,
     /// Serve this directory (usually the corpus) under /site/, so that the search page's
     /// relative result links open. Off by default: only what you name is published.
     #[arg(long, value_name = "DIR")]
@@ -501,7 +505,8 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         }
         Err(err) => return Err(err.into()),
     };
-    let engine = engine.with_response_cache(args.cache_entries);
+    let engine =
+        engine.with_response_cache(args.cache_entries, args.cache_mb.saturating_mul(1 << 20));
     if let Some(every) = args.recrawl_every {
         let mut options = IndexOptions::new(&args.index, &args.index)?;
         options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;

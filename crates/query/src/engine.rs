@@ -231,11 +231,11 @@ impl SearchEngine {
         &self.taxonomy
     }
 
-    /// Keeps up to `entries` responses of the current commit and answers repeated requests
-    /// from them (0 turns the cache off). A new commit empties it, so it never answers with
-    /// documents that changed.
-    pub fn with_response_cache(mut self, entries: usize) -> SearchEngine {
-        self.cache = (entries > 0).then(|| ResponseCache::new(entries));
+    /// Keeps up to `entries` responses of the current commit, holding at most `max_bytes`, and
+    /// answers repeated requests from them (0 entries or bytes turn the cache off). A new commit
+    /// empties it, so it never answers with documents that changed.
+    pub fn with_response_cache(mut self, entries: usize, max_bytes: usize) -> SearchEngine {
+        self.cache = (entries > 0 && max_bytes > 0).then(|| ResponseCache::new(entries, max_bytes));
         self
     }
 

@@ -771,7 +771,7 @@ fn suggestions_follow_new_commits_without_blocking() {
 #[tokio::test]
 async fn repeated_searches_come_from_the_cache_until_the_next_commit() {
     let fixture = fixture();
-    let engine = Arc::new(fixture.site.engine().with_response_cache(16));
+    let engine = Arc::new(fixture.site.engine().with_response_cache(16, 1 << 20));
     let app = router(AppState::new(Arc::clone(&engine), ServerConfig::default()));
     let first = get(&app, "/api/search?q=coders").await.1;
     let again = get(&app, "/api/search?q=coders").await.1;
