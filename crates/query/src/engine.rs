@@ -24,6 +24,7 @@ use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
+use crate::flat::SumQuery;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
@@ -429,9 +430,18 @@ impl SearchEngine {
         // shares one memo, so each typo or prefix clause walks the term dictionary once.
         let memo = DocSetMemo::default();
         let statistics = MemoStatistics::new(searcher);
+        // Without filters, sums of clauses are evaluated clause by clause (flat.rs); a filter
+        // limits the matches, which document-at-a-time intersection exploits.
+        let evaluated = |text: &Option<Box<dyn Query>>| -> Option<Box<dyn Query>> {
+            let text = text.as_ref()?;
+            match SumQuery::flatten(text.as_ref()).filter(|_| filters.is_empty()) {
+                Some(sum) => Some(Box::new(sum)),
+                None => Some(text.box_clone()),
+            }
+        };
         let strict_pass = |typos: bool| -> Result<_> {
             let all_words = self.text_query(parsed, true, prefix_last, typos, &memo);
-            let strict = self.combine(all_words.as_deref(), parsed, filters);
+            let strict = self.combine(evaluated(&all_words).as_deref(), parsed, filters);
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
             let (total, top, facets) = searcher.search_with_statistics_provider(
@@ -465,7 +475,7 @@ impl SearchEngine {
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
             let any_words = self.text_query(parsed, false, prefix_last, with_typos, &memo);
-            let mut query = self.combine(any_words.as_deref(), parsed, filters);
+            let mut query = self.combine(evaluated(&any_words).as_deref(), parsed, filters);
             // Documents with every word were listed first; with none, nothing to leave out.
             if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
                 query = Box::new(BooleanQuery::new(vec![

@@ -23,6 +23,7 @@ mod error;
 pub mod eval;
 mod expand;
 mod facet_table;
+mod flat;
 pub mod http;
 mod materialize;
 mod parse;
