@@ -943,6 +943,11 @@ fn index_settings() -> IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
             compression_level: Some(1),
         }),
+        // Each hit shown decompresses the whole block holding it; with 4 KB blocks instead of
+        // tantivy's 16 KB, a search of 10 hits at 100k pages took about 5% less time for a
+        // store 10% larger (BENCHMARKS.md, session 6). The server reads the store with pread,
+        // so its size costs disk and page cache, not the server's memory.
+        docstore_blocksize: 4096,
         ..IndexSettings::default()
     }
 }

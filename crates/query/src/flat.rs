@@ -212,7 +212,7 @@ impl Scorer for SumScorer {
     fn score(&mut self) -> Score {
         match self.docs.doc() {
             TERMINATED => 0.0,
-            doc => self.scores[doc as usize] * self.boost,
+            doc => self.scores.get(doc as usize).copied().unwrap_or(0.0) * self.boost,
         }
     }
 }
