@@ -10,7 +10,6 @@ use tantivy::schema::{
 use tantivy::Index;
 
 use crate::analysis;
-use crate::directory::SearchDirectory;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
@@ -178,11 +177,15 @@ pub fn open_index_dir(dir: &Path) -> Result<Index> {
     }
 }
 
-/// [`open_index_dir`] for a search server: the document store is read with `pread` instead of
-/// mapped ([`SearchDirectory`]), so the stored text of documents shown does not accumulate in
-/// the server's memory.
+/// [`open_index_dir`] for a search server: on Unix the document store is read with `pread`
+/// instead of mapped (`SearchDirectory`), so the stored text of documents shown does not
+/// accumulate in the server's memory. Elsewhere every file is mapped.
 pub fn open_index_for_search(dir: &Path) -> Result<Index> {
-    match SearchDirectory::open(dir) {
+    #[cfg(unix)]
+    let directory = crate::directory::SearchDirectory::open(dir);
+    #[cfg(not(unix))]
+    let directory = MmapDirectory::open(dir);
+    match directory {
         Ok(directory) => open_index_in(directory, dir),
         Err(_) => Err(Error::IndexMissing(dir.to_path_buf())),
     }

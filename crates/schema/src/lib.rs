@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod api;
+#[cfg(unix)]
 mod directory;
 mod error;
 mod facets;
@@ -25,6 +26,7 @@ mod fields;
 mod matcher;
 mod taxonomy;
 
+#[cfg(unix)]
 pub use directory::SearchDirectory;
 pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
