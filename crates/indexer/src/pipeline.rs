@@ -244,9 +244,33 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
 /// build into one segment, waits for merges, and fills in the summary's document count and
 /// time.
 pub(crate) fn finish_run(
-    mut writer: IndexWriter,
+    writer: IndexWriter,
     reader: &tantivy::IndexReader,
     whole_build: bool,
+    commit_source: Option<&str>,
+    summary: Summary,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let merge = whole_build.then_some(merge_into_one_segment as MergeFn);
+    finish_with(
+        writer,
+        reader,
+        merge,
+        commit_source,
+        summary,
+        started,
+        progress,
+    )
+}
+
+/// How a whole build is merged; a parameter so tests can make it fail.
+type MergeFn = fn(&mut IndexWriter) -> Result<()>;
+
+fn finish_with(
+    mut writer: IndexWriter,
+    reader: &tantivy::IndexReader,
+    merge: Option<MergeFn>,
     commit_source: Option<&str>,
     mut summary: Summary,
     started: Instant,
@@ -255,8 +279,20 @@ pub(crate) fn finish_run(
     if let Some(source) = commit_source {
         commit(&mut writer, source)?;
     }
-    if whole_build {
-        merge_into_one_segment(&mut writer)?;
+    if let Some(merge) = merge {
+        // The run's documents are committed: a failed merge (most often a full disk, since it
+        // rewrites the index) leaves them searchable in several segments, so it is a warning,
+        // not a failed run.
+        if let Err(err) = merge(&mut writer) {
+            summary.problem(
+                "index",
+                ProblemKind::MergeFailed,
+                format!(
+                    "committed, but not merged into one segment ({err}); searches are slower \
+                     until the next whole build"
+                ),
+            );
+        }
     }
     writer.wait_merging_threads()?;
     reader.reload()?;
@@ -970,6 +1006,64 @@ mod tests {
         assert_eq!(SourceKind::from_path("a.md"), Some(SourceKind::Markdown));
         assert_eq!(SourceKind::from_path("a.png"), None);
         assert_eq!(SourceKind::from_path("Makefile"), None);
+    }
+
+    /// A whole build whose final merge fails still ends with its documents committed and
+    /// searchable, and says so in a warning; the real merge leaves one segment.
+    #[test]
+    fn a_failed_final_merge_is_a_warning_not_a_lost_run() {
+        fn full_disk(_: &mut IndexWriter) -> Result<()> {
+            Err(Error::Tantivy(tantivy::TantivyError::SystemError(
+                "No space left on device".to_string(),
+            )))
+        }
+        let build = |merge: Option<MergeFn>| {
+            let dir = tempfile::tempdir().unwrap();
+            let options =
+                IndexOptions::new(dir.path().join("corpus"), dir.path().join("index")).unwrap();
+            let index = open_or_create(&options).unwrap();
+            let fields = Fields::new(&index.schema()).unwrap();
+            let (mut writer, whole_build) = open_writer(&index, &options).unwrap();
+            assert!(whole_build);
+            for path in ["a.html", "b.html"] {
+                let mut doc = tantivy::TantivyDocument::default();
+                doc.add_text(fields.id, path);
+                doc.add_text(fields.path, path);
+                writer.add_document(doc).unwrap();
+                // One segment per document.
+                commit(&mut writer, "test").unwrap();
+            }
+            let reader = index.reader().unwrap();
+            let summary = finish_with(
+                writer,
+                &reader,
+                merge,
+                Some("test"),
+                Summary::default(),
+                Instant::now(),
+                &crate::options::NoProgress,
+            )
+            .unwrap();
+            let segments = index.searchable_segment_ids().unwrap().len();
+            (summary, segments, dir)
+        };
+
+        let (summary, segments, _dir) = build(Some(full_disk));
+        assert_eq!(summary.documents, 2);
+        assert_eq!(segments, 2);
+        assert_eq!(summary.problems.len(), 1);
+        assert_eq!(summary.problems[0].kind, ProblemKind::MergeFailed);
+        assert!(
+            summary.problems[0]
+                .message
+                .contains("No space left on device"),
+            "{}",
+            summary.problems[0].message
+        );
+
+        let (summary, segments, _dir) = build(Some(merge_into_one_segment));
+        assert_eq!((summary.documents, segments), (2, 1));
+        assert!(summary.problems.is_empty());
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum ProblemKind {
     UnknownFacet,
     /// Markup the page author should fix (a malformed `data-him-facet`).
     Markup,
+    /// A whole build's final merge into one segment failed (often for lack of disk space):
+    /// the run's documents are committed and searchable, in several segments.
+    MergeFailed,
 }
 
 /// One problem, naming the file and the reason.
