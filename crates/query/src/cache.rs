@@ -105,9 +105,18 @@ struct Entries {
     commit: Commit,
     /// Increases with every use; an entry's stamp is its last use.
     clock: u64,
-    responses: HashMap<CacheKey, (u64, Arc<SearchResponse>)>,
-    /// Sum of [`approximate_size`] over `responses`.
+    responses: HashMap<CacheKey, Cached>,
+    /// Sum of the entries' `bytes`.
     bytes: usize,
+}
+
+#[derive(Debug)]
+struct Cached {
+    /// The entry's last use.
+    stamp: u64,
+    /// [`approximate_size`] of `response`, computed once.
+    bytes: usize,
+    response: Arc<SearchResponse>,
 }
 
 impl Entries {
@@ -127,11 +136,11 @@ impl Entries {
         let oldest = self
             .responses
             .iter()
-            .min_by_key(|(_, (stamp, _))| *stamp)
+            .min_by_key(|(_, cached)| cached.stamp)
             .map(|(key, _)| key.clone());
         match oldest.and_then(|key| self.responses.remove(&key)) {
-            Some((_, response)) => {
-                self.bytes -= approximate_size(&response);
+            Some(evicted) => {
+                self.bytes -= evicted.bytes;
                 true
             }
             None => false,
@@ -149,15 +158,12 @@ pub(crate) fn approximate_size(response: &SearchResponse) -> usize {
     const PER_ALLOCATION: usize = 16;
     /// Entries per B-tree node (std's `CAPACITY`).
     const NODE_ENTRIES: usize = 11;
-    fn string(text: &str, capacity: usize) -> usize {
-        if capacity == 0 {
+    fn owned(text: &String) -> usize {
+        if text.capacity() == 0 {
             0
         } else {
-            text.len().max(capacity) + PER_ALLOCATION
+            text.capacity() + PER_ALLOCATION
         }
-    }
-    fn owned(text: &String) -> usize {
-        string(text, text.capacity())
     }
     fn vec<T>(items: &Vec<T>) -> usize {
         if items.capacity() == 0 {
@@ -227,9 +233,9 @@ impl ResponseCache {
             entries.align(commit);
             entries.clock += 1;
             let now = entries.clock;
-            let (stamp, response) = entries.responses.get_mut(key)?;
-            *stamp = now;
-            Some(Arc::clone(response))
+            let cached = entries.responses.get_mut(key)?;
+            cached.stamp = now;
+            Some(Arc::clone(&cached.response))
         });
         let counter = if found.is_some() {
             &self.hits
@@ -259,18 +265,23 @@ impl ResponseCache {
         {
             return;
         }
-        let size = approximate_size(&response);
-        if size > self.max_bytes {
+        let bytes = approximate_size(&response);
+        if bytes > self.max_bytes {
             // It would push out everything else and then not fit.
             return;
         }
         entries.align(commit);
         entries.clock += 1;
-        let now = entries.clock;
-        if let Some((_, replaced)) = entries.responses.insert(key, (now, response)) {
-            entries.bytes -= approximate_size(&replaced);
+        let stamp = entries.clock;
+        let cached = Cached {
+            stamp,
+            bytes,
+            response,
+        };
+        if let Some(replaced) = entries.responses.insert(key, cached) {
+            entries.bytes -= replaced.bytes;
         }
-        entries.bytes += size;
+        entries.bytes += bytes;
         while entries.responses.len() > self.capacity || entries.bytes > self.max_bytes {
             if !entries.evict_oldest() {
                 break;

@@ -432,16 +432,20 @@ impl SearchEngine {
         let statistics = MemoStatistics::new(searcher);
         // Without filters, sums of clauses are evaluated clause by clause (flat.rs); a filter
         // limits the matches, which document-at-a-time intersection exploits.
-        let evaluated = |text: &Option<Box<dyn Query>>| -> Option<Box<dyn Query>> {
-            let text = text.as_ref()?;
-            match SumQuery::flatten(text.as_ref()).filter(|_| filters.is_empty()) {
-                Some(sum) => Some(Box::new(sum)),
-                None => Some(text.box_clone()),
-            }
+        let flattened = |text: Option<&dyn Query>| -> Option<SumQuery> {
+            filters
+                .is_empty()
+                .then(|| SumQuery::flatten(text?))
+                .flatten()
         };
         let strict_pass = |typos: bool| -> Result<_> {
             let all_words = self.text_query(parsed, true, prefix_last, typos, &memo);
-            let strict = self.combine(evaluated(&all_words).as_deref(), parsed, filters);
+            let flat = flattened(all_words.as_deref());
+            let text = flat
+                .as_ref()
+                .map(|q| q as &dyn Query)
+                .or(all_words.as_deref());
+            let strict = self.combine(text, parsed, filters);
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
             let (total, top, facets) = searcher.search_with_statistics_provider(
@@ -475,7 +479,12 @@ impl SearchEngine {
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
             let any_words = self.text_query(parsed, false, prefix_last, with_typos, &memo);
-            let mut query = self.combine(evaluated(&any_words).as_deref(), parsed, filters);
+            let flat = flattened(any_words.as_deref());
+            let text = flat
+                .as_ref()
+                .map(|q| q as &dyn Query)
+                .or(any_words.as_deref());
+            let mut query = self.combine(text, parsed, filters);
             // Documents with every word were listed first; with none, nothing to leave out.
             if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
                 query = Box::new(BooleanQuery::new(vec![

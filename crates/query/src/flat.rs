@@ -23,6 +23,8 @@ use tantivy::query::{
 };
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
+use crate::materialize::insert_matches;
+
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
 /// of every clause that matches it (selecting or not).
 #[derive(Debug)]
@@ -126,11 +128,7 @@ impl Weight for SumWeight {
         let mut selected = BitSet::with_max_value(reader.max_doc());
         if !self.scoring {
             for (_, weight) in self.clauses.iter().filter(|(selects, _)| *selects) {
-                weight.for_each_no_score(reader, &mut |docs: &[DocId]| {
-                    for doc in docs {
-                        selected.insert(*doc);
-                    }
-                })?;
+                insert_matches(weight.as_ref(), reader, &mut selected)?;
             }
             return Ok(Box::new(ConstScorer::new(
                 BitSetDocSet::from(selected),
@@ -213,7 +211,7 @@ impl Scorer for SumScorer {
     fn score(&mut self) -> Score {
         match self.docs.doc() {
             TERMINATED => 0.0,
-            doc => self.scores.get(doc as usize).copied().unwrap_or(0.0) * self.boost,
+            doc => self.scores[doc as usize] * self.boost,
         }
     }
 }

@@ -65,12 +65,21 @@ impl Weight for MaterializedWeight {
 /// those, as they do for every scorer).
 fn matches(weight: &dyn Weight, reader: &SegmentReader) -> tantivy::Result<BitSet> {
     let mut matches = BitSet::with_max_value(reader.max_doc());
+    insert_matches(weight, reader, &mut matches)?;
+    Ok(matches)
+}
+
+/// Adds the documents of one segment that `weight` matches to `set` (sized for the segment).
+pub(crate) fn insert_matches(
+    weight: &dyn Weight,
+    reader: &SegmentReader,
+    set: &mut BitSet,
+) -> tantivy::Result<()> {
     weight.for_each_no_score(reader, &mut |docs: &[DocId]| {
         for doc in docs {
-            matches.insert(*doc);
+            set.insert(*doc);
         }
-    })?;
-    Ok(matches)
+    })
 }
 
 /// A memoized clause's identity (its inner query's `Debug` form) and the segment searched.
