@@ -13,10 +13,10 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::decode::decode_html;
 use crate::html::HtmlRules;
-use crate::links::{normalize_url, LinkResolver};
+use crate::links::{normalize_url, LinkResolver, WalkedFiles};
 use crate::pipeline::{
     body_owners, finish_run, open_or_create, open_writer, parse_bytes, read_known, write_parsed,
-    Context, Parsed, ParsedText, SourceKind,
+    Context, Parsed, ParsedText, Ready, SourceKind,
 };
 use crate::{Error, IndexOptions, ProblemKind, Progress, Result, Summary};
 
@@ -154,10 +154,12 @@ pub fn index_fetched(
     let mut body_owner = body_owners(&known);
     let context = Context {
         options,
+        fields: fields.clone(),
         rules: HtmlRules::new(&options.include_selectors, &options.exclude_selectors)?,
         matcher: options.taxonomy.matcher(),
         resolver: LinkResolver::new(None),
         known: &known,
+        walked: WalkedFiles::default(),
     };
 
     // Every URL that is (or stays) a document, for links and canonicals between pages.
@@ -199,16 +201,9 @@ pub fn index_fetched(
                     changed = true;
                 }
             }
-            PageOutcome::Parsed(parsed) => {
+            PageOutcome::Parsed(ready) => {
                 changed = true;
-                write_parsed(
-                    &writer,
-                    &fields,
-                    &context,
-                    *parsed,
-                    &mut body_owner,
-                    &mut summary,
-                );
+                write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
             }
         }
     }
@@ -236,7 +231,7 @@ pub fn index_fetched(
 enum PageOutcome {
     Unchanged,
     Skipped(ProblemKind, String),
-    Parsed(Box<Parsed>),
+    Parsed(Box<Ready>),
 }
 
 fn parse_page(
@@ -299,20 +294,23 @@ fn parse_page(
             }
         }
     }
-    PageOutcome::Parsed(Box::new(Parsed {
-        path: page.url.clone(),
-        kind,
-        content_hash,
-        body_hash,
-        page: extracted,
-        facets,
-        outlinks,
-        links_to,
-        broken_links,
-        canonical_elsewhere,
-        canonical_url,
-        problems,
-    }))
+    PageOutcome::Parsed(Box::new(
+        Parsed {
+            path: page.url.clone(),
+            kind,
+            content_hash,
+            body_hash,
+            page: extracted,
+            facets,
+            outlinks,
+            links_to,
+            broken_links,
+            canonical_elsewhere,
+            canonical_url,
+            problems,
+        }
+        .ready(context),
+    ))
 }
 
 /// An `href` on the page at `base` as a normalized absolute http(s) URL.

@@ -6,10 +6,10 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::Instant;
 
-use him_schema::{FacetKind, Fields};
+use him_schema::{FacetKind, FacetMatcher, Fields};
 use rayon::prelude::*;
 use serde_json::Value;
-use tantivy::Term;
+use tantivy::{TantivyDocument, Term};
 
 use crate::classify::assign_facets;
 use crate::document::{build_document, DocumentParts};
@@ -72,14 +72,20 @@ pub fn index_jsonl(
                 }
             }
         }
+        // Facets, language and the document are built by the parser threads too: the loop
+        // below runs alone.
         let parsed: Vec<_> = batch
             .par_iter()
-            .map(|(number, line)| (*number, parse_line(line)))
+            .map(|(number, line)| {
+                let prepared = parse_line(line)
+                    .map(|page| page.map(|page| prepare(options, &matcher, &fields, page)));
+                (*number, prepared)
+            })
             .collect();
         for (number, result) in parsed {
             let location = format!("{name}:{number}");
-            let page = match result {
-                Ok(Some(page)) => page,
+            let (id, doc, warnings) = match result {
+                Ok(Some(prepared)) => prepared,
                 Ok(None) => continue,
                 Err(message) => {
                     summary.skipped += 1;
@@ -87,29 +93,10 @@ pub fn index_jsonl(
                     continue;
                 }
             };
-            let (facets, warnings) =
-                assign_facets(&options.taxonomy, &matcher, "", &page.extracted);
             for warning in warnings {
                 summary.problem(&location, ProblemKind::UnknownFacet, warning);
             }
-            let lang = detect_language(&page.extracted.body);
-            let doc = build_document(
-                &fields,
-                &DocumentParts {
-                    id: &page.id,
-                    path: "",
-                    url: page.url.as_deref().unwrap_or(&page.id),
-                    source_kind: "jsonl",
-                    lang: &lang,
-                    page: &page.extracted,
-                    facets: &facets,
-                    outlinks: &[],
-                    links_to: &[],
-                    content_hash: 0,
-                    body_hash: 0,
-                },
-            );
-            writer.delete_term(Term::from_field_text(fields.id, &page.id));
+            writer.delete_term(Term::from_field_text(fields.id, &id));
             writer.add_document(doc)?;
             summary.indexed += 1;
             progress.advance(&location);
@@ -125,6 +112,34 @@ pub fn index_jsonl(
         started,
         progress,
     )
+}
+
+/// Facets, language and tantivy document of one line's document, with the facet warnings.
+fn prepare(
+    options: &IndexOptions,
+    matcher: &FacetMatcher,
+    fields: &Fields,
+    page: LineDocument,
+) -> (String, TantivyDocument, Vec<String>) {
+    let (facets, warnings) = assign_facets(&options.taxonomy, matcher, "", &page.extracted);
+    let lang = detect_language(&page.extracted.body);
+    let doc = build_document(
+        fields,
+        &DocumentParts {
+            id: &page.id,
+            path: "",
+            url: page.url.as_deref().unwrap_or(&page.id),
+            source_kind: "jsonl",
+            lang: &lang,
+            page: &page.extracted,
+            facets: &facets,
+            outlinks: &[],
+            links_to: &[],
+            content_hash: 0,
+            body_hash: 0,
+        },
+    );
+    (page.id, doc, warnings)
 }
 
 /// One parsed line.

@@ -19,7 +19,7 @@ use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, Term};
+use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::classify::assign_facets;
@@ -27,7 +27,7 @@ use crate::decode::{decode_html, decode_text, looks_binary};
 use crate::document::{build_document, DocumentParts};
 use crate::extract::Extracted;
 use crate::html::HtmlRules;
-use crate::links::{existing_target, LinkResolver, LinkTarget};
+use crate::links::{existing_target, LinkResolver, LinkTarget, WalkedFiles};
 use crate::options::{IndexOptions, Progress};
 use crate::summary::{ProblemKind, Summary};
 use crate::{pdf, plain, Error, Result};
@@ -96,6 +96,51 @@ pub(crate) struct Parsed {
     pub(crate) problems: Vec<(ProblemKind, String)>,
 }
 
+/// A parsed file with its tantivy document. Parser threads build the document: its word list,
+/// language detection and copies of the text were a tenth of indexing, and the thread that
+/// writes documents in order runs alone.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    pub(crate) parsed: Parsed,
+    pub(crate) document: TantivyDocument,
+}
+
+impl Parsed {
+    /// Builds the document this file becomes if it is written.
+    pub(crate) fn ready(self, context: &Context<'_>) -> Ready {
+        let path = self.path.as_str();
+        let url = self
+            .canonical_url
+            .clone()
+            .unwrap_or_else(|| context.resolver.public_url(path));
+        let lang = self
+            .page
+            .lang
+            .clone()
+            .unwrap_or_else(|| detect_language(&self.page.body));
+        let document = build_document(
+            &context.fields,
+            &DocumentParts {
+                id: path,
+                path,
+                url: &url,
+                source_kind: self.kind.name(),
+                lang: &lang,
+                page: &self.page,
+                facets: &self.facets,
+                outlinks: &self.outlinks,
+                links_to: &self.links_to,
+                content_hash: self.content_hash,
+                body_hash: self.body_hash,
+            },
+        );
+        Ready {
+            parsed: self,
+            document,
+        }
+    }
+}
+
 /// Result of looking at one file.
 #[derive(Debug)]
 enum Outcome {
@@ -104,7 +149,7 @@ enum Outcome {
         bytes: u64,
     },
     Parsed {
-        parsed: Box<Parsed>,
+        ready: Box<Ready>,
         bytes: u64,
     },
     Skipped {
@@ -119,10 +164,13 @@ enum Outcome {
 /// Read-only context shared by parser threads.
 pub(crate) struct Context<'a> {
     pub(crate) options: &'a IndexOptions,
+    pub(crate) fields: Fields,
     pub(crate) rules: HtmlRules,
     pub(crate) matcher: FacetMatcher,
     pub(crate) resolver: LinkResolver,
     pub(crate) known: &'a HashMap<String, Known>,
+    /// The corpus's files, for links (empty for crawled pages).
+    pub(crate) walked: WalkedFiles,
 }
 
 /// Indexes `options.corpus` into `options.index`.
@@ -150,15 +198,28 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     };
     let mut body_owner = body_owners(&known);
 
+    let mut walked = WalkedFiles::default();
+    let mut total = 0u64;
+    for entry in walk(corpus) {
+        total += 1;
+        if let Ok(entry) = entry {
+            let relative = entry.path().strip_prefix(corpus).ok();
+            if let Some(path) = relative.filter(|_| entry.file_type().is_file()) {
+                if let Some(path) = relative_str(path) {
+                    walked.insert(&path);
+                }
+            }
+        }
+    }
     let context = Context {
         options,
+        fields: fields.clone(),
         rules: HtmlRules::new(&options.include_selectors, &options.exclude_selectors)?,
         matcher: options.taxonomy.matcher(),
         resolver: LinkResolver::new(options.base_url.as_ref()),
         known: &known,
+        walked,
     };
-
-    let total = walk(corpus).count() as u64;
     progress.start(total);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.thread_count())
@@ -202,19 +263,12 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
                     progress.advance(&path);
                     seen.insert(path);
                 }
-                Outcome::Parsed { parsed, bytes } => {
+                Outcome::Parsed { ready, bytes } => {
                     summary.bytes_read += bytes;
-                    progress.advance(&parsed.path);
-                    seen.insert(parsed.path.clone());
+                    progress.advance(&ready.parsed.path);
+                    seen.insert(ready.parsed.path.clone());
                     changed = true;
-                    write_parsed(
-                        &writer,
-                        &fields,
-                        &context,
-                        *parsed,
-                        &mut body_owner,
-                        &mut summary,
-                    );
+                    write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
                 }
             }
         }
@@ -305,12 +359,13 @@ fn finish_with(
 /// Writes one parsed document unless it duplicates another; records its problems.
 pub(crate) fn write_parsed(
     writer: &IndexWriter,
-    fields: &Fields,
     context: &Context<'_>,
-    parsed: Parsed,
+    ready: Ready,
     body_owner: &mut HashMap<u64, String>,
     summary: &mut Summary,
 ) {
+    let Ready { parsed, document } = ready;
+    let fields = &context.fields;
     let path = parsed.path.as_str();
     let path_term = Term::from_field_text(fields.path, path);
     let previously = context.known.get(path);
@@ -387,32 +442,7 @@ pub(crate) fn write_parsed(
     if parsed.body_hash != 0 {
         body_owner.insert(parsed.body_hash, parsed.path.clone());
     }
-    let url = parsed
-        .canonical_url
-        .clone()
-        .unwrap_or_else(|| context.resolver.public_url(path));
-    let lang = parsed
-        .page
-        .lang
-        .clone()
-        .unwrap_or_else(|| detect_language(&parsed.page.body));
-    let doc = build_document(
-        fields,
-        &DocumentParts {
-            id: path,
-            path,
-            url: &url,
-            source_kind: parsed.kind.name(),
-            lang: &lang,
-            page: &parsed.page,
-            facets: &parsed.facets,
-            outlinks: &parsed.outlinks,
-            links_to: &parsed.links_to,
-            content_hash: parsed.content_hash,
-            body_hash: parsed.body_hash,
-        },
-    );
-    match writer.add_document(doc) {
+    match writer.add_document(document) {
         Ok(_) => summary.indexed += 1,
         Err(err) => {
             summary.skipped += 1;
@@ -517,7 +547,8 @@ fn inspect(
     let mut broken_links = Vec::new();
     for href in &page.links {
         match context.resolver.resolve(&path, href) {
-            LinkTarget::Internal(target) => match existing_target(corpus, &target) {
+            LinkTarget::Internal(target) => match existing_target(corpus, &context.walked, &target)
+            {
                 Some(found) => {
                     outlinks.push(context.resolver.public_url(&found));
                     if !links_to.contains(&found) {
@@ -543,7 +574,8 @@ fn inspect(
     let mut canonical_url = None;
     if let Some(href) = &page.canonical {
         match context.resolver.resolve(&path, href) {
-            LinkTarget::Internal(target) => match existing_target(corpus, &target) {
+            LinkTarget::Internal(target) => match existing_target(corpus, &context.walked, &target)
+            {
                 Some(found) if found != path => canonical_elsewhere = Some(found),
                 Some(_) => {}
                 None => problems.push((
@@ -557,20 +589,23 @@ fn inspect(
     }
 
     Outcome::Parsed {
-        parsed: Box::new(Parsed {
-            path,
-            kind,
-            content_hash,
-            body_hash,
-            page,
-            facets,
-            outlinks,
-            links_to,
-            broken_links,
-            canonical_elsewhere,
-            canonical_url,
-            problems,
-        }),
+        ready: Box::new(
+            Parsed {
+                path,
+                kind,
+                content_hash,
+                body_hash,
+                page,
+                facets,
+                outlinks,
+                links_to,
+                broken_links,
+                canonical_elsewhere,
+                canonical_url,
+                problems,
+            }
+            .ready(context),
+        ),
         bytes: len,
     }
 }

@@ -4,6 +4,7 @@
 //! stopword-free terms (`coders` = `coder`), while typo tolerance, prefixes and suggestions want
 //! the words as written (a fuzzy match against a stem would accept nonsense).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -79,6 +80,37 @@ impl Initials {
 /// few tens of thousands cover nearly every token, in a few MB.
 const STEM_CACHE_ENTRIES: usize = 50_000;
 
+/// Longest word (in bytes) whose stem is cached; longer ones are rare and stemmed each time.
+const CACHED_WORD_BYTES: usize = 23;
+
+/// A short word stored inline, so a cache lookup reads one table slot instead of following
+/// pointers to a key and a value on the heap (those cache misses were most of the lookup).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct InlineWord {
+    len: u8,
+    bytes: [u8; CACHED_WORD_BYTES],
+}
+
+impl InlineWord {
+    fn new(word: &str) -> Option<InlineWord> {
+        let len = word.len();
+        if len > CACHED_WORD_BYTES {
+            return None;
+        }
+        let mut bytes = [0; CACHED_WORD_BYTES];
+        bytes[..len].copy_from_slice(word.as_bytes());
+        Some(InlineWord {
+            len: len as u8,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Only `new` fills `bytes`, from a whole `&str`.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
 thread_local! {
     /// Stems of the words this thread has seen. Per thread rather than per analyzer: tantivy
     /// clones analyzers freely (per field while indexing, per snippet while searching), and a
@@ -86,7 +118,7 @@ thread_local! {
     /// SipHash: the lookup runs once per indexed token, and foldhash is several times faster
     /// on short keys while still seeded per process, so crawled pages or queries cannot be
     /// crafted to collide.
-    static STEMS: RefCell<HashMap<String, String, foldhash::fast::RandomState>> =
+    static STEMS: RefCell<HashMap<InlineWord, InlineWord, foldhash::fast::RandomState>> =
         RefCell::new(HashMap::default());
 }
 
@@ -152,14 +184,21 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
         if !self.initials.includes(&token.text) {
             return true;
         }
+        let Some(word) = InlineWord::new(&token.text) else {
+            let stem = stemmer.stem(&token.text).into_owned();
+            token.text = stem;
+            return true;
+        };
         STEMS.with_borrow_mut(|cache| {
-            if let Some(stem) = cache.get(&token.text) {
+            if let Some(stem) = cache.get(&word) {
                 token.text.clear();
-                token.text.push_str(stem);
+                token.text.push_str(stem.as_str());
             } else {
                 let stem = stemmer.stem(&token.text).into_owned();
-                let word = std::mem::replace(&mut token.text, stem.clone());
-                cache.insert(word, stem);
+                if let Some(inline) = InlineWord::new(&stem) {
+                    cache.insert(word, inline);
+                }
+                token.text = stem;
             }
         });
         true
@@ -181,6 +220,25 @@ pub fn raw_analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// The token [`raw_analyzer`] makes of `word`, one run of alphanumeric characters as its
+/// tokenizer splits text, or `None` when it drops the word (too long). ASCII words, nearly all
+/// of them, are lower-cased here without a token stream; the rest go through `analyzer`, a
+/// [`raw_analyzer`] built on first need.
+pub fn raw_word<'w>(word: &'w str, analyzer: &mut Option<TextAnalyzer>) -> Option<Cow<'w, str>> {
+    if word.is_empty() || word.len() >= MAX_TOKEN_LEN {
+        return None;
+    }
+    if !word.is_ascii() {
+        let mut stream = analyzer.get_or_insert_with(raw_analyzer).token_stream(word);
+        return stream.next().map(|token| Cow::Owned(token.text.clone()));
+    }
+    if word.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Some(Cow::Owned(word.to_ascii_lowercase()))
+    } else {
+        Some(Cow::Borrowed(word))
+    }
 }
 
 /// Registers both analyzers on an index; needed after every open or create.
@@ -215,6 +273,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn raw_word_is_the_raw_analyzers_token() {
+        let mut reference = raw_analyzer();
+        let mut analyzer = None;
+        let long = "a".repeat(MAX_TOKEN_LEN);
+        let just_short = "B".repeat(MAX_TOKEN_LEN - 1);
+        let words = [
+            "rhit",
+            "RHIT",
+            "CCS",
+            "Coder",
+            "10",
+            "x9",
+            "Über",
+            "naïve",
+            "Straße",
+            "İstanbul",
+            "ÉCOLE",
+            "日本語",
+            &long,
+            &just_short,
+            "",
+        ];
+        for word in words {
+            let expected = tokens(&mut reference, word).pop();
+            let ours = raw_word(word, &mut analyzer).map(Cow::into_owned);
+            assert_eq!(ours, expected, "{word:?}");
+        }
+        assert_eq!(raw_word("RHIT", &mut analyzer).as_deref(), Some("rhit"));
+        assert_eq!(raw_word(&long, &mut analyzer), None);
+    }
+
+    #[test]
     fn cached_stemmer_stems_as_tantivy_does() {
         let mut ours = stemmed_analyzer();
         let mut theirs = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -223,7 +313,11 @@ mod tests {
             .filter(StopWordFilter::new(Language::English).unwrap())
             .filter(tantivy::tokenizer::Stemmer::new(Language::English))
             .build();
-        let text = "Coders coding codes; registrars registering registries, coders again and again";
+        // Words of up to 23 bytes are cached; longer ones are stemmed every time.
+        let text =
+            "Coders coding codes; registrars registering registries, coders again and again \
+                    internationalizations deinstitutionalizations incomprehensibilities \
+                    characterizations; Ängström naïve";
         for _ in 0..2 {
             // The second pass answers from the cache.
             assert_eq!(tokens(&mut ours, text), tokens(&mut theirs, text));
