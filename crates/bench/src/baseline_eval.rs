@@ -19,16 +19,7 @@ fn main() -> ExitCode {
         eprintln!("usage: baseline-eval DOCS.jsonl QUERIES.jsonl QRELS.tsv [K]");
         return ExitCode::from(2);
     }
-    match run(&args) {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    him_bench::finish_with_report(run(&args))
 }
 
 fn run(args: &[String]) -> Result<serde_json::Value, Box<dyn std::error::Error>> {

@@ -184,3 +184,48 @@ fn baseline_eval_scores_a_tiny_collection() {
     assert_eq!(report["mean"]["ndcg"], 1.0, "{report}");
     assert_eq!(report["mean"]["p10"], 0.1, "{report}");
 }
+
+#[test]
+fn index_baseline_indexes_every_html_page() {
+    let site = tempfile::tempdir().unwrap();
+    run(
+        env!("CARGO_BIN_EXE_gen-site"),
+        &["60", site.path().to_str().unwrap(), "7"],
+    );
+    let html_pages = walk_files(site.path())
+        .iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
+        .count();
+    assert!(html_pages > 0);
+    let report = run(
+        env!("CARGO_BIN_EXE_index-baseline"),
+        &[site.path().to_str().unwrap(), "2"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["pages"], html_pages);
+    assert_eq!(report["documents"], html_pages);
+    assert_eq!(report["threads"], 2);
+    assert!(report["input_mb"].as_f64().unwrap() > 0.0, "{report}");
+    for timing in ["parse_seconds", "index_seconds", "pipeline_seconds"] {
+        assert!(report[timing].as_f64().is_some(), "{report}");
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_index-baseline"))
+        .args([site.path().to_str().unwrap(), "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
