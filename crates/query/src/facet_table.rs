@@ -21,14 +21,19 @@ use tantivy::index::{SegmentId, SegmentReader};
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, Warmer};
 
-/// The facet values of every document of one segment.
+/// The facet values of every document of one segment, as sets: documents share few distinct
+/// sets of values (9,750 for the 100k-page benchmark index, of 23 values), so a query counts
+/// matches per set, one increment per document, and spreads the sets' counts over their
+/// values once at the end.
 #[derive(Debug, Default)]
 pub(crate) struct SegmentFacets {
     /// Kind and value of each segment-local value id.
     values: Vec<(FacetKind, String)>,
-    /// Document `d`'s value ids are `ids[offsets[d]..offsets[d + 1]]`.
-    offsets: Vec<u32>,
-    ids: Vec<u32>,
+    /// Set `s` holds the value ids `set_ids[set_offsets[s]..set_offsets[s + 1]]`.
+    set_offsets: Vec<u32>,
+    set_ids: Vec<u32>,
+    /// The set of each document.
+    doc_sets: Vec<u32>,
 }
 
 impl SegmentFacets {
@@ -60,26 +65,34 @@ impl SegmentFacets {
                 }
             }
         }
-        let mut offsets = Vec::with_capacity(max_doc + 1);
-        let mut ids = Vec::new();
-        offsets.push(0);
-        for doc_ids in per_doc {
-            ids.extend(doc_ids);
-            offsets.push(ids.len() as u32);
+        let mut set_numbers: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut set_offsets = vec![0];
+        let mut set_ids = Vec::new();
+        let mut doc_sets = Vec::with_capacity(max_doc);
+        for mut ids in per_doc {
+            ids.sort_unstable();
+            let next = set_numbers.len() as u32;
+            let number = *set_numbers.entry(ids).or_insert_with_key(|ids| {
+                set_ids.extend_from_slice(ids);
+                set_offsets.push(set_ids.len() as u32);
+                next
+            });
+            doc_sets.push(number);
         }
         Ok(SegmentFacets {
             values,
-            offsets,
-            ids,
+            set_offsets,
+            set_ids,
+            doc_sets,
         })
     }
 
-    fn doc_values(&self, doc: DocId) -> &[u32] {
-        let doc = doc as usize;
-        match (self.offsets.get(doc), self.offsets.get(doc + 1)) {
-            (Some(&start), Some(&end)) => &self.ids[start as usize..end as usize],
-            _ => &[],
-        }
+    fn set_count(&self) -> usize {
+        self.set_offsets.len() - 1
+    }
+
+    fn set_values(&self, set: usize) -> &[u32] {
+        &self.set_ids[self.set_offsets[set] as usize..self.set_offsets[set + 1] as usize]
     }
 }
 
@@ -163,7 +176,10 @@ fn kind_bit(kind: FacetKind) -> u8 {
 /// One segment's counting state.
 pub(crate) struct SegmentTally {
     table: Arc<SegmentFacets>,
-    counts: Vec<u64>,
+    /// Matches per set of values.
+    set_counts: Vec<u32>,
+    /// Sets with at least one match, in order of their first.
+    touched: Vec<u32>,
     /// Bit of each local value id's kind; 0 for kinds not counted.
     counted_bit: Vec<u8>,
     /// Per local value id: the bit of the filter it satisfies, if it is an accepted value.
@@ -172,11 +188,9 @@ pub(crate) struct SegmentTally {
     filter_bits: u8,
 }
 
-impl SegmentCollector for SegmentTally {
-    type Fruit = (Arc<SegmentFacets>, Vec<u64>);
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        let ids = self.table.doc_values(doc);
+impl SegmentTally {
+    /// Adds `matches` documents carrying the values `ids` to `counts`.
+    fn count_set(&self, ids: &[u32], matches: u64, counts: &mut [u64]) {
         let mut passed = 0u8;
         if self.filter_bits != 0 {
             for &id in ids {
@@ -187,21 +201,41 @@ impl SegmentCollector for SegmentTally {
         if failed == 0 {
             for &id in ids {
                 if self.counted_bit[id as usize] != 0 {
-                    self.counts[id as usize] += 1;
+                    counts[id as usize] += matches;
                 }
             }
         } else if failed.count_ones() == 1 {
             // Fails only one filter: counts towards that kind's own values.
             for &id in ids {
                 if self.counted_bit[id as usize] == failed {
-                    self.counts[id as usize] += 1;
+                    counts[id as usize] += matches;
                 }
             }
         }
     }
+}
+
+impl SegmentCollector for SegmentTally {
+    type Fruit = (Arc<SegmentFacets>, Vec<u64>);
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let Some(&set) = self.table.doc_sets.get(doc as usize) else {
+            return;
+        };
+        let count = &mut self.set_counts[set as usize];
+        if *count == 0 {
+            self.touched.push(set);
+        }
+        *count += 1;
+    }
 
     fn harvest(self) -> Self::Fruit {
-        (self.table, self.counts)
+        let mut counts = vec![0u64; self.table.values.len()];
+        for &set in &self.touched {
+            let matches = u64::from(self.set_counts[set as usize]);
+            self.count_set(self.table.set_values(set as usize), matches, &mut counts);
+        }
+        (self.table, counts)
     }
 }
 
@@ -246,7 +280,8 @@ impl Collector for FacetTally {
             .iter()
             .fold(0, |bits, (kind, _)| bits | kind_bit(*kind));
         Ok(SegmentTally {
-            counts: vec![0; table.values.len()],
+            set_counts: vec![0; table.set_count()],
+            touched: Vec::new(),
             table,
             counted_bit,
             passes_bit,
