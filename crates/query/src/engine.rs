@@ -13,8 +13,8 @@ use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_for_search, FacetKind, Fields, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
-    Query, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Facet, Field, FieldType, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -308,7 +308,12 @@ impl SearchEngine {
         let tallies = match ranked_facets {
             Some(tallies) => tallies,
             None => {
-                let query = self.combine(text_query.as_deref(), &parsed, &[]);
+                let query = self.combine(
+                    text_query.as_deref(),
+                    &parsed,
+                    &[],
+                    &MemoStatistics::new(searcher),
+                );
                 let tally = FacetTally::new(
                     Arc::clone(&self.facet_tables),
                     FacetKind::ALL.to_vec(),
@@ -439,13 +444,13 @@ impl SearchEngine {
                 .flatten()
         };
         let strict_pass = |typos: bool| -> Result<_> {
-            let all_words = self.text_query(parsed, true, prefix_last, typos, &memo);
+            let all_words = self.text_query(parsed, true, prefix_last, typos, &memo, &statistics);
             let flat = flattened(all_words.as_deref());
             let text = flat
                 .as_ref()
                 .map(|q| q as &dyn Query)
                 .or(all_words.as_deref());
-            let strict = self.combine(text, parsed, filters);
+            let strict = self.combine(text, parsed, filters, &statistics);
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
             let (total, top, facets) = searcher.search_with_statistics_provider(
@@ -478,13 +483,14 @@ impl SearchEngine {
         // Few documents have every word: list them first, then the documents that have some
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
-            let any_words = self.text_query(parsed, false, prefix_last, with_typos, &memo);
+            let any_words =
+                self.text_query(parsed, false, prefix_last, with_typos, &memo, &statistics);
             let flat = flattened(any_words.as_deref());
             let text = flat
                 .as_ref()
                 .map(|q| q as &dyn Query)
                 .or(any_words.as_deref());
-            let mut query = self.combine(text, parsed, filters);
+            let mut query = self.combine(text, parsed, filters, &statistics);
             // Documents with every word were listed first; with none, nothing to leave out.
             if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
                 query = Box::new(BooleanQuery::new(vec![
@@ -714,6 +720,7 @@ impl SearchEngine {
         prefix_last: bool,
         typos: bool,
         memo: &DocSetMemo,
+        statistics: &MemoStatistics,
     ) -> Option<Box<dyn Query>> {
         let occur = if all_required {
             Occur::Must
@@ -730,7 +737,7 @@ impl SearchEngine {
             if run_end == i {
                 let alternatives: Vec<Box<dyn Query>> = groups[i]
                     .iter()
-                    .filter_map(|term| self.term_query(term))
+                    .filter_map(|term| self.term_query(term, statistics))
                     .collect();
                 if let Some(query) = any_of(alternatives) {
                     clauses.push((occur, query));
@@ -745,7 +752,9 @@ impl SearchEngine {
                 let span = self.expander.longest_span(&words, k);
                 let unit = if span > 1 {
                     let parts: Vec<Box<dyn Query>> = (k..k + span)
-                        .filter_map(|w| self.word_query(words[w], is_last(w), false, typos, memo))
+                        .filter_map(|w| {
+                            self.word_query(words[w], is_last(w), false, typos, memo, statistics)
+                        })
                         .collect();
                     let mut options: Vec<Box<dyn Query>> = Vec::new();
                     if !parts.is_empty() {
@@ -753,11 +762,11 @@ impl SearchEngine {
                             parts.into_iter().map(|q| (occur, q)).collect(),
                         )));
                     }
-                    options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
+                    options.extend(self.synonym_queries(&words[k..k + span].join(" "), statistics));
                     k += span;
                     any_of(options)
                 } else {
-                    let unit = self.word_query(words[k], is_last(k), true, typos, memo);
+                    let unit = self.word_query(words[k], is_last(k), true, typos, memo, statistics);
                     k += 1;
                     unit
                 };
@@ -809,8 +818,9 @@ impl SearchEngine {
         with_synonyms: bool,
         typos: bool,
         memo: &DocSetMemo,
+        statistics: &MemoStatistics,
     ) -> Option<Box<dyn Query>> {
-        let exact = self.term_query(&QueryTerm::Word(word.to_string()));
+        let exact = self.term_query(&QueryTerm::Word(word.to_string()), statistics);
         let mut options: Vec<Box<dyn Query>> = Vec::new();
         let raw = analysis::tokens(&mut self.raw.clone(), word);
         if let [token] = raw.as_slice() {
@@ -847,7 +857,7 @@ impl SearchEngine {
         }
         options.extend(exact);
         if with_synonyms {
-            options.extend(self.synonym_queries(word));
+            options.extend(self.synonym_queries(word, statistics));
         }
         any_of(options)
     }
@@ -856,7 +866,7 @@ impl SearchEngine {
     /// synonym (so a term with many aliases does not outweigh the words typed), weighted below
     /// those words. Aliases that contain every word of `phrase` are left out: they add no
     /// recall, only score (`Coder` -> `Professional Coder`).
-    fn synonym_queries(&self, phrase: &str) -> Vec<Box<dyn Query>> {
+    fn synonym_queries(&self, phrase: &str, statistics: &MemoStatistics) -> Vec<Box<dyn Query>> {
         let own = analysis::tokens(&mut self.stemmer.clone(), phrase);
         let alternatives: Vec<Box<dyn Query>> = self
             .expander
@@ -866,7 +876,7 @@ impl SearchEngine {
                 let tokens = analysis::tokens(&mut self.stemmer.clone(), alt);
                 !own.iter().all(|t| tokens.contains(t))
             })
-            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt)))
+            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt), statistics))
             .collect();
         if alternatives.is_empty() {
             return Vec::new();
@@ -903,34 +913,40 @@ impl SearchEngine {
         )))
     }
 
-    /// One word or phrase over every ranked field.
-    fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
+    /// One word or phrase over every ranked field that has it. A field where no document has
+    /// the word (or one of the phrase's words) is left out: its clause could not match, yet
+    /// each pass would build its weight (a BM25 table and a scorer). A word no field has
+    /// becomes a query that matches nothing, so a required word still excludes every document.
+    fn term_query(&self, term: &QueryTerm, statistics: &MemoStatistics) -> Option<Box<dyn Query>> {
         let mut analyzer = self.stemmer.clone();
         let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
         if tokens.is_empty() {
             return None;
         }
+        // An error here leaves the clause in; the search itself will report it.
+        let indexed = |term: &Term| statistics.doc_freq(term).map_or(true, |freq| freq > 0);
         let first = tokens[0].0;
         let per_field: Vec<Box<dyn Query>> = self
             .ranked_fields
             .iter()
-            .map(|(field, boost)| {
-                let query: Box<dyn Query> = if tokens.len() == 1 {
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(*field, &tokens[0].1),
-                        IndexRecordOption::WithFreqs,
-                    ))
-                } else {
-                    Box::new(PhraseQuery::new_with_offset(
-                        tokens
-                            .iter()
-                            .map(|(pos, t)| (pos - first, Term::from_field_text(*field, t)))
-                            .collect(),
-                    ))
+            .filter_map(|(field, boost)| {
+                let terms: Vec<(usize, Term)> = tokens
+                    .iter()
+                    .map(|(pos, t)| (pos - first, Term::from_field_text(*field, t)))
+                    .collect();
+                if !terms.iter().all(|(_, term)| indexed(term)) {
+                    return None;
+                }
+                let query: Box<dyn Query> = match <[_; 1]>::try_from(terms) {
+                    Ok([(_, term)]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    Err(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
                 };
-                Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>
+                Some(Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>)
             })
             .collect();
+        if per_field.is_empty() {
+            return Some(Box::new(EmptyQuery));
+        }
         Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
             per_field,
             TIE_BREAKER,
@@ -981,6 +997,7 @@ impl SearchEngine {
         text: Option<&dyn Query>,
         parsed: &ParsedQuery,
         filters: &[(FacetKind, Box<dyn Query>)],
+        statistics: &MemoStatistics,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
@@ -990,7 +1007,7 @@ impl SearchEngine {
             clauses.push((Occur::Must, filter.box_clone()));
         }
         for term in &parsed.excluded {
-            if let Some(query) = self.term_query(term) {
+            if let Some(query) = self.term_query(term, statistics) {
                 clauses.push((Occur::MustNot, Box::new(MaterializedQuery(query))));
             }
         }
@@ -1318,7 +1335,14 @@ mod tests {
         ] {
             let parsed = parse(text);
             let query = engine
-                .text_query(&parsed, false, false, false, &DocSetMemo::default())
+                .text_query(
+                    &parsed,
+                    false,
+                    false,
+                    false,
+                    &DocSetMemo::default(),
+                    &MemoStatistics::new(&searcher),
+                )
                 .unwrap();
             for field in [engine.fields.body, engine.fields.title] {
                 let ours = snippet_generator(&searcher, query.as_ref(), field, 80).unwrap();
