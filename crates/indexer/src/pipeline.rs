@@ -198,19 +198,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     };
     let mut body_owner = body_owners(&known);
 
-    let mut walked = WalkedFiles::default();
-    let mut total = 0u64;
-    for entry in walk(corpus) {
-        total += 1;
-        if let Ok(entry) = entry {
-            let relative = entry.path().strip_prefix(corpus).ok();
-            if let Some(path) = relative.filter(|_| entry.file_type().is_file()) {
-                if let Some(path) = relative_str(path) {
-                    walked.insert(&path);
-                }
-            }
-        }
-    }
+    let (total, walked) = count_walked_files(corpus);
     let context = Context {
         options,
         fields: fields.clone(),
@@ -921,6 +909,25 @@ fn walk(corpus: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry
             Ok(entry) => !entry.file_type().is_dir(),
             Err(_) => true,
         })
+}
+
+/// The number of entries a walk of `corpus` yields (for progress) and its regular files (for
+/// links).
+fn count_walked_files(corpus: &Path) -> (u64, WalkedFiles) {
+    let mut walked = WalkedFiles::default();
+    let mut total = 0u64;
+    for entry in walk(corpus) {
+        total += 1;
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(corpus).ok();
+        if let Some(path) = relative.and_then(relative_str) {
+            walked.insert(&path);
+        }
+    }
+    (total, walked)
 }
 
 fn load_ignore(corpus: &Path) -> Result<GlobSet> {

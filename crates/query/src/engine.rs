@@ -435,22 +435,20 @@ impl SearchEngine {
         // shares one memo, so each typo or prefix clause walks the term dictionary once.
         let memo = DocSetMemo::default();
         let statistics = MemoStatistics::new(searcher);
-        // Without filters, sums of clauses are evaluated clause by clause (flat.rs); a filter
-        // limits the matches, which document-at-a-time intersection exploits.
-        let flattened = |text: Option<&dyn Query>| -> Option<SumQuery> {
-            filters
+        // The text query AND the filters. Without filters, sums of clauses are evaluated
+        // clause by clause (flat.rs); a filter limits the matches, which document-at-a-time
+        // intersection exploits.
+        let combined = |text: Option<&dyn Query>| -> Box<dyn Query> {
+            let flat = filters
                 .is_empty()
                 .then(|| SumQuery::flatten(text?))
-                .flatten()
+                .flatten();
+            let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
+            self.combine(text, parsed, filters, &statistics)
         };
         let strict_pass = |typos: bool| -> Result<_> {
             let all_words = self.text_query(parsed, true, prefix_last, typos, &memo, &statistics);
-            let flat = flattened(all_words.as_deref());
-            let text = flat
-                .as_ref()
-                .map(|q| q as &dyn Query)
-                .or(all_words.as_deref());
-            let strict = self.combine(text, parsed, filters, &statistics);
+            let strict = combined(all_words.as_deref());
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
             let (total, top, facets) = searcher.search_with_statistics_provider(
@@ -485,12 +483,7 @@ impl SearchEngine {
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
             let any_words =
                 self.text_query(parsed, false, prefix_last, with_typos, &memo, &statistics);
-            let flat = flattened(any_words.as_deref());
-            let text = flat
-                .as_ref()
-                .map(|q| q as &dyn Query)
-                .or(any_words.as_deref());
-            let mut query = self.combine(text, parsed, filters, &statistics);
+            let mut query = combined(any_words.as_deref());
             // Documents with every word were listed first; with none, nothing to leave out.
             if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
                 query = Box::new(BooleanQuery::new(vec![
