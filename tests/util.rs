@@ -162,8 +162,33 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables for the server process.
     pub(crate) fn start_with_env(site: &Site, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(
+            Command::new(env!("CARGO_BIN_EXE_himsearch")),
+            site,
+            extra,
+            env,
+        )
+    }
+
+    /// [`Server::start_with_env`] under an address-space cap (`ulimit -v`, in KiB) that its
+    /// child processes inherit.
+    pub(crate) fn start_capped(
+        site: &Site,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        cap_kib: u64,
+    ) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -v {cap_kib}; exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_himsearch"));
+        Server::spawn(command, site, extra, env)
+    }
+
+    fn spawn(mut command: Command, site: &Site, extra: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::{BufRead, BufReader};
-        let mut child = Command::new(env!("CARGO_BIN_EXE_himsearch"))
+        let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--corpus"])
             .arg(site.corpus())
             .arg("--index")

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use him_crawl::{CrawlOptions, CrawlProgress, CrawlReport, CrawlState, CrawlStats};
-use him_indexer::IndexOptions;
 
-use crate::{ignore_broken_pipe, load_taxonomy, print_index_summary, usage, Failure};
+use crate::{ignore_broken_pipe, print_index_summary, usage, Failure};
 
 #[derive(Debug, Args)]
 pub(crate) struct CrawlArgs {
@@ -78,8 +77,7 @@ pub(crate) fn run_crawl(args: CrawlArgs) -> Result<(), Failure> {
     options.connect_timeout = options.timeout.min(Duration::from_secs(10));
     options.retries = args.retries;
     options.max_bytes = args.max_file_size;
-    let mut index = IndexOptions::new(&args.index, &args.index)?;
-    index.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let mut index = crate::jobs::index_options(&args.index, &args.index, args.taxonomy.as_deref())?;
     index.max_file_size = args.max_file_size;
 
     let show = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -157,36 +155,16 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// Re-crawls what the last `himsearch crawl` into `index` crawled, every `every`, on a thread
-/// of its own. Each crawl commits atomically; the server picks the new commit up.
-pub(crate) fn schedule_recrawl(index: IndexOptions, every: Duration) -> Result<(), Failure> {
-    let saved = CrawlState::load(&index.index).crawl.ok_or_else(|| {
+/// Checks that `index` holds a crawl that `serve --recrawl-every` can repeat.
+pub(crate) fn check_recrawl(index: &Path) -> Result<(), Failure> {
+    let saved = CrawlState::load(index).crawl.ok_or_else(|| {
         usage(anyhow::anyhow!(
             "--recrawl-every: {} holds no crawl to repeat; run `himsearch crawl URL --index {}` first",
-            index.index.display(),
-            index.index.display()
+            index.display(),
+            index.display()
         ))
     })?;
-    let options = CrawlOptions::from_saved(&saved).map_err(usage)?;
-    std::thread::spawn(move || loop {
-        std::thread::sleep(every);
-        let started = Instant::now();
-        match him_crawl::crawl(
-            options.clone(),
-            &index,
-            Arc::new(him_crawl::NoCrawlProgress),
-        ) {
-            Ok(report) => tracing::info!(
-                fetched = report.fetched,
-                not_modified = report.not_modified,
-                failed = report.failed,
-                documents = report.index.documents,
-                seconds = started.elapsed().as_secs_f64(),
-                "re-crawl committed"
-            ),
-            Err(err) => tracing::error!(error = %err, "re-crawl failed; the index is unchanged"),
-        }
-    });
+    CrawlOptions::from_saved(&saved).map_err(usage)?;
     Ok(())
 }
 

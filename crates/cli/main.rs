@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod crawl;
+mod jobs;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use him_indexer::{index_corpus, IndexOptions, Progress, Summary};
+use him_indexer::{index_corpus, Progress, Summary};
 use him_query::{SearchEngine, SearchRequest};
 use him_schema::api::SearchResponse;
 use him_schema::{FacetKind, Taxonomy};
@@ -40,6 +41,14 @@ enum Command {
     Check(CheckArgs),
     /// Crawl a live site (robots.txt, sitemaps, links) into an index.
     Crawl(crawl::CrawlArgs),
+    /// Extract one PDF's text from stdin to stdout under a memory and time budget (what
+    /// indexing runs for every PDF).
+    #[command(hide = true)]
+    ExtractPdf,
+    /// Run the server's re-index once and print its JSON summary (what `serve` runs for
+    /// POST /admin/reindex and --recrawl-every).
+    #[command(hide = true)]
+    AdminJob(jobs::AdminJobArgs),
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +262,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => run_eval(args),
         Command::Check(args) => run_check(args),
         Command::Crawl(args) => crawl::run_crawl(args),
+        Command::ExtractPdf => jobs::run_extract_pdf(),
+        Command::AdminJob(args) => jobs::run_admin_job(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -271,8 +282,7 @@ fn load_taxonomy(path: Option<&Path>) -> Result<Taxonomy, Failure> {
 }
 
 fn run_index(args: IndexArgs) -> Result<(), Failure> {
-    let mut options = IndexOptions::new(&args.corpus, &args.index)?;
-    options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
+    let mut options = jobs::index_options(&args.corpus, &args.index, args.taxonomy.as_deref())?;
     options.rebuild = args.rebuild;
     options.max_file_size = args.max_file_size;
     options.include_selectors = args.include;
@@ -488,7 +498,6 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
 
 fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
-    let taxonomy_for_jobs = taxonomy.clone();
     let engine = match SearchEngine::open(&args.index, taxonomy.clone()) {
         Ok(engine) => engine,
         Err(him_query::Error::Index(him_schema::Error::IndexMissing(_))) => {
@@ -497,8 +506,7 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
                 args.index.display(),
                 args.corpus.display()
             );
-            let mut options = IndexOptions::new(&args.corpus, &args.index)?;
-            options.taxonomy = taxonomy.clone();
+            let options = jobs::index_options(&args.corpus, &args.index, args.taxonomy.as_deref())?;
             let summary = index_corpus(&options, &Bar::new(std::io::stderr().is_terminal()))?;
             print_index_summary(&summary, &args.index);
             SearchEngine::open(&args.index, taxonomy)?
@@ -507,25 +515,21 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     };
     let engine =
         engine.with_response_cache(args.cache_entries, args.cache_mb.saturating_mul(1 << 20));
-    if let Some(every) = args.recrawl_every {
-        let mut options = IndexOptions::new(&args.index, &args.index)?;
-        options.taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
-        crawl::schedule_recrawl(options, every)?;
+    if args.recrawl_every.is_some() {
+        crawl::check_recrawl(&args.index)?;
     }
     let api_key = read_key(args.api_key_file.as_deref(), "HIMSEARCH_API_KEY")?;
     let admin_key = read_key(args.admin_key_file.as_deref(), "HIMSEARCH_ADMIN_KEY")?;
-    let admin_job = admin_key.is_some().then(|| {
-        let mut options = IndexOptions::new(&args.corpus, &args.index)?;
-        options.taxonomy = taxonomy_for_jobs.clone();
-        Ok::<_, Failure>(reindex_job(options))
-    });
+    let admin_job = (admin_key.is_some() || args.recrawl_every.is_some())
+        .then(|| jobs::reindex_job(&args.corpus, &args.index, args.taxonomy.as_deref()))
+        .transpose()?;
     let config = him_query::http::ServerConfig {
         cors_origins: args.cors_origin,
         rate_limit_per_sec: args.rate_limit,
         site_dir: args.site_dir,
         api_key,
         admin_key,
-        admin_job: admin_job.transpose()?,
+        admin_job,
         ..Default::default()
     };
     let documents = engine.num_docs();
@@ -537,6 +541,9 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         }
     });
     let state = him_query::http::AppState::new(engine, config);
+    if let Some(every) = args.recrawl_every {
+        jobs::schedule_recrawl(state.clone(), every);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -574,33 +581,6 @@ fn read_key(file: Option<&Path>, env: &str) -> Result<Option<String>, Failure> {
         Some(key) => Ok(Some(key)),
         None => Ok(None),
     }
-}
-
-/// What `POST /admin/reindex` runs: the last crawl again when the index was crawled,
-/// otherwise an incremental index of the corpus. Either commits atomically.
-fn reindex_job(options: IndexOptions) -> him_query::http::AdminJob {
-    him_query::http::AdminJob(std::sync::Arc::new(move || {
-        let saved = him_crawl::CrawlState::load(&options.index).crawl;
-        let summary = match saved {
-            Some(saved) => {
-                let crawl =
-                    him_crawl::CrawlOptions::from_saved(&saved).map_err(|e| e.to_string())?;
-                let report = him_crawl::crawl(
-                    crawl,
-                    &options,
-                    std::sync::Arc::new(him_crawl::NoCrawlProgress),
-                )
-                .map_err(|e| e.to_string())?;
-                serde_json::to_value(report)
-            }
-            None => {
-                let summary =
-                    index_corpus(&options, &him_indexer::NoProgress).map_err(|e| e.to_string())?;
-                serde_json::to_value(summary)
-            }
-        };
-        summary.map_err(|e| e.to_string())
-    }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -56,11 +56,20 @@ pub fn render_pdf(text: &str) -> Vec<u8> {
         kids.len()
     );
 
+    let objects: Vec<Vec<u8>> = objects.into_iter().map(String::into_bytes).collect();
+    assemble_pdf(&objects)
+}
+
+/// A PDF file of `objects` (object 1 is the catalog), numbered from 1, with its cross-reference
+/// table and trailer. Objects are bytes so that a stream may hold binary data.
+pub fn assemble_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::with_capacity(objects.len());
     for (index, object) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+        pdf.extend_from_slice(format!("{} 0 obj\n", index + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
     pdf.extend_from_slice(

@@ -116,7 +116,9 @@ pub fn html_links(bytes: &[u8]) -> HtmlLinks {
         return HtmlLinks::default();
     };
     let decoded = decode_html(bytes);
-    let page = rules.extract(&decoded.text);
+    let Ok(page) = rules.extract(&decoded.text) else {
+        return HtmlLinks::default();
+    };
     HtmlLinks {
         links: page.links,
         canonical: page.canonical,

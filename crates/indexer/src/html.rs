@@ -8,6 +8,7 @@ use him_schema::FacetKind;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::extract::{collapse_whitespace, truncate_words, Extracted};
+use crate::html_depth::{depth_over, MAX_HTML_DEPTH};
 use crate::{Error, Result};
 
 /// Elements whose text is never content.
@@ -125,13 +126,22 @@ impl HtmlRules {
         })
     }
 
-    /// Extracts everything himsearch indexes from an HTML document.
-    pub(crate) fn extract(&self, source: &str) -> Extracted {
-        let document = Html::parse_document(source);
-        let mut out = Extracted::default();
-        let excluded = self.excluded_nodes(&document);
+    /// Extracts everything himsearch indexes from an HTML document, or says why the page is
+    /// over the parsing budget ([`MAX_HTML_DEPTH`]).
+    pub(crate) fn extract(&self, source: &str) -> std::result::Result<Extracted, String> {
+        if let Some(depth) = depth_over(source, MAX_HTML_DEPTH) {
+            return Err(format!(
+                "elements nested over {depth} deep: over the {MAX_HTML_DEPTH}-element nesting budget of an HTML page"
+            ));
+        }
+        Ok(self.extract_parsed(&Html::parse_document(source)))
+    }
 
-        self.read_meta(&document, &mut out);
+    fn extract_parsed(&self, document: &Html) -> Extracted {
+        let mut out = Extracted::default();
+        let excluded = self.excluded_nodes(document);
+
+        self.read_meta(document, &mut out);
         out.canonical = document
             .select(&self.sel.canonical)
             .next()
@@ -144,7 +154,7 @@ impl HtmlRules {
             .and_then(|html| html.attr("lang"))
             .and_then(primary_language);
 
-        let roots = self.content_roots(&document);
+        let roots = self.content_roots(document);
         let mut body = String::new();
         for root in &roots {
             append_visible_text(*root, &excluded, &mut body);
@@ -381,7 +391,7 @@ mod tests {
     use super::*;
 
     fn extract(html: &str) -> Extracted {
-        HtmlRules::new(&[], &[]).unwrap().extract(html)
+        HtmlRules::new(&[], &[]).unwrap().extract(html).unwrap()
     }
 
     #[test]
@@ -458,17 +468,22 @@ mod tests {
     #[test]
     fn extra_selectors_apply() {
         let rules = HtmlRules::new(&[".content".into()], &[".share-bar".into()]).unwrap();
-        let page = rules.extract(
-            "<body><div>chrome</div><div class='content'>Text<div class='share-bar'>Share</div></div></body>",
-        );
+        let page = rules
+            .extract(
+                "<body><div>chrome</div><div class='content'>Text<div class='share-bar'>Share</div></div></body>",
+            )
+            .unwrap();
         assert_eq!(page.body, "Text");
         assert!(HtmlRules::new(&[], &["[[".into()]).is_err());
     }
 
     #[test]
-    fn deep_nesting_does_not_overflow() {
-        let html = format!("{}deep{}", "<div>".repeat(5_000), "</div>".repeat(5_000));
-        assert!(extract(&html).body.contains("deep"));
+    fn nesting_up_to_the_budget_extracts_and_deeper_is_refused() {
+        let nested = |n: usize| format!("{}deep{}", "<div>".repeat(n), "</div>".repeat(n));
+        assert!(extract(&nested(MAX_HTML_DEPTH - 3)).body.contains("deep"));
+        let rules = HtmlRules::new(&[], &[]).unwrap();
+        let refused = rules.extract(&nested(100_000)).unwrap_err();
+        assert!(refused.contains("512-element nesting budget"), "{refused}");
     }
 
     proptest::proptest! {

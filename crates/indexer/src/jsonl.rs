@@ -54,7 +54,19 @@ pub fn index_jsonl(
         let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
         while batch.len() < BATCH {
             let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line) {
+            // A line is read up to the limit only; parse_line reports it as too long and the
+            // rest of it is skipped, so one endless line cannot exhaust memory.
+            let read = std::io::Read::take(&mut reader, MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut line);
+            if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+                if let Err(source) = skip_line(&mut reader) {
+                    return Err(Error::Input {
+                        path: file.to_path_buf(),
+                        source,
+                    });
+                }
+            }
+            match read {
                 Ok(0) => {
                     finished = true;
                     break;
@@ -93,8 +105,8 @@ pub fn index_jsonl(
                     continue;
                 }
             };
-            for warning in warnings {
-                summary.problem(&location, ProblemKind::UnknownFacet, warning);
+            for (kind, warning) in warnings {
+                summary.problem(&location, kind, warning);
             }
             writer.delete_term(Term::from_field_text(fields.id, &id));
             writer.add_document(doc)?;
@@ -114,21 +126,58 @@ pub fn index_jsonl(
     )
 }
 
-/// Facets, language and tantivy document of one line's document, with the facet warnings.
+/// Reads past the end of the current line.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match memchr::memchr(b'\n', buffer) {
+            Some(end) => {
+                reader.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let len = buffer.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
+
+/// Facets, language and tantivy document of one line's document, with its warnings.
 fn prepare(
     options: &IndexOptions,
     matcher: &FacetMatcher,
     fields: &Fields,
     page: LineDocument,
-) -> (String, TantivyDocument, Vec<String>) {
-    let (facets, warnings) = assign_facets(&options.taxonomy, matcher, "", &page.extracted);
+) -> (String, TantivyDocument, Vec<(ProblemKind, String)>) {
+    let (facets, facet_warnings) = assign_facets(&options.taxonomy, matcher, "", &page.extracted);
+    let mut warnings: Vec<_> = facet_warnings
+        .into_iter()
+        .map(|w| (ProblemKind::UnknownFacet, w))
+        .collect();
+    let given = page.url.as_deref().unwrap_or(&page.id);
+    let url = if safe_link(given) {
+        given
+    } else {
+        warnings.push((
+            ProblemKind::UnsafeUrl,
+            format!(
+                "url {:?} is neither http(s) nor relative: dropped",
+                given.chars().take(80).collect::<String>()
+            ),
+        ));
+        ""
+    };
     let lang = detect_language(&page.extracted.body);
     let doc = build_document(
         fields,
         &DocumentParts {
             id: &page.id,
             path: "",
-            url: page.url.as_deref().unwrap_or(&page.id),
+            url,
             source_kind: "jsonl",
             lang: &lang,
             page: &page.extracted,
@@ -140,6 +189,17 @@ fn prepare(
         },
     );
     (page.id, doc, warnings)
+}
+
+/// True for a URL a result may link to: http(s), or relative. The check parses as browsers do
+/// (tabs and newlines removed, surrounding spaces and controls trimmed, case folded), so
+/// `" Java\tScript:alert(1)"` is seen as the `javascript:` URL a browser would run.
+pub(crate) fn safe_link(url: &str) -> bool {
+    match url::Url::parse(url) {
+        Ok(parsed) => matches!(parsed.scheme(), "http" | "https"),
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
+        Err(_) => false,
+    }
 }
 
 /// One parsed line.
@@ -220,6 +280,35 @@ fn parse_line(line: &[u8]) -> Result<Option<LineDocument>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_http_and_relative_links_are_safe() {
+        for safe in [
+            "https://example.org/a",
+            "HTTP://x.org",
+            "/jobs/coder.html",
+            "a.html",
+            "?q=1",
+            "#top",
+            "//cdn.example.org/x",
+        ] {
+            assert!(safe_link(safe), "{safe}");
+        }
+        for unsafe_ in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:x",
+            "\u{1}javascript:x",
+            "data:text/html,<script>",
+            "vbscript:msgbox",
+            "VBScript:x",
+            "file:///etc/passwd",
+            "http://[::1",
+        ] {
+            assert!(!safe_link(unsafe_), "{unsafe_:?}");
+        }
+    }
 
     #[test]
     fn lines_parse_or_explain_why_not() {

@@ -25,6 +25,7 @@ mod error;
 mod extract;
 mod fetched;
 mod html;
+mod html_depth;
 mod jsonl;
 mod links;
 mod options;
@@ -35,8 +36,12 @@ mod summary;
 
 pub use error::{Error, Result};
 pub use fetched::{html_links, index_fetched, FetchedKind, FetchedPage, FetchedSite, HtmlLinks};
+pub use html_depth::MAX_HTML_DEPTH;
 pub use jsonl::index_jsonl;
 pub use links::normalize_url;
 pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
+pub use pdf::{
+    pdf_child_main, pdf_text, PdfExtractor, MAX_PDF_TEXT, PDF_MEMORY_BUDGET, PDF_TIME_BUDGET,
+};
 pub use pipeline::{index_corpus, IGNORE_FILE};
 pub use summary::{Problem, ProblemKind, Summary};

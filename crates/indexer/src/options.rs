@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use him_schema::Taxonomy;
+
+use crate::PdfExtractor;
 use url::Url;
 
 /// Default largest file indexed: bigger ones are skipped with a warning.
@@ -33,6 +35,8 @@ pub struct IndexOptions {
     pub taxonomy: Taxonomy,
     /// Parser threads; 0 means one per core.
     pub threads: usize,
+    /// Where PDFs are extracted: set [`PdfExtractor::ChildProcess`] for PDFs you do not trust.
+    pub pdf_extractor: PdfExtractor,
 }
 
 impl IndexOptions {
@@ -51,6 +55,7 @@ impl IndexOptions {
             exclude_selectors: Vec::new(),
             taxonomy: Taxonomy::builtin()?,
             threads: 0,
+            pdf_extractor: PdfExtractor::default(),
         })
     }
 

@@ -492,23 +492,9 @@ fn inspect(
         message,
         bytes,
     };
-    let size = match std::fs::metadata(entry.path()) {
-        Ok(meta) => meta.len(),
-        Err(err) => return skipped(ProblemKind::Unreadable, format!("cannot read: {err}"), 0),
-    };
-    if size > context.options.max_file_size {
-        return skipped(
-            ProblemKind::TooLarge,
-            format!(
-                "{} bytes is over the {}-byte limit (raise --max-file-size to index it)",
-                size, context.options.max_file_size
-            ),
-            0,
-        );
-    }
-    let bytes = match std::fs::read(entry.path()) {
+    let bytes = match read_source(corpus, entry, context.options.max_file_size) {
         Ok(bytes) => bytes,
-        Err(err) => return skipped(ProblemKind::Unreadable, format!("cannot read: {err}"), 0),
+        Err((kind, message)) => return skipped(kind, message, 0),
     };
     let len = bytes.len() as u64;
     let content_hash = xxh3_64(&bytes);
@@ -648,15 +634,15 @@ pub(crate) fn parse_bytes(
                 ));
             }
             match kind {
-                SourceKind::Html => context.rules.extract(&decoded.text),
+                SourceKind::Html => context
+                    .rules
+                    .extract(&decoded.text)
+                    .map_err(|message| (ProblemKind::OverBudget, message))?,
                 SourceKind::Markdown => plain::extract_markdown(&decoded.text),
                 _ => plain::extract_text(&decoded.text),
             }
         }
-        SourceKind::Pdf => match pdf::extract_pdf(bytes) {
-            Ok(page) => page,
-            Err(message) => return Err((ProblemKind::ParseError, message)),
-        },
+        SourceKind::Pdf => pdf::extract_pdf(&context.options.pdf_extractor, bytes)?,
     };
     if page.title.is_empty() && page.body.is_empty() {
         return Err((ProblemKind::NoText, "no text found".to_string()));
@@ -894,6 +880,78 @@ fn remove_index_files(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The bytes of a walked file, if it is a regular file inside the corpus of at most
+/// `max_size` bytes. A symbolic link is followed only to a file inside the corpus (`/etc/passwd`
+/// must never become searchable); FIFOs, sockets and devices are never opened (opening a FIFO
+/// blocks forever), and the size is checked on the open file and again while reading, so a
+/// file that lies about its size (`/proc`, a growing file) cannot be read past the limit.
+fn read_source(
+    corpus: &Path,
+    entry: &walkdir::DirEntry,
+    max_size: u64,
+) -> std::result::Result<Vec<u8>, (ProblemKind, String)> {
+    let unreadable = |err: std::io::Error| (ProblemKind::Unreadable, format!("cannot read: {err}"));
+    let file_type = entry.file_type();
+    let source = if file_type.is_symlink() {
+        let root = std::fs::canonicalize(corpus).map_err(unreadable)?;
+        match std::fs::canonicalize(entry.path()) {
+            Ok(target) if target.starts_with(&root) => target,
+            _ => {
+                return Err((
+                    ProblemKind::OutsideCorpus,
+                    "symbolic link to a target outside the corpus (or missing): not followed"
+                        .to_string(),
+                ))
+            }
+        }
+    } else if file_type.is_file() {
+        entry.path().to_path_buf()
+    } else {
+        return Err(special_file());
+    };
+    let file = open_no_wait(&source).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(special_file());
+    }
+    let too_large = |size: String| {
+        (
+            ProblemKind::TooLarge,
+            format!("{size} bytes is over the {max_size}-byte limit (raise --max-file-size to index it)"),
+        )
+    };
+    if meta.len() > max_size {
+        return Err(too_large(meta.len().to_string()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max_size + 1), &mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(format!("at least {}", max_size + 1)));
+    }
+    Ok(bytes)
+}
+
+fn special_file() -> (ProblemKind, String) {
+    (
+        ProblemKind::SpecialFile,
+        "not a regular file (a FIFO, socket or device): never opened".to_string(),
+    )
+}
+
+/// Opens a file for reading without following a final symbolic link and without blocking on
+/// a FIFO swapped in since the walk saw a regular file.
+fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    );
+    options.open(path)
 }
 
 /// Walks the corpus in a stable order, skipping hidden files and folders.

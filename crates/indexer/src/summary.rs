@@ -46,6 +46,15 @@ pub enum ProblemKind {
     /// A whole build's final merge into one segment failed (often for lack of disk space):
     /// the run's documents are committed and searchable, in several segments.
     MergeFailed,
+    /// Parsing the file would exceed a budget (PDF memory or time, HTML nesting depth): not
+    /// indexed.
+    OverBudget,
+    /// A symbolic link whose target is outside the corpus (or missing): not followed.
+    OutsideCorpus,
+    /// Not a regular file (a FIFO, socket or device): never opened.
+    SpecialFile,
+    /// A URL whose scheme is neither http(s) nor relative (`javascript:`, `data:`…): dropped.
+    UnsafeUrl,
 }
 
 /// One problem, naming the file and the reason.

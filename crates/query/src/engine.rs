@@ -1075,13 +1075,24 @@ fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
     }
 }
 
-/// Stored facets come back encoded (`RHIT`, or `/RHIT`); the value is the last path segment.
-fn facet_value(encoded: &str) -> String {
-    let text = encoded.trim_start_matches('/');
-    text.rsplit(['\u{0}', '/'])
-        .next()
-        .unwrap_or(text)
-        .to_string()
+/// The value of a stored one-segment facet. The store gives tantivy's encoded form (segments
+/// joined by `\0`, a `/` inside a value kept as is: `Health/Wellness`); the display form
+/// (`/Health\/Wellness`, `/` escaped) is accepted too. Either way a value with a `/` comes back
+/// whole, as the facet counts show it.
+fn facet_value(stored: &str) -> String {
+    let Some(display) = stored.strip_prefix('/') else {
+        return stored.rsplit('\u{0}').next().unwrap_or(stored).to_string();
+    };
+    let mut segment = String::new();
+    let mut chars = display.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => segment.extend(chars.next()),
+            '/' => segment.clear(),
+            c => segment.push(c),
+        }
+    }
+    segment
 }
 
 /// Builds `title_html` and `snippet`: text HTML-escaped, matched words in `<mark>`.
@@ -1367,6 +1378,10 @@ mod tests {
     fn facet_values_decode() {
         assert_eq!(facet_value("RHIT"), "RHIT");
         assert_eq!(facet_value("/CCS-P"), "CCS-P");
+        // A value with a slash round-trips whole (issue #23).
+        assert_eq!(facet_value("Health/Wellness"), "Health/Wellness");
+        assert_eq!(facet_value("/Health\\/Wellness"), "Health/Wellness");
+        assert_eq!(facet_value("a\u{0}b/c"), "b/c");
     }
 
     #[test]

@@ -102,31 +102,51 @@ pub(super) async fn start_job(State(state): State<AppState>) -> Result<Response,
             "this server has no re-index job configured",
         ));
     };
-    {
-        let mut status = lock(&state.job_status);
-        if status.running {
-            return Err(ApiError::new(Code::Busy, "a re-index is already running").retry_after(5));
-        }
-        status.running = true;
+    if !claim(&state.job_status) {
+        return Err(ApiError::new(Code::Busy, "a re-index is already running").retry_after(5));
     }
     let status = Arc::clone(&state.job_status);
-    tokio::task::spawn_blocking(move || {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (job.0)()));
-        let last = match outcome {
-            Ok(Ok(summary)) => json!({"ok": true, "summary": summary}),
-            Ok(Err(message)) => json!({"ok": false, "error": message}),
-            Err(_) => json!({"ok": false, "error": "the job panicked"}),
-        };
-        let mut status = lock(&status);
-        status.running = false;
-        status.runs += 1;
-        status.last = Some(last);
-    });
+    tokio::task::spawn_blocking(move || run_claimed(&job, &status));
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(json!({"status": "started"})),
     )
         .into_response())
+}
+
+impl AppState {
+    /// Runs the admin job on this thread (a scheduled re-crawl), recording its outcome for
+    /// `GET /admin/status` as `POST /admin/reindex` does. Returns false, without running it,
+    /// when there is no job or one is already running.
+    pub fn run_admin_job(&self) -> bool {
+        let Some(job) = self.config.admin_job.as_ref() else {
+            return false;
+        };
+        if !claim(&self.job_status) {
+            return false;
+        }
+        run_claimed(job, &self.job_status);
+        true
+    }
+}
+
+/// Marks the job as running unless it already is.
+fn claim(status: &Mutex<JobStatus>) -> bool {
+    let mut status = lock(status);
+    !std::mem::replace(&mut status.running, true)
+}
+
+fn run_claimed(job: &AdminJob, status: &Mutex<JobStatus>) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (job.0)()));
+    let last = match outcome {
+        Ok(Ok(summary)) => json!({"ok": true, "summary": summary}),
+        Ok(Err(message)) => json!({"ok": false, "error": message}),
+        Err(_) => json!({"ok": false, "error": "the job panicked"}),
+    };
+    let mut status = lock(status);
+    status.running = false;
+    status.runs += 1;
+    status.last = Some(last);
 }
 
 /// `GET /admin/status`.
