@@ -78,11 +78,13 @@ async fn get_tcp(addr: SocketAddr, target: &str, headers: &str) -> Answer {
 }
 
 /// A site directory holding a public page and every kind of file the server must not show.
+#[cfg(unix)]
 struct HostileSite {
     /// Holds `site/` and, beside it, `secret/` that symlinks point to.
     outer: tempfile::TempDir,
 }
 
+#[cfg(unix)]
 impl HostileSite {
     fn new() -> HostileSite {
         use std::os::unix::fs::symlink;
@@ -124,6 +126,7 @@ impl HostileSite {
     }
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn site_serves_only_regular_visible_files_inside_its_directory() {
     let f = fixture();
@@ -203,6 +206,7 @@ async fn site_serves_only_regular_visible_files_inside_its_directory() {
     assert_eq!(api.headers["access-control-allow-origin"], "*");
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn site_directory_redirects_keep_the_prefix_and_the_host() {
     let f = fixture();
@@ -308,6 +312,8 @@ async fn hammer(
     statuses
 }
 
+// Binding 127.0.0.2 and 127.0.0.3 needs Linux's whole-/8 loopback.
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_address_with_expensive_queries_does_not_starve_another() {
     let f = fixture();
@@ -369,6 +375,7 @@ async fn one_address_with_expensive_queries_does_not_starve_another() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     let f = fixture();
