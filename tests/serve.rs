@@ -108,3 +108,102 @@ fn serve_builds_the_index_then_answers_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+fn http_get_with(addr: &str, path: &str, headers: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The release binary as the attacker probed it: hidden files and a symlink to /etc under
+/// `--site-dir`, `explain` without the admin key, and a 15 KB URL whose log line must stay short.
+#[cfg(unix)]
+#[test]
+fn serve_keeps_hidden_files_explain_and_long_urls_in_bounds() {
+    let site = Site::new();
+    site.write(
+        "jobs/coder.html",
+        "<title>Medical Coder</title><main><p>Coders assign codes.</p></main>",
+    );
+    site.index(&[]);
+    let pages = tempfile::tempdir().unwrap();
+    std::fs::write(pages.path().join("page.html"), "<title>Page</title>").unwrap();
+    std::fs::write(pages.path().join(".env"), "DB_PASSWORD=secret").unwrap();
+    std::os::unix::fs::symlink("/etc", pages.path().join("etc-dir")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_himsearch"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--corpus"])
+        .arg(site.corpus())
+        .arg("--index")
+        .arg(site.index_dir())
+        .arg("--site-dir")
+        .arg(pages.path())
+        .env("HIMSEARCH_ADMIN_KEY", "admin-key-for-tests-0123")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let (lines, logged) = std::sync::mpsc::channel::<String>();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = loop {
+        let line = logged
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no address announced");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+
+    let page = http_get(&addr, "/site/page.html");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    for hidden in ["/site/.env", "/site/etc-dir/passwd"] {
+        let response = http_get(&addr, hidden);
+        assert!(response.starts_with("HTTP/1.1 404"), "{hidden}: {response}");
+    }
+    let explain = "/api/search?q=coder&explain=true";
+    let refused = http_get(&addr, explain);
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+    assert!(
+        refused
+            .ends_with(r#"{"error":{"code":"forbidden","message":"explain needs the admin key"}}"#),
+        "{refused}"
+    );
+    let explained = http_get_with(
+        &addr,
+        explain,
+        "Authorization: Bearer admin-key-for-tests-0123\r\n",
+    );
+    assert!(explained.starts_with("HTTP/1.1 200"), "{explained}");
+    assert!(explained.contains("\"explain\":{"), "{explained}");
+
+    let long = format!("/api/search?q={}", "a".repeat(15_500));
+    let response = http_get(&addr, &long);
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    let line = loop {
+        let line = logged
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the long request was not logged");
+        if line.contains("q=aaaa") && line.contains("finished processing request") {
+            break line;
+        }
+    };
+    assert!(line.len() < 1024, "{} bytes logged: {line}", line.len());
+    assert!(line.contains("…[15246 more bytes]"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,13 +1,14 @@
 //! Keys: an optional API key for non-public deployments (every `/api/` route) and a separate
 //! admin key for `/admin/` routes, which are off unless an admin key is set. Keys come in the
 //! `Authorization: Bearer` or `X-Api-Key` header, never the URL (URLs are logged), and are
-//! compared in constant time. The admin routes run a job the binary supplies (re-index or
+//! compared in constant time. Search `explain` (score breakdowns: costly to compute and large
+//! to send, and never cached) needs the admin key as well. The admin routes run a job the binary supplies (re-index or
 //! re-crawl): this layer knows nothing of indexing.
 
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -43,8 +44,7 @@ pub(super) fn same_key(given: &[u8], expected: &[u8]) -> bool {
     diff == 0
 }
 
-fn given_key(request: &Request) -> Option<&[u8]> {
-    let headers = request.headers();
+fn given_key(headers: &HeaderMap) -> Option<&[u8]> {
     if let Some(value) = headers.get("x-api-key") {
         return Some(value.as_bytes());
     }
@@ -61,7 +61,7 @@ pub(super) async fn require_keys(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let given = given_key(&request);
+    let given = given_key(request.headers());
     let is = |key: &Option<String>| {
         key.as_deref()
             .is_some_and(|k| given.is_some_and(|g| same_key(g, k.as_bytes())))
@@ -83,6 +83,16 @@ pub(super) async fn require_keys(
         return unauthorized("this server needs an API key");
     }
     next.run(request).await
+}
+
+/// Whether `headers` carry the admin key; never without one configured.
+pub(super) fn has_admin_key(state: &AppState, headers: &HeaderMap) -> bool {
+    let given = given_key(headers);
+    state
+        .config
+        .admin_key
+        .as_deref()
+        .is_some_and(|key| given.is_some_and(|g| same_key(g, key.as_bytes())))
 }
 
 fn unauthorized(message: &str) -> Response {

@@ -30,6 +30,10 @@ pub enum Code {
     RateLimited,
     /// A key is required and none or a wrong one was given.
     Unauthorized,
+    /// The request asks for something only the admin key may (`explain`).
+    Forbidden,
+    /// The client took too long to send the request body.
+    RequestTimeout,
     /// The admin job is already running.
     Busy,
     /// Too many searches in flight: shed instead of queueing.
@@ -56,6 +60,8 @@ impl Code {
             Code::PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             Code::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Code::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            Code::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
+            Code::RequestTimeout => ("request_timeout", StatusCode::REQUEST_TIMEOUT),
             Code::Busy => ("busy", StatusCode::CONFLICT),
             Code::Overloaded => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
             Code::Timeout => ("timeout", StatusCode::SERVICE_UNAVAILABLE),

@@ -1,22 +1,29 @@
 //! The HTTP API: an axum [`Router`] over a [`SearchEngine`]. Handlers only translate between
-//! HTTP and the engine; limits (body size, concurrency, time, rate) are enforced here.
+//! HTTP and the engine; limits (body size and time, concurrency, time, rate) are enforced here,
+//! per client in `limits`, per connection in `conn`.
 
 mod access;
+mod conn;
 mod error;
+mod limits;
 mod metrics;
 mod openapi;
+mod site;
+mod trace;
 mod ui;
 
-use std::collections::HashMap;
-use std::future::Future;
+use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Path, RawQuery, Request, State,
+};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Version};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -28,15 +35,18 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
 pub use access::AdminJob;
+pub use conn::serve;
 pub use error::{ApiError, Code};
 pub use metrics::Metrics;
 pub use openapi::{openapi, RouteDoc, ROUTES};
 pub use ui::PAGE_CSP;
+
+use limits::{PerClient, RateLimiter};
 
 use crate::{SearchEngine, SearchRequest};
 
@@ -48,6 +58,10 @@ pub struct ServerConfig {
     /// Searches running at once. Searches are CPU-bound: more than a few per core only
     /// share the cores and multiply per-thread allocator arenas.
     pub max_concurrent_searches: usize,
+    /// Of those, the most one client (address, or /64 for IPv6) holds at once; its further
+    /// searches wait for one of its own to end (within `queue_wait`), so a client sending
+    /// expensive queries slows itself, not everyone. Suggestions, facets and documents count too.
+    pub max_searches_per_client: usize,
     /// Longest a search waits for a free slot before it is answered 503: a short, bounded
     /// queue that absorbs bursts instead of an unbounded one.
     pub queue_wait: Duration,
@@ -62,10 +76,19 @@ pub struct ServerConfig {
     pub site_dir: Option<PathBuf>,
     /// Longest a client may take to send a request's headers (slow-client protection).
     pub header_read_timeout: Duration,
+    /// Longest a client may take to send a request's body, from the end of its headers; then
+    /// it is answered 408 and the connection closed.
+    pub body_read_timeout: Duration,
+    /// Longest a connection may stay open with no request in progress, from accept to its
+    /// first request and between requests; then it is closed.
+    pub idle_timeout: Duration,
     /// Largest request head (request line and headers); more is answered 431.
     pub max_header_bytes: usize,
     /// Connections open at once; more are closed at once.
     pub max_connections: usize,
+    /// Connections one client (address, or /64 for IPv6) has open at once; more are closed at
+    /// once, so one client cannot take all of `max_connections`.
+    pub max_connections_per_client: usize,
     /// Key every `/api/` request must carry, for non-public deployments.
     pub api_key: Option<String>,
     /// Key of the `/admin/` routes; without one they are off.
@@ -80,14 +103,18 @@ impl Default for ServerConfig {
         ServerConfig {
             cors_origins: Vec::new(),
             max_concurrent_searches: cores * 2,
+            max_searches_per_client: cores,
             queue_wait: Duration::from_millis(250),
             request_timeout: Duration::from_secs(5),
             max_body_bytes: 16 * 1024,
             rate_limit_per_sec: 200,
             site_dir: None,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
             max_connections: 4096,
+            max_connections_per_client: 256,
             api_key: None,
             admin_key: None,
             admin_job: None,
@@ -102,6 +129,7 @@ pub struct AppState {
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
     searches: Arc<Semaphore>,
+    client_searches: Arc<PerClient>,
     limiter: Arc<RateLimiter>,
     job_status: Arc<Mutex<access::JobStatus>>,
 }
@@ -111,6 +139,7 @@ impl AppState {
     pub fn new(engine: Arc<SearchEngine>, config: ServerConfig) -> AppState {
         AppState {
             searches: Arc::new(Semaphore::new(config.max_concurrent_searches.max(1))),
+            client_searches: PerClient::new(config.max_searches_per_client),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_sec)),
             job_status: access::new_status(),
             config: Arc::new(config),
@@ -123,7 +152,7 @@ impl AppState {
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
-    Router::new()
+    let mut app = Router::new()
         .route("/api/search", get(search_get).post(search_post))
         .route("/api/suggest", get(suggest))
         .route("/api/facets", get(all_facets))
@@ -135,12 +164,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .route("/admin/reindex", axum::routing::post(access::start_job))
         .route("/admin/status", get(access::job_status))
-        .merge(ui::routes(state.config.site_dir.as_deref()))
-        .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
+        .merge(ui::routes());
+    if let Some(dir) = &state.config.site_dir {
+        app = app.merge(site::routes(dir));
+    }
+    app.fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "method not allowed on this route")
         })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), read_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             access::require_keys,
@@ -151,13 +184,14 @@ pub fn router(state: AppState) -> Router {
             record_metrics,
         ))
         .layer(cors)
+        .layer(middleware::from_fn(no_cors_on_site))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(trace::request_span)
                 .on_request(())
                 .on_response(
                     DefaultOnResponse::new()
@@ -166,78 +200,6 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
-}
-
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then lets in-flight
-/// requests finish (for at most 10 s). Connections are served by hyper directly, not
-/// `axum::serve`, for the limits it does not expose: time to send headers (slowloris), size
-/// of the request head, and open connections.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use tower::Service;
-
-    let config = Arc::clone(&state.config);
-    let app = router(state);
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        // hyper's smallest read buffer is 8 KiB; the head must fit in it.
-        .max_buf_size(config.max_header_bytes.max(8192));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX))
-        .keep_alive_interval(Some(Duration::from_secs(30)));
-    let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %err, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
-        let app = app.clone();
-        let service =
-            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().call(request.map(axum::body::Body::new))
-            });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _permit = permit;
-            // Errors here are clients going away or timing out: nothing to answer.
-            let _ = connection.await;
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("connections still open after 10 s; stopping anyway");
-    }
-    Ok(())
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
@@ -259,10 +221,12 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
 
 async fn search_get(
     State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let request = parse_search_params(raw.as_deref().unwrap_or(""))?;
-    run_search(&state, request).await
+    run_search(&state, client, &headers, request).await
 }
 
 /// A value or a list of values in a JSON body.
@@ -308,6 +272,8 @@ struct SearchBody {
 
 async fn search_post(
     State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
     body: Result<Json<SearchBody>, JsonRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Json(body) = body.map_err(|rejection| {
@@ -332,7 +298,7 @@ async fn search_post(
             request = request.filter(kind.name(), value)?;
         }
     }
-    run_search(&state, request).await
+    run_search(&state, client, &headers, request).await
 }
 
 /// Parses `q`, filters, `page`, `per_page`, `explain` from a query string (facet names
@@ -376,9 +342,23 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// Runs blocking engine work off the async threads, within the concurrency cap and time limit.
+/// The client's address, when known (router tests without a connection have none).
+struct Client(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Client, Infallible> {
+        let info = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Client(info.map(|info| info.0.ip())))
+    }
+}
+
+/// Runs blocking engine work off the async threads, within the concurrency caps (in all and
+/// for `client`) and the time limit.
 async fn run_blocking<T: Send + 'static>(
     state: &AppState,
+    client: Option<IpAddr>,
     work: impl FnOnce(&SearchEngine) -> crate::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let overloaded = || {
@@ -388,19 +368,31 @@ async fn run_blocking<T: Send + 'static>(
         )
         .retry_after(1)
     };
+    let deadline = tokio::time::Instant::now() + state.config.queue_wait;
+    // The client's own share first: a client over it waits behind its own searches, without
+    // taking a shared slot from anyone else.
+    let client_permit = match client {
+        Some(ip) => Some(
+            state
+                .client_searches
+                .acquire_until(ip, deadline)
+                .await
+                .ok_or_else(overloaded)?,
+        ),
+        None => None,
+    };
     let permit = match Arc::clone(&state.searches).try_acquire_owned() {
         Ok(permit) => permit,
-        Err(_) => tokio::time::timeout(
-            state.config.queue_wait,
-            Arc::clone(&state.searches).acquire_owned(),
-        )
-        .await
-        .map_err(|_| overloaded())?
-        .map_err(|_| overloaded())?,
+        Err(_) => tokio::time::timeout_at(deadline, Arc::clone(&state.searches).acquire_owned())
+            .await
+            .map_err(|_| overloaded())?
+            .map_err(|_| overloaded())?,
     };
     let engine = Arc::clone(&state.engine);
+    // Both permits live as long as the work, which goes on after a timeout answer: the slots
+    // count CPU in use, not requests waiting for an answer.
     let task = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _permits = (permit, client_permit);
         work(&engine)
     });
     match tokio::time::timeout(state.config.request_timeout, task).await {
@@ -415,9 +407,17 @@ async fn run_blocking<T: Send + 'static>(
 
 async fn run_search(
     state: &AppState,
+    client: Option<IpAddr>,
+    headers: &HeaderMap,
     request: SearchRequest,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    run_blocking(state, move |engine| engine.search(request))
+    if request.explain && !access::has_admin_key(state, headers) {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "explain needs the admin key",
+        ));
+    }
+    run_blocking(state, client, move |engine| engine.search(request))
         .await
         .map(Json)
 }
@@ -461,24 +461,30 @@ fn limited_query(raw: Option<&str>) -> LimitedQuery {
 
 async fn suggest(
     State(state): State<AppState>,
+    Client(client): Client,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = limited_query(raw.as_deref());
     let limit = limit_of(&query, 8, 20)?;
     let prefix = query.q.clone();
-    let suggestions = run_blocking(&state, move |engine| engine.suggest(&prefix, limit)).await?;
+    let suggestions =
+        run_blocking(&state, client, move |engine| engine.suggest(&prefix, limit)).await?;
     Ok(Json(json!({"query": query.q, "suggestions": suggestions})).into_response())
 }
 
-async fn all_facets(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn all_facets(
+    State(state): State<AppState>,
+    Client(client): Client,
+) -> Result<Response, ApiError> {
     let mut request = SearchRequest::new("");
     request.per_page = 1;
-    let response = run_blocking(&state, move |engine| engine.search(request)).await?;
+    let response = run_blocking(&state, client, move |engine| engine.search(request)).await?;
     Ok(Json(json!({"total": response.total, "facets": response.facets})).into_response())
 }
 
 async fn facet_values(
     State(state): State<AppState>,
+    Client(client): Client,
     Path(facet): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -495,7 +501,7 @@ async fn facet_values(
         .into());
     }
     let text = query.q.clone();
-    let values = run_blocking(&state, move |engine| {
+    let values = run_blocking(&state, client, move |engine| {
         engine.facet_values(kind, &text, limit)
     })
     .await?;
@@ -504,6 +510,7 @@ async fn facet_values(
 
 async fn document(
     State(state): State<AppState>,
+    Client(client): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if id.len() > 2048 {
@@ -513,7 +520,7 @@ async fn document(
         ));
     }
     let lookup = id.clone();
-    match run_blocking(&state, move |engine| engine.document(&lookup)).await? {
+    match run_blocking(&state, client, move |engine| engine.document(&lookup)).await? {
         Some(doc) => Ok(Json(doc).into_response()),
         None => Err(ApiError::new(
             Code::NotFound,
@@ -546,6 +553,65 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     response
 }
 
+/// Reads the whole body (within the size limit) before the handler runs, in at most
+/// `body_read_timeout` in all: a per-chunk timeout would let a body sent at one byte a second
+/// hold the connection for hours.
+async fn read_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let (parts, body) = request.into_parts();
+    if http_body::Body::size_hint(&body).exact() == Some(0) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let limited = Limited::new(body, state.config.max_body_bytes).collect();
+    match tokio::time::timeout(state.config.body_read_timeout, limited).await {
+        Ok(Ok(collected)) => {
+            let body = axum::body::Body::from(collected.to_bytes());
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            ApiError::new(Code::PayloadTooLarge, "request body is over the size limit")
+                .into_response()
+        }
+        // A broken body (bad chunked framing) or a client that went away mid-body.
+        Ok(Err(_)) => {
+            ApiError::new(Code::MalformedJson, "the request body could not be read").into_response()
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                Code::RequestTimeout,
+                "the request body took too long to arrive",
+            )
+            .into_response();
+            // The rest of the body is not read, so the connection cannot carry another request.
+            if parts.version <= Version::HTTP_11 {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
+    }
+}
+
+/// Takes the CORS headers off `/site/` responses: those are pages opened in a tab, and no
+/// other origin has reason to read them.
+async fn no_cors_on_site(request: Request, next: Next) -> Response {
+    let site = site::is_site_path(request.uri().path());
+    let mut response = next.run(request).await;
+    if site {
+        let headers = response.headers_mut();
+        let cors: Vec<_> = headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for name in cors {
+            headers.remove(name);
+        }
+    }
+    response
+}
+
 async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let client = request
         .extensions()
@@ -559,49 +625,6 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
         }
     }
     next.run(request).await
-}
-
-/// Token bucket per client IP.
-#[derive(Debug)]
-struct RateLimiter {
-    per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-/// Clients remembered before idle ones are forgotten, so a flood of addresses cannot grow
-/// memory without bound.
-const MAX_TRACKED_CLIENTS: usize = 100_000;
-
-impl RateLimiter {
-    fn new(per_sec: u32) -> RateLimiter {
-        RateLimiter {
-            per_sec: f64::from(per_sec),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn allow(&self, ip: IpAddr) -> bool {
-        if self.per_sec <= 0.0 {
-            return true;
-        }
-        let burst = self.per_sec * 2.0;
-        let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return true;
-        };
-        if buckets.len() > MAX_TRACKED_CLIENTS {
-            buckets.retain(|_, (_, seen)| now.duration_since(*seen) < Duration::from_secs(10));
-        }
-        let (tokens, last) = buckets.entry(ip).or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_sec).min(burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,10 @@ const SEARCH_PARAMS: &[(&str, &str)] = &[
     ("topic", "Filter (repeatable)."),
     ("page", "1-based page (max 1000)."),
     ("per_page", "Hits per page (default 10, max 100)."),
-    ("explain", "true to include score breakdowns."),
+    (
+        "explain",
+        "true to include score breakdowns; needs the admin key (403 without).",
+    ),
 ];
 
 /// Every route the server answers.

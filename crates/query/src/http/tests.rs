@@ -12,6 +12,8 @@ use tower::ServiceExt;
 use super::*;
 use crate::test_support::IndexedCorpus;
 
+mod hostile;
+
 struct Fixture {
     site: IndexedCorpus,
     engine: Arc<SearchEngine>,

@@ -1,16 +1,12 @@
 //! The browser side: the embeddable widget (`/embed.js`), the search page (`/`), the page that
-//! documents the embed snippet (`/embed`), their stylesheet, and optionally the indexed site's
-//! own files under `/site/`. Everything is compiled into the binary; nothing is fetched from
-//! elsewhere. Pages carry a strict Content-Security-Policy: no inline script, same-origin only.
-
-use std::path::Path;
+//! documents the embed snippet (`/embed`) and their stylesheet. Everything is compiled into the
+//! binary; nothing is fetched from elsewhere. Pages carry a strict Content-Security-Policy: no
+//! inline script, same-origin only.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::AppState;
 
@@ -26,13 +22,9 @@ pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Policy of the indexed site's files: shown as documents, never run as scripts of this origin.
-const SITE_CSP: &str =
-    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
-
-/// Routes of the browser side. `site_dir`, when given, is served read-only under `/site/`.
-pub(super) fn routes(site_dir: Option<&Path>) -> Router<AppState> {
-    let router = Router::new()
+/// Routes of the browser side.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(|| async { page(SEARCH_HTML) }))
         .route("/embed", get(|| async { page(EMBED_HTML) }))
         .route("/embed.js", get(|| async { script(EMBED_JS, true) }))
@@ -43,19 +35,7 @@ pub(super) fn routes(site_dir: Option<&Path>) -> Router<AppState> {
         .route(
             "/ui/page.css",
             get(|| async { asset(PAGE_CSS, "text/css; charset=utf-8") }),
-        );
-    match site_dir {
-        Some(dir) => router.nest_service(
-            "/site",
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(SITE_CSP),
-                ))
-                .service(ServeDir::new(dir).append_index_html_on_directories(true)),
-        ),
-        None => router,
-    }
+        )
 }
 
 fn page(html: &'static str) -> Response {
