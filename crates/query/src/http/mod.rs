@@ -8,6 +8,7 @@ mod error;
 mod limits;
 mod metrics;
 mod openapi;
+mod params;
 mod site;
 mod trace;
 mod ui;
@@ -18,19 +19,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{
     ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Path, RawQuery, Request, State,
 };
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Version};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Version};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use him_schema::api::SearchResponse;
 use him_schema::FacetKind;
-use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -44,6 +43,7 @@ pub use conn::serve;
 pub use error::{ApiError, Code};
 pub use metrics::Metrics;
 pub use openapi::{openapi, RouteDoc, ROUTES};
+pub use params::parse_search_params;
 pub use ui::PAGE_CSP;
 
 use limits::{PerClient, RateLimiter};
@@ -229,117 +229,28 @@ async fn search_get(
     run_search(&state, client, &headers, request).await
 }
 
-/// A value or a list of values in a JSON body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    #[default]
-    None,
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::None => Vec::new(),
-            OneOrMany::One(value) => vec![value],
-            OneOrMany::Many(values) => values,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SearchBody {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    credential: OneOrMany,
-    #[serde(default)]
-    job_title: OneOrMany,
-    #[serde(default)]
-    education_level: OneOrMany,
-    #[serde(default)]
-    resource_type: OneOrMany,
-    #[serde(default)]
-    topic: OneOrMany,
-    page: Option<usize>,
-    per_page: Option<usize>,
-    #[serde(default)]
-    explain: bool,
-}
-
 async fn search_post(
     State(state): State<AppState>,
     Client(client): Client,
     headers: HeaderMap,
-    body: Result<Json<SearchBody>, JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Json(body) = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(Code::PayloadTooLarge, "request body is over the size limit")
-        } else {
-            ApiError::new(Code::MalformedJson, rejection.body_text())
-        }
-    })?;
-    let mut request = SearchRequest::new(body.q);
-    request.page = body.page.unwrap_or(1);
-    request.per_page = body.per_page.unwrap_or(crate::DEFAULT_PER_PAGE);
-    request.explain = body.explain;
-    for (kind, values) in [
-        (FacetKind::Credential, body.credential),
-        (FacetKind::JobTitle, body.job_title),
-        (FacetKind::EducationLevel, body.education_level),
-        (FacetKind::ResourceType, body.resource_type),
-        (FacetKind::Topic, body.topic),
-    ] {
-        for value in values.into_vec() {
-            request = request.filter(kind.name(), value)?;
-        }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        });
+    if !json {
+        return Err(ApiError::new(
+            Code::MalformedJson,
+            "expected a JSON body (content-type: application/json)",
+        ));
     }
+    let request = params::parse_search_body(&body)?;
     run_search(&state, client, &headers, request).await
-}
-
-/// Parses `q`, filters, `page`, `per_page`, `explain` from a query string (facet names
-/// repeat; unknown parameters are ignored): what `GET /api/search` does with its URL.
-pub fn parse_search_params(raw: &str) -> Result<SearchRequest, ApiError> {
-    let mut request = SearchRequest::new("");
-    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-        match key.as_ref() {
-            "q" => request.query = value.into_owned(),
-            "page" => request.page = parse_number("page", &value)?,
-            "per_page" => request.per_page = parse_number("per_page", &value)?,
-            "explain" => request.explain = parse_bool("explain", &value)?,
-            other => {
-                if let Some(kind) = FacetKind::parse(other).filter(|k| k.name() == other) {
-                    request = request.filter(kind.name(), value.into_owned())?;
-                }
-                // Other parameters (cache busters, analytics tags) are ignored.
-            }
-        }
-    }
-    Ok(request)
-}
-
-fn parse_number(name: &str, value: &str) -> Result<usize, ApiError> {
-    value.trim().parse().map_err(|_| {
-        ApiError::new(
-            Code::InvalidParameter,
-            format!("{name} must be a positive whole number"),
-        )
-    })
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
-    match value {
-        "true" | "1" | "" => Ok(true),
-        "false" | "0" => Ok(false),
-        _ => Err(ApiError::new(
-            Code::InvalidParameter,
-            format!("{name} must be true or false"),
-        )),
-    }
 }
 
 /// The client's address, when known (router tests without a connection have none).
@@ -432,7 +343,7 @@ fn limit_of(query: &LimitedQuery, default: usize, max: usize) -> Result<usize, A
     match &query.limit {
         None => Ok(default),
         Some(text) => {
-            let limit = parse_number("limit", text)?;
+            let limit = params::parse_number("limit", text)?;
             if limit == 0 || limit > max {
                 return Err(ApiError::new(
                     Code::InvalidParameter,
