@@ -540,13 +540,16 @@ impl SearchEngine {
         })
     }
 
-    /// A corrected query when some words are not in the index but a close word is.
+    /// A corrected query when some words are in no document, as typed or stemmed, but a close
+    /// word is, and the corrected query finds more documents. A plural whose singular is indexed
+    /// (`certifications`) is the same stem, not a misspelling.
     fn did_you_mean(
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,
         query: &str,
     ) -> Result<Option<String>> {
+        let statistics = MemoStatistics::new(searcher);
         let mut corrected = query.to_string();
         let mut changed = false;
         for term in parsed.groups.iter().flatten() {
@@ -555,7 +558,7 @@ impl SearchEngine {
             };
             let raw = analysis::tokens(&mut self.raw.clone(), word);
             let [token] = raw.as_slice() else { continue };
-            if self.expander.is_protected(word) {
+            if self.expander.is_protected(word) || self.stems_indexed(word, &statistics) {
                 continue;
             }
             if let Some(better) = correct_word(searcher, self.fields.all_raw, token)? {
@@ -563,7 +566,35 @@ impl SearchEngine {
                 changed = true;
             }
         }
-        Ok(changed.then_some(corrected))
+        if !changed {
+            return Ok(None);
+        }
+        // Offered only when it finds more: more documents with any of its words as typed.
+        let memo = DocSetMemo::default();
+        let found = |parsed: &ParsedQuery| -> Result<usize> {
+            match self.text_query(parsed, false, false, false, &memo, &statistics) {
+                Some(text) => Ok(searcher.search_with_statistics_provider(
+                    text.as_ref(),
+                    &Count,
+                    &statistics,
+                )?),
+                None => Ok(0),
+            }
+        };
+        let better = found(&parse(&corrected))? > found(parsed)?;
+        Ok(better.then_some(corrected))
+    }
+
+    /// Whether some ranked field holds every stem of `word`.
+    fn stems_indexed(&self, word: &str, statistics: &MemoStatistics) -> bool {
+        let stems = analysis::tokens(&mut self.stemmer.clone(), word);
+        !stems.is_empty()
+            && self.ranked_fields.iter().any(|(field, _)| {
+                stems.iter().all(|stem| {
+                    let term = Term::from_field_text(*field, stem);
+                    statistics.doc_freq(&term).map_or(true, |freq| freq > 0)
+                })
+            })
     }
 
     /// Builds the completions now (a pass over every title: a quarter of a second at 100k pages)
@@ -813,6 +844,11 @@ impl SearchEngine {
         memo: &DocSetMemo,
         statistics: &MemoStatistics,
     ) -> Option<Box<dyn Query>> {
+        // The analyzers drop a token of 40 or more letters: such a word is in no document,
+        // and must find none rather than vanish from the query (which would list everything).
+        if analysis::has_overlong_token(word) {
+            return Some(Box::new(EmptyQuery));
+        }
         let exact = self.term_query(&QueryTerm::Word(word.to_string()), statistics);
         let mut options: Vec<Box<dyn Query>> = Vec::new();
         let raw = analysis::tokens(&mut self.raw.clone(), word);

@@ -255,6 +255,13 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
     }
 }
 
+/// Whether `text` holds a token the analyzers drop for its length (a run of alphanumeric
+/// characters of 40 bytes or more), so that no document can contain it as typed.
+pub fn has_overlong_token(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|run| run.len() >= MAX_TOKEN_LEN)
+}
+
 /// Builds the raw analyzer.
 pub fn raw_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())

@@ -127,6 +127,29 @@ async fn typo_prefix_synonym_and_did_you_mean() {
     assert_eq!(none["suggestion"], "exam");
     let (_, found) = get(&app, "/api/search?q=exam").await;
     assert!(found.get("suggestion").is_none(), "{found}");
+    // A plural folded to an indexed singular is the same stem, not a misspelling (issue #16).
+    let (_, plural) = get(&app, "/api/search?q=credentials%20zzqx").await;
+    assert!(plural.get("suggestion").is_none(), "{plural}");
+}
+
+#[tokio::test]
+async fn a_word_nothing_has_finds_nothing_whatever_its_length() {
+    // The analyzers drop tokens of 40+ letters; such a word used to vanish from the query,
+    // which then listed every document (issue #16).
+    let f = fixture();
+    let app = app(&f, ServerConfig::default());
+    for len in [39, 40, 76] {
+        let word = "x".repeat(len);
+        let (status, body) = get(&app, &format!("/api/search?q={word}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["total"], 0, "{len} letters: {body}");
+    }
+    let (_, body) = get(&app, &format!("/api/search?q=rhia%20{}", "y".repeat(50))).await;
+    assert_eq!(
+        ids(&body),
+        ["credentials/rhia.html"],
+        "the other word still finds its page"
+    );
 }
 
 #[tokio::test]
