@@ -2,7 +2,7 @@
 //! facet counts and highlighted snippets. Both the CLI and the HTTP layer call
 //! [`SearchEngine::search`], so they answer identically.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -16,8 +16,7 @@ use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery,
     FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{Facet, Field, FieldType, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
@@ -25,6 +24,7 @@ use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
 use crate::flat::SumQuery;
+use crate::highlight::Highlighter;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
@@ -76,14 +76,6 @@ const PROXIMITY_SLOP: u32 = 3;
 /// Below this many documents with every word, documents with some of the words are listed
 /// after them.
 const FEW_RESULTS: usize = 10;
-
-/// Characters in a snippet (about 30 words).
-const SNIPPET_CHARS: usize = 200;
-
-/// Bytes of a body searched for the best snippet: the snippet generator tokenizes and stems
-/// all it is given, and one hit on a 5 MB PDF's text would otherwise cost more than the
-/// whole search. Ordinary pages are far shorter.
-const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
 /// Decompressed document-store blocks kept per segment (tantivy's default is 100). A page of
 /// hits lands in ten random blocks, so a large cache seldom hits; a small one bounds the heap
@@ -1131,117 +1123,6 @@ fn facet_value(stored: &str) -> String {
     segment
 }
 
-/// Builds `title_html` and `snippet`: text HTML-escaped, matched words in `<mark>`.
-struct Highlighter {
-    title: Option<SnippetGenerator>,
-    body: Option<SnippetGenerator>,
-}
-
-impl Highlighter {
-    fn new(searcher: &Searcher, query: Option<&dyn Query>, fields: &Fields) -> Result<Highlighter> {
-        let Some(query) = query else {
-            return Ok(Highlighter {
-                title: None,
-                body: None,
-            });
-        };
-        Ok(Highlighter {
-            title: Some(snippet_generator(searcher, query, fields.title, 1000)?),
-            body: Some(snippet_generator(
-                searcher,
-                query,
-                fields.body,
-                SNIPPET_CHARS,
-            )?),
-        })
-    }
-
-    fn title(&self, title: &str) -> String {
-        match &self.title {
-            Some(generator) => {
-                let mut snippet = generator.snippet(title);
-                if snippet.is_empty() {
-                    return escape_html(title);
-                }
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                snippet.to_html()
-            }
-            None => escape_html(title),
-        }
-    }
-
-    fn snippet(&self, body: &str, description: &str) -> String {
-        if let Some(generator) = &self.body {
-            let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
-            while !body.is_char_boundary(scanned) {
-                scanned -= 1;
-            }
-            let mut snippet = generator.snippet(&body[..scanned]);
-            if !snippet.is_empty() && !snippet.highlighted().is_empty() {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                return snippet.to_html();
-            }
-        }
-        let source = if description.is_empty() {
-            body
-        } else {
-            description
-        };
-        escape_html(&lead(source, SNIPPET_CHARS))
-    }
-}
-
-/// What `SnippetGenerator::create` makes, but tokenizing with the highlighting analyzer,
-/// which stems only the words that could match: the same snippets, for less than half the
-/// tokenizing (analysis.rs).
-fn snippet_generator(
-    searcher: &Searcher,
-    query: &dyn Query,
-    field: Field,
-    max_chars: usize,
-) -> Result<SnippetGenerator> {
-    let mut terms = BTreeSet::new();
-    query.query_terms(&mut |term, _| {
-        if term.field() == field {
-            terms.insert(term.clone());
-        }
-    });
-    // Weighted as tantivy weights them: rarer words make the better fragment.
-    let mut weights = BTreeMap::new();
-    for term in &terms {
-        let value = term.value();
-        let Some(text) = value.as_str() else {
-            continue;
-        };
-        let doc_freq = searcher.doc_freq(term)?;
-        if doc_freq > 0 {
-            weights.insert(text.to_string(), 1.0 / (1.0 + doc_freq as f32));
-        }
-    }
-    let stemmed = match searcher.schema().get_field_entry(field).field_type() {
-        FieldType::Str(options) => options
-            .get_indexing_options()
-            .is_some_and(|indexing| indexing.tokenizer() == analysis::STEMMED),
-        _ => false,
-    };
-    let analyzer = if stemmed {
-        analysis::highlighting_analyzer(weights.keys().map(String::as_str))
-    } else {
-        searcher.index().tokenizer_for_field(field)?
-    };
-    Ok(SnippetGenerator::new(weights, analyzer, field, max_chars))
-}
-
-/// The first `max` characters of `text`, cut at a word boundary, with an ellipsis if cut.
-fn lead(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rfind(' ').map_or(cut.as_str(), |pos| &cut[..pos]);
-    format!("{cut}…")
-}
-
 /// Completions from the taxonomy and the title of every live document of `searcher`'s
 /// commit, read from the `suggest_title` fast column (each distinct title once per segment).
 fn build_suggester(
@@ -1300,26 +1181,12 @@ fn explain_hit(
     })
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::highlight::snippet_generator;
     use crate::test_support::IndexedCorpus;
+    use tantivy::snippet::SnippetGenerator;
 
     /// A reader reloads when a file watch reports a commit it already serves; the completions
     /// built for that commit must keep serving instead of being rebuilt.
@@ -1403,14 +1270,6 @@ mod tests {
     }
 
     #[test]
-    fn escapes_everything_dangerous() {
-        assert_eq!(
-            escape_html(r#"<img src=x onerror="a('1')">&"#),
-            "&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt;&amp;"
-        );
-    }
-
-    #[test]
     fn facet_values_decode() {
         assert_eq!(facet_value("RHIT"), "RHIT");
         assert_eq!(facet_value("/CCS-P"), "CCS-P");
@@ -1418,11 +1277,5 @@ mod tests {
         assert_eq!(facet_value("Health/Wellness"), "Health/Wellness");
         assert_eq!(facet_value("/Health\\/Wellness"), "Health/Wellness");
         assert_eq!(facet_value("a\u{0}b/c"), "b/c");
-    }
-
-    #[test]
-    fn lead_cuts_at_words() {
-        assert_eq!(lead("alpha beta gamma", 12), "alpha beta…");
-        assert_eq!(lead("short", 12), "short");
     }
 }

@@ -24,6 +24,7 @@ pub mod eval;
 mod expand;
 mod facet_table;
 mod flat;
+mod highlight;
 pub mod http;
 mod materialize;
 mod parse;
@@ -35,8 +36,9 @@ mod test_support;
 
 pub use cache::CacheStats;
 pub use check::{check_index, CheckReport};
-pub use engine::{escape_html, DocumentView, SearchEngine};
+pub use engine::{DocumentView, SearchEngine};
 pub use error::{Error, Result};
+pub use highlight::escape_html;
 pub use request::{
     SearchRequest, DEFAULT_PER_PAGE, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
 };
