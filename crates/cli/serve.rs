@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use him_query::http::{AppState, ServerConfig};
 use him_query::SearchEngine;
@@ -61,6 +62,55 @@ pub(crate) struct ServeArgs {
     /// relative result links open. Off by default: only what you name is published.
     #[arg(long, value_name = "DIR")]
     site_dir: Option<PathBuf>,
+    /// Searches one client (address, or /64 for IPv6) runs at once, 1 to 65536 (the default
+    /// is one per core); its further searches wait for one of its own to end, so a client
+    /// sending expensive queries slows itself, not everyone.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ServerConfig::default().max_searches_per_client,
+        value_parser = per_client_limit()
+    )]
+    max_searches_per_client: usize,
+    /// Connections one client (address, or /64 for IPv6) holds open at once, 1 to 65536; more
+    /// are closed unanswered.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ServerConfig::default().max_connections_per_client,
+        value_parser = per_client_limit()
+    )]
+    max_connections_per_client: usize,
+    /// Seconds a connection may stay open with no request in progress (from accept to its
+    /// first request, and between requests) before it is closed, 1 to 86400.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = ServerConfig::default().idle_timeout.as_secs(),
+        value_parser = seconds()
+    )]
+    idle_timeout: u64,
+    /// Seconds a client may take to send a request's body, from the end of its headers, before
+    /// it is answered 408 and the connection closed, 1 to 86400.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = ServerConfig::default().body_read_timeout.as_secs(),
+        value_parser = seconds()
+    )]
+    body_timeout: u64,
+}
+
+/// The server would take 0 as 1: refused rather than silently changed. Past a few thousand the
+/// server's overall caps bind first.
+fn per_client_limit() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=65_536)
+}
+
+/// Zero would close every connection, or refuse every body, at once; the ceiling keeps
+/// deadlines representable.
+fn seconds() -> RangedU64ValueParser<u64> {
+    RangedU64ValueParser::new().range(1..=86_400)
 }
 
 pub(crate) fn run_serve(args: ServeArgs) -> Result<(), Failure> {
@@ -118,6 +168,10 @@ fn config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
         cors_origins: args.cors_origin.clone(),
         rate_limit_per_sec: args.rate_limit,
         site_dir: args.site_dir.clone(),
+        max_searches_per_client: args.max_searches_per_client,
+        max_connections_per_client: args.max_connections_per_client,
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        body_read_timeout: Duration::from_secs(args.body_timeout),
         api_key,
         admin_key,
         admin_job,
