@@ -62,6 +62,8 @@ fn bad_usage_and_bad_queries_are_exit_2() {
         vec!["search", "--index", index, "--page", "0", "x"],
         vec!["index", "--no-such-flag"],
         vec!["search", "--index", index, "--limit", "ten", "x"],
+        vec!["serve", "--index", index, "--idle-timeout", "0"],
+        vec!["serve", "--index", index, "--max-searches-per-client", "0"],
     ] {
         let output = himsearch(&args);
         assert_eq!(

@@ -5,21 +5,10 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::Site;
+use crate::util::{Server, Site};
 
 fn http_get(addr: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
+    http_get_with(addr, path, "")
 }
 
 #[cfg(unix)]
@@ -206,4 +195,51 @@ fn serve_keeps_hidden_files_explain_and_long_urls_in_bounds() {
     assert!(line.contains("…[15246 more bytes]"), "{line}");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// What `stream` receives until the server closes it, and whether it did within `limit`.
+fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let closed = match stream.read_to_end(&mut got) {
+        Ok(_) => true,
+        Err(err) => !matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    };
+    (String::from_utf8_lossy(&got).into_owned(), closed)
+}
+
+/// The connection flags reach the server (#17): both timeouts default to 10 s, so a close
+/// within 3 s comes from the flags.
+#[test]
+fn serve_idle_and_body_timeouts_come_from_the_flags() {
+    let site = Site::new();
+    site.write("a.html", "<title>A</title><main><p>Coders.</p></main>");
+    site.index(&[]);
+    let server = Server::start(&site, &["--idle-timeout", "1", "--body-timeout", "1"]);
+
+    let opened = Instant::now();
+    let mut silent = TcpStream::connect(&server.addr).expect("connect");
+    let (got, closed) = read_until_closed(&mut silent, Duration::from_secs(3));
+    let waited = opened.elapsed();
+    assert!(closed, "a silent connection still open after {waited:?}");
+    assert_eq!(got, "", "closed unanswered");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed too early: {waited:?}"
+    );
+
+    let mut waiting = TcpStream::connect(&server.addr).expect("connect");
+    write!(
+        waiting,
+        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"q\": "
+    )
+    .unwrap();
+    let sent = Instant::now();
+    let (got, closed) = read_until_closed(&mut waiting, Duration::from_secs(3));
+    assert!(closed, "no answer after {:?}", sent.elapsed());
+    assert!(got.starts_with("HTTP/1.1 408"), "{got}");
 }

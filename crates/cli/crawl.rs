@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use him_crawl::{CrawlOptions, CrawlProgress, CrawlReport, CrawlState, CrawlStats};
 
-use crate::{ignore_broken_pipe, print_index_summary, usage, Failure};
+use crate::output::{print_index_summary, print_json};
+use crate::{usage, Failure};
 
 #[derive(Debug, Args)]
 pub(crate) struct CrawlArgs {
@@ -84,11 +85,7 @@ pub(crate) fn run_crawl(args: CrawlArgs) -> Result<(), Failure> {
     let progress: Arc<dyn CrawlProgress> = Arc::new(Line::new(show));
     let report = him_crawl::crawl(options, &index, progress)?;
     if args.json {
-        let mut out = std::io::stdout().lock();
-        let written = serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out));
-        ignore_broken_pipe(written)?;
+        print_json(|out| serde_json::to_writer_pretty(out, &report))?;
     } else if !args.quiet {
         print_report(&report, &args.index);
     }

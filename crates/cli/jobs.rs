@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use him_indexer::{index_corpus, IndexOptions, PdfExtractor};
 
-use crate::{load_taxonomy, usage, Failure};
+use crate::args::load_taxonomy;
+use crate::{usage, Failure};
 
 /// Arguments of the hidden `admin-job` command: what `serve` was started with.
 #[derive(Debug, Args)]

@@ -3,11 +3,12 @@
 //! Indexes a JSONL collection in RAM with tantivy's defaults (default tokenizer: lowercase,
 //! no stemming, no stopwords; title and text as TEXT), runs every query through a plain
 //! `QueryParser` over title and text (OR of the words, BM25), keeps the top 1000, and reports
-//! the same metrics as `himsearch eval`, computed by the same code.
+//! the same metrics as `himsearch eval`, from the same queries and judgments read the same way,
+//! computed by the same code.
 
 use std::process::ExitCode;
 
-use him_query::eval::{evaluate, mean, parse_qrels};
+use him_query::eval::{evaluate, mean, parse_qrels, parse_queries};
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
 use tantivy::schema::{Schema, Value, STORED, STRING, TEXT};
@@ -43,21 +44,19 @@ fn run(args: &[String]) -> Result<serde_json::Value, Box<dyn std::error::Error>>
     writer.commit()?;
     let searcher = index.reader()?.searcher();
     let parser = QueryParser::for_index(&index, vec![title, text]);
-    let qrels = parse_qrels(&std::fs::read_to_string(&args[2])?)?;
+    let qrels = parse_qrels(&std::fs::read_to_string(&args[2])?)
+        .map_err(|message| format!("{}: {message}", args[2]))?;
+    let queries = parse_queries(&std::fs::read_to_string(&args[1])?)
+        .map_err(|err| format!("{}:{}: {}", args[1], err.line, err.message))?;
     let mut all = Vec::new();
-    for line in std::fs::read_to_string(&args[1])?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-    {
-        let value: serde_json::Value = serde_json::from_str(line)?;
-        let query_id = value["id"].as_str().unwrap_or_default().to_string();
-        let Some(judgments) = qrels.get(&query_id) else {
+    for query in queries {
+        let Some(judgments) = qrels.get(&query.id) else {
             continue;
         };
         // Lenient parsing: the collections' queries contain quotes, colons and parentheses
         // that the query language would otherwise reject.
-        let (query, _) = parser.parse_query_lenient(value["text"].as_str().unwrap_or(""));
-        let top = searcher.search(&query, &TopDocs::with_limit(1000).order_by_score())?;
+        let (parsed, _) = parser.parse_query_lenient(&query.text);
+        let top = searcher.search(&parsed, &TopDocs::with_limit(1000).order_by_score())?;
         let mut ranking = Vec::with_capacity(top.len());
         for (_, address) in top {
             let stored: TantivyDocument = searcher.doc(address)?;

@@ -164,8 +164,9 @@ fn baseline_eval_scores_a_tiny_collection() {
         concat!(
             r#"{"id": "1", "text": "coder"}"#,
             "\n",
-            r#"{"id": "2", "text": "privacy breach"}"#,
-            "\n",
+            // Read as `himsearch eval` reads it: a whole-number id names the same query.
+            r#"{"id": 2, "text": "privacy breach"}"#,
+            "\n\n",
             r#"{"id": "3", "text": "unjudged query"}"#,
             "\n",
         ),
@@ -183,6 +184,22 @@ fn baseline_eval_scores_a_tiny_collection() {
     assert_eq!(report["mean"]["mrr10"], 1.0, "{report}");
     assert_eq!(report["mean"]["ndcg"], 1.0, "{report}");
     assert_eq!(report["mean"]["p10"], 0.1, "{report}");
+
+    // A query without text is an error naming its line, not an empty query counted as a miss.
+    let bad = file(
+        "bad.jsonl",
+        "{\"id\": \"1\", \"text\": \"coder\"}\n{\"id\": \"2\"}\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_baseline-eval"))
+        .args([&docs, &bad, &qrels])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("bad.jsonl:2: expected {\"id\", \"text\"}"),
+        "{said}"
+    );
 }
 
 #[test]

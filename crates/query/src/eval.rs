@@ -1,7 +1,10 @@
-//! Ranking quality metrics in the TREC conventions: graded judgments as given (linear gains),
-//! unjudged documents non-relevant, queries without a relevant document left out of averages.
+//! Ranking quality against a test collection, in the TREC conventions: graded judgments as
+//! given (linear gains), unjudged documents non-relevant, queries without a relevant document
+//! left out of averages. Also reads the collection's queries and judgments, so that
+//! `himsearch eval` and the benchmarks' baseline read the same files the same way.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -106,6 +109,64 @@ pub fn parse_qrels(text: &str) -> Result<HashMap<String, Judgments>, String> {
     Ok(qrels)
 }
 
+/// One query of a test collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// Id the judgments name it by.
+    pub id: String,
+    /// What is searched.
+    pub text: String,
+}
+
+/// A line of a queries file that holds no query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryLineError {
+    /// Line number, from 1.
+    pub line: usize,
+    /// What is wrong with the line.
+    pub message: String,
+}
+
+impl fmt::Display for QueryLineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for QueryLineError {}
+
+/// Parses a queries file: one JSON object a line, `{"id": "7", "text": "..."}`, in file
+/// order. Ids may also be whole numbers (`7` is the query the judgments call `7`); other keys
+/// are ignored and blank lines skipped. Any other line is an error: a query silently dropped
+/// or searched as empty text would change the averages without a word.
+pub fn parse_queries(text: &str) -> Result<Vec<Query>, QueryLineError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(number, line)| {
+            parse_query(line).map_err(|message| QueryLineError {
+                line: number + 1,
+                message,
+            })
+        })
+        .collect()
+}
+
+fn parse_query(line: &str) -> Result<Query, String> {
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|err| err.to_string())?;
+    let id = match &value["id"] {
+        serde_json::Value::String(id) => Some(id.clone()),
+        other => other.as_u64().map(|n| n.to_string()),
+    };
+    match (id, value["text"].as_str()) {
+        (Some(id), Some(text)) => Ok(Query {
+            id,
+            text: text.to_string(),
+        }),
+        _ => Err("expected {\"id\", \"text\"}".to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +220,54 @@ mod tests {
         assert_eq!(qrels["1"]["d2"], 2);
         assert_eq!(qrels["2"]["d3"], 0, "negative grades are non-relevant");
         assert!(parse_qrels("1 d1 x").is_err());
+    }
+
+    #[test]
+    fn queries_take_string_or_whole_number_ids_and_skip_blank_lines() {
+        let text = "{\"id\": \"q1\", \"text\": \"rhit exam\", \"lang\": \"en\"}\n  \n{\"id\": 7, \"text\": \"coder\"}\r\n";
+        let queries = parse_queries(text).unwrap();
+        assert_eq!(
+            queries,
+            [
+                Query {
+                    id: "q1".into(),
+                    text: "rhit exam".into()
+                },
+                Query {
+                    id: "7".into(),
+                    text: "coder".into()
+                },
+            ]
+        );
+        assert_eq!(parse_queries("\n\n").unwrap(), []);
+    }
+
+    #[test]
+    fn a_line_without_a_query_is_an_error_naming_its_line() {
+        let first = "{\"id\": \"1\", \"text\": \"a\"}\n\n";
+        for (bad, message) in [
+            ("{\"id\": \"2\"}", "expected {\"id\", \"text\"}"),
+            ("{\"text\": \"b\"}", "expected {\"id\", \"text\"}"),
+            (
+                "{\"id\": -2, \"text\": \"b\"}",
+                "expected {\"id\", \"text\"}",
+            ),
+            (
+                "{\"id\": 2.5, \"text\": \"b\"}",
+                "expected {\"id\", \"text\"}",
+            ),
+            (
+                "{\"id\": \"2\", \"text\": 3}",
+                "expected {\"id\", \"text\"}",
+            ),
+            ("[\"2\", \"b\"]", "expected {\"id\", \"text\"}"),
+        ] {
+            let err = parse_queries(&format!("{first}{bad}\n")).unwrap_err();
+            assert_eq!((err.line, err.message.as_str()), (3, message), "{bad}");
+        }
+        let err = parse_queries("not json").unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.starts_with("expected ident"), "{err}");
+        assert!(err.to_string().starts_with("line 1: "), "{err}");
     }
 }
