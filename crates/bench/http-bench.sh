@@ -28,8 +28,10 @@ for cache in 1024 0; do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   sync
   started=$(date +%s.%N)
+  # One load generator stands for many users here: its one address may hold every search slot
+  # (2 per core), as many clients together would.
   target/release/himsearch serve --addr "127.0.0.1:$port" --index "$index" --rate-limit 0 \
-    --cache-entries "$cache" 2>"$work/serve.log" &
+    --cache-entries "$cache" --max-searches-per-client $((2 * $(nproc))) 2>"$work/serve.log" &
   server=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.005; done
   ready=$(python3 -c "import time; print(f'{time.time() - $started:.3f}')")
