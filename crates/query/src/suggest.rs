@@ -209,7 +209,9 @@ pub(crate) fn correct_word(
             if !close.starts_with(first) {
                 continue;
             }
-            let distance = levenshtein(word, close);
+            // Adjacent transpositions count as one edit (optimal string alignment distance), as
+            // typos are counted by the typo clauses.
+            let distance = strsim::osa_distance(word, close);
             if distance <= usize::from(max_distance) {
                 let entry = candidates.entry(close.to_string()).or_insert((distance, 0));
                 entry.1 += u64::from(stream.value().doc_freq);
@@ -227,40 +229,17 @@ pub(crate) fn correct_word(
         .map(|(term, _)| term))
 }
 
-/// Edit distance with adjacent transpositions counted as one edit.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev2 = vec![0usize; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0usize; b.len() + 1];
-    for i in 1..=a.len() {
-        current[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            current[j] = (prev[j] + 1)
-                .min(current[j - 1] + 1)
-                .min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                current[j] = current[j].min(prev2[j - 2] + 1);
-            }
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut current);
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn edit_distance() {
-        assert_eq!(levenshtein("coder", "coder"), 0);
-        assert_eq!(levenshtein("codr", "coder"), 1);
-        assert_eq!(levenshtein("cdoer", "coder"), 1);
-        assert_eq!(levenshtein("registrar", "regstrr"), 2);
+        use strsim::osa_distance as distance;
+        assert_eq!(distance("coder", "coder"), 0);
+        assert_eq!(distance("codr", "coder"), 1);
+        assert_eq!(distance("cdoer", "coder"), 1);
+        assert_eq!(distance("registrar", "regstrr"), 2);
     }
 
     #[test]
