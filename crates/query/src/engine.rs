@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -29,7 +29,7 @@ use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
 use crate::stats::MemoStatistics;
-use crate::suggest::{correct_word, Suggester, Suggestion};
+use crate::suggest::{correct_word, Completions, Suggester, Suggestion};
 use crate::Result;
 
 /// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
@@ -92,13 +92,8 @@ pub struct SearchEngine {
     raw: TextAnalyzer,
     expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
-    /// Completions, keyed by the commit they were built from.
-    suggester: Arc<RwLock<Option<BuiltSuggester>>>,
-    /// A rebuild for a newer commit is running in the background.
-    suggester_rebuilding: Arc<std::sync::atomic::AtomicBool>,
-    /// Held while the first completions are built, so concurrent first requests wait for
-    /// one build instead of each running their own.
-    suggester_first_build: std::sync::Mutex<()>,
+    /// Completions of the commit being served.
+    completions: Completions,
     /// Per-segment facet values, built as each commit is loaded (the reader's warmer).
     facet_tables: Arc<FacetTables>,
     /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
@@ -107,9 +102,6 @@ pub struct SearchEngine {
     /// Responses of the current commit, when turned on.
     cache: Option<ResponseCache>,
 }
-
-/// Completions and the commit they were built from.
-type BuiltSuggester = (Commit, Arc<Suggester>);
 
 /// What [`SearchEngine::rank`] is asked for besides the query.
 struct RankOptions {
@@ -208,9 +200,7 @@ impl SearchEngine {
             stemmer: analysis::stemmed_analyzer(),
             raw: analysis::raw_analyzer(),
             ranked_fields,
-            suggester: Arc::new(RwLock::new(None)),
-            suggester_rebuilding: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-            suggester_first_build: std::sync::Mutex::new(()),
+            completions: Completions::default(),
         })
     }
 
@@ -589,6 +579,11 @@ impl SearchEngine {
             })
     }
 
+    fn suggester(&self) -> Result<Arc<Suggester>> {
+        self.completions
+            .current(&self.reader, self.fields.suggest_title, &self.taxonomy)
+    }
+
     /// Builds the completions now (a pass over every title: a quarter of a second at 100k pages)
     /// instead of in the first `suggest` call. A server calls it from a background thread.
     pub fn warm_completions(&self) -> Result<()> {
@@ -604,62 +599,6 @@ impl SearchEngine {
             });
         }
         Ok(self.suggester()?.suggest(prefix, limit))
-    }
-
-    /// The completions of the current commit. The first call builds them (a pass over every
-    /// title's fast column); after a new commit the previous ones keep answering while a background
-    /// thread rebuilds, so no request waits for an O(documents) pass.
-    fn suggester(&self) -> Result<Arc<Suggester>> {
-        use std::sync::atomic::Ordering;
-        // Keyed on what the searcher serves, not tantivy's reload counter: a reload of the
-        // commit already served must not start a rebuild.
-        let current = Commit::of(&self.reader.searcher());
-        match self.built_suggester() {
-            Some((built, suggester)) if built.same_documents(&current) => Ok(suggester),
-            Some((_, stale)) => {
-                if !self.suggester_rebuilding.swap(true, Ordering::AcqRel) {
-                    let reader = self.reader.clone();
-                    let suggest_title = self.fields.suggest_title;
-                    let taxonomy = self.taxonomy.clone();
-                    let slot = Arc::clone(&self.suggester);
-                    let flag = Arc::clone(&self.suggester_rebuilding);
-                    std::thread::spawn(move || {
-                        let searcher = reader.searcher();
-                        match build_suggester(&searcher, suggest_title, &taxonomy) {
-                            Ok(fresh) => {
-                                if let Ok(mut slot) = slot.write() {
-                                    *slot = Some((Commit::of(&searcher), fresh));
-                                }
-                            }
-                            Err(err) => tracing::warn!(error = %err, "suggestions not rebuilt"),
-                        }
-                        flag.store(false, Ordering::Release);
-                    });
-                }
-                Ok(stale)
-            }
-            None => {
-                let _building = self
-                    .suggester_first_build
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if let Some((_, built_meanwhile)) = self.built_suggester() {
-                    return Ok(built_meanwhile);
-                }
-                let searcher = self.reader.searcher();
-                let suggester =
-                    build_suggester(&searcher, self.fields.suggest_title, &self.taxonomy)?;
-                if let Ok(mut slot) = self.suggester.write() {
-                    *slot = Some((Commit::of(&searcher), Arc::clone(&suggester)));
-                }
-                Ok(suggester)
-            }
-        }
-    }
-
-    /// The completions built so far and their commit, if any.
-    fn built_suggester(&self) -> Option<BuiltSuggester> {
-        self.suggester.read().ok().and_then(|slot| slot.clone())
     }
 
     /// Values of one facet over the whole index whose name contains `query` (any case), most
@@ -1123,45 +1062,6 @@ fn facet_value(stored: &str) -> String {
     segment
 }
 
-/// Completions from the taxonomy and the title of every live document of `searcher`'s
-/// commit, read from the `suggest_title` fast column (each distinct title once per segment).
-fn build_suggester(
-    searcher: &Searcher,
-    suggest_title: Field,
-    taxonomy: &Taxonomy,
-) -> Result<Arc<Suggester>> {
-    let name = searcher.schema().get_field_name(suggest_title).to_string();
-    let mut titles = Vec::new();
-    for segment in searcher.segment_readers() {
-        let Some(column) = segment.fast_fields().str(&name)? else {
-            continue;
-        };
-        let mut used = vec![false; column.num_terms()];
-        for doc in segment.doc_ids_alive() {
-            for ord in column.term_ords(doc) {
-                if let Some(flag) = used.get_mut(ord as usize) {
-                    *flag = true;
-                }
-            }
-        }
-        // One ordered pass over the dictionary: looking titles up by ordinal decompressed and
-        // re-scanned a dictionary block per title (17% of a loaded server's CPU while the
-        // completions were first built at 100k pages).
-        let mut terms = column
-            .dictionary()
-            .stream()
-            .map_err(tantivy::TantivyError::from)?;
-        while terms.advance() {
-            if used.get(terms.term_ord() as usize) == Some(&true) {
-                if let Ok(title) = std::str::from_utf8(terms.key()) {
-                    titles.push(title.to_string());
-                }
-            }
-        }
-    }
-    Ok(Arc::new(Suggester::new(taxonomy, titles)))
-}
-
 /// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers
 /// that may already be exhausted (an `EmptyScorer` for a term missing from the segment),
 /// which trips a `debug_assert` in `DocSet::seek`; release builds answer correctly. Found by
@@ -1204,9 +1104,7 @@ mod tests {
             "tantivy counts every reload as a new generation"
         );
         assert!(Arc::ptr_eq(&first, &engine.suggester().unwrap()));
-        assert!(!engine
-            .suggester_rebuilding
-            .load(std::sync::atomic::Ordering::Acquire));
+        assert!(!engine.completions.is_rebuilding());
     }
 
     /// Our snippet generator (stemming only words that could match) highlights exactly what
