@@ -10,68 +10,27 @@ use std::time::Instant;
 use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
-use him_schema::{analysis, open_index_for_search, FacetKind, Fields, Taxonomy};
+use him_schema::{analysis, open_index_for_search, FacetKind, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery,
-    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
-use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
+use crate::build::{QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
-use crate::expand::Expander;
 use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
 use crate::flat::SumQuery;
 use crate::highlight::Highlighter;
-use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
+use crate::materialize::MaterializedQuery;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
-use crate::stats::MemoStatistics;
 use crate::suggest::{correct_word, Completions, Suggester, Suggestion};
 use crate::Result;
-
-/// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
-/// weigh most; the title field itself is not boosted further, because on the public test
-/// collections (BENCHMARKS.md) a title boost of 4 cost 7 nDCG points on CISI and 3 on
-/// Cranfield while our HIM relevance suite passed either way.
-const FIELD_BOOSTS: [(&str, f32); 5] = [
-    ("title", 1.0),
-    ("headings", 2.5),
-    ("description", 1.5),
-    ("body", 1.0),
-    ("emphasis", 1.0),
-];
-
-/// Share of the non-best fields' scores added to the best field's (dis-max tie breaker);
-/// 0.5 measured best across med, CISI and Cranfield (0.1 to 0.7 tried).
-const TIE_BREAKER: f32 = 0.5;
-
-/// Boost of documents filed under a credential or job title the query names.
-const FACET_BOOST: f32 = 2.0;
-
-/// Weight of a typo match relative to an exact one; typo matches score a constant, so any
-/// exact BM25 match of the same word outranks them.
-const TYPO_BOOST: f32 = 0.3;
 
 /// Longest query (in words) that gets typo tolerance: a few typed words benefit; in a long
 /// natural-language question every word's near neighbours add more noise than the rare
 /// misspelling costs.
 const MAX_WORDS_WITH_TYPOS: usize = 6;
-
-/// Weight of a prefix match of the word being typed.
-const PREFIX_BOOST: f32 = 0.5;
-
-/// Shortest prefix expanded: one letter would match most of the vocabulary.
-const MIN_PREFIX_CHARS: usize = 2;
-
-/// Weight of a synonym relative to the words typed.
-const SYNONYM_BOOST: f32 = 0.35;
-
-/// Weight and slop of the proximity clause for multi-word queries.
-const PROXIMITY_BOOST: f32 = 1.5;
-const PROXIMITY_SLOP: u32 = 3;
 
 /// Below this many documents with every word, documents with some of the words are listed
 /// after them.
@@ -86,19 +45,13 @@ const DOC_STORE_CACHED_BLOCKS: usize = 8;
 /// Search over one index directory.
 pub struct SearchEngine {
     reader: IndexReader,
-    fields: Fields,
+    /// Fields, analyzers and synonyms that queries are built from.
+    query: QueryModel,
     taxonomy: Taxonomy,
-    stemmer: TextAnalyzer,
-    raw: TextAnalyzer,
-    expander: Expander,
-    ranked_fields: Vec<(Field, f32)>,
     /// Completions of the commit being served.
     completions: Completions,
     /// Per-segment facet values, built as each commit is loaded (the reader's warmer).
     facet_tables: Arc<FacetTables>,
-    /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
-    /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
-    named_values: HashMap<String, Vec<(FacetKind, String)>>,
     /// Responses of the current commit, when turned on.
     cache: Option<ResponseCache>,
 }
@@ -166,12 +119,7 @@ impl SearchEngine {
     /// Wraps an already opened index (its analyzers registered).
     pub fn from_index(index: Index, taxonomy: Taxonomy) -> Result<SearchEngine> {
         analysis::register(&index);
-        let fields = Fields::new(&index.schema())?;
-        let schema = index.schema();
-        let ranked_fields = FIELD_BOOSTS
-            .iter()
-            .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let query = QueryModel::new(&index.schema(), &taxonomy)?;
         let facet_tables = Arc::new(FacetTables::default());
         let warmer: Arc<dyn tantivy::Warmer> = facet_tables.clone();
         let reader = index
@@ -179,27 +127,12 @@ impl SearchEngine {
             .warmers(vec![Arc::downgrade(&warmer)])
             .doc_store_cache_num_blocks(DOC_STORE_CACHED_BLOCKS)
             .try_into()?;
-        let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
-        for kind in [FacetKind::Credential, FacetKind::JobTitle] {
-            for (surface, canonical) in taxonomy.surface_forms(kind) {
-                let entry = (kind, canonical.to_string());
-                let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
-                if !values.contains(&entry) {
-                    values.push(entry);
-                }
-            }
-        }
         Ok(SearchEngine {
             facet_tables,
-            named_values,
             cache: None,
             reader,
-            fields,
-            expander: Expander::new(&taxonomy),
+            query,
             taxonomy,
-            stemmer: analysis::stemmed_analyzer(),
-            raw: analysis::raw_analyzer(),
-            ranked_fields,
             completions: Completions::default(),
         })
     }
@@ -260,7 +193,7 @@ impl SearchEngine {
         let filters: Vec<(FacetKind, Box<dyn Query>)> = request
             .filters
             .iter()
-            .map(|(kind, values)| (*kind, self.filter_query(*kind, values)))
+            .map(|(kind, values)| (*kind, self.query.filter_query(*kind, values)))
             .collect();
 
         let prefix_last =
@@ -290,11 +223,10 @@ impl SearchEngine {
         let tallies = match ranked_facets {
             Some(tallies) => tallies,
             None => {
-                let query = self.combine(
+                let query = QueryBuilder::new(&self.query, searcher).combine(
                     text_query.as_deref(),
                     &parsed,
                     &[],
-                    &MemoStatistics::new(searcher),
                 );
                 let tally = FacetTally::new(
                     Arc::clone(&self.facet_tables),
@@ -320,7 +252,7 @@ impl SearchEngine {
             None
         };
 
-        let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.fields)?;
+        let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.query.fields)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address, strict_match) in top {
             let mut hit = self.hit(searcher, &highlighter, score, address)?;
@@ -415,8 +347,8 @@ impl SearchEngine {
         let typos_allowed = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
         // Every query built below (and kept in the Ranking for facet counts and explanations)
         // shares one memo, so each typo or prefix clause walks the term dictionary once.
-        let memo = DocSetMemo::default();
-        let statistics = MemoStatistics::new(searcher);
+        let builder = QueryBuilder::new(&self.query, searcher);
+        let statistics = builder.statistics();
         // The text query AND the filters. Without filters, sums of clauses are evaluated
         // clause by clause (flat.rs); a filter limits the matches, which document-at-a-time
         // intersection exploits.
@@ -426,10 +358,10 @@ impl SearchEngine {
                 .then(|| SumQuery::flatten(text?))
                 .flatten();
             let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
-            self.combine(text, parsed, filters, &statistics)
+            builder.combine(text, parsed, filters)
         };
         let strict_pass = |typos: bool| -> Result<_> {
-            let all_words = self.text_query(parsed, true, prefix_last, typos, &memo, &statistics);
+            let all_words = builder.text_query(parsed, true, prefix_last, typos);
             let strict = combined(all_words.as_deref());
             // One pass counts, collects the page of strict matches (if the page starts
             // there) and counts facets.
@@ -442,14 +374,14 @@ impl SearchEngine {
                         .order_by_score(),
                     tally(),
                 ),
-                &statistics,
+                statistics,
             )?;
             Ok((all_words, strict, total, top, facets))
         };
         let (mut all_words, mut strict, mut strict_total, mut strict_top, mut facets) =
             strict_pass(false)?;
         let with_typos = typos_allowed && strict_total < FEW_RESULTS;
-        if with_typos && self.has_typo_candidates(parsed) {
+        if with_typos && self.query.has_typo_candidates(parsed) {
             (all_words, strict, strict_total, strict_top, facets) = strict_pass(true)?;
         }
         let every_word_matched = strict_total > 0;
@@ -463,8 +395,7 @@ impl SearchEngine {
         // Few documents have every word: list them first, then the documents that have some
         // of the words, best first (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
-            let any_words =
-                self.text_query(parsed, false, prefix_last, with_typos, &memo, &statistics);
+            let any_words = builder.text_query(parsed, false, prefix_last, with_typos);
             let mut query = combined(any_words.as_deref());
             // Documents with every word were listed first; with none, nothing to leave out.
             if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
@@ -488,7 +419,7 @@ impl SearchEngine {
                         .order_by_score(),
                     tally(),
                 ),
-                &statistics,
+                statistics,
             )?;
             partial_total = count;
             if let (Some(facets), Some(more)) = (facets.as_mut(), partial_facets) {
@@ -531,19 +462,19 @@ impl SearchEngine {
         parsed: &ParsedQuery,
         query: &str,
     ) -> Result<Option<String>> {
-        let statistics = MemoStatistics::new(searcher);
+        let builder = QueryBuilder::new(&self.query, searcher);
         let mut corrected = query.to_string();
         let mut changed = false;
         for term in parsed.groups.iter().flatten() {
             let QueryTerm::Word(word) = term else {
                 continue;
             };
-            let raw = analysis::tokens(&mut self.raw.clone(), word);
+            let raw = analysis::tokens(&mut self.query.raw.clone(), word);
             let [token] = raw.as_slice() else { continue };
-            if self.expander.is_protected(word) || self.stems_indexed(word, &statistics) {
+            if self.query.expander.is_protected(word) || builder.stems_indexed(word) {
                 continue;
             }
-            if let Some(better) = correct_word(searcher, self.fields.all_raw, token)? {
+            if let Some(better) = correct_word(searcher, self.query.fields.all_raw, token)? {
                 corrected = corrected.replacen(word.as_str(), &better, 1);
                 changed = true;
             }
@@ -552,13 +483,12 @@ impl SearchEngine {
             return Ok(None);
         }
         // Offered only when it finds more: more documents with any of its words as typed.
-        let memo = DocSetMemo::default();
         let found = |parsed: &ParsedQuery| -> Result<usize> {
-            match self.text_query(parsed, false, false, false, &memo, &statistics) {
+            match builder.text_query(parsed, false, false, false) {
                 Some(text) => Ok(searcher.search_with_statistics_provider(
                     text.as_ref(),
                     &Count,
-                    &statistics,
+                    builder.statistics(),
                 )?),
                 None => Ok(0),
             }
@@ -567,21 +497,12 @@ impl SearchEngine {
         Ok(better.then_some(corrected))
     }
 
-    /// Whether some ranked field holds every stem of `word`.
-    fn stems_indexed(&self, word: &str, statistics: &MemoStatistics) -> bool {
-        let stems = analysis::tokens(&mut self.stemmer.clone(), word);
-        !stems.is_empty()
-            && self.ranked_fields.iter().any(|(field, _)| {
-                stems.iter().all(|stem| {
-                    let term = Term::from_field_text(*field, stem);
-                    statistics.doc_freq(&term).map_or(true, |freq| freq > 0)
-                })
-            })
-    }
-
     fn suggester(&self) -> Result<Arc<Suggester>> {
-        self.completions
-            .current(&self.reader, self.fields.suggest_title, &self.taxonomy)
+        self.completions.current(
+            &self.reader,
+            self.query.fields.suggest_title,
+            &self.taxonomy,
+        )
     }
 
     /// Builds the completions now (a pass over every title: a quarter of a second at 100k pages)
@@ -621,7 +542,7 @@ impl SearchEngine {
     pub fn document(&self, id: &str) -> Result<Option<DocumentView>> {
         let searcher = self.reader.searcher();
         let query = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
+            Term::from_field_text(self.query.fields.id, id),
             IndexRecordOption::Basic,
         );
         let Some((_, address)) = searcher
@@ -634,15 +555,15 @@ impl SearchEngine {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| stored_text(&doc, field);
         Ok(Some(DocumentView {
-            id: text(self.fields.id),
-            url: text(self.fields.url),
-            title: text(self.fields.title),
-            description: text(self.fields.description),
-            body: text(self.fields.body),
-            lang: text(self.fields.lang),
-            source_kind: text(self.fields.source_kind),
+            id: text(self.query.fields.id),
+            url: text(self.query.fields.url),
+            title: text(self.query.fields.title),
+            description: text(self.query.fields.description),
+            body: text(self.query.fields.body),
+            lang: text(self.query.fields.lang),
+            source_kind: text(self.query.fields.source_kind),
             outlinks: doc
-                .get_all(self.fields.outlinks)
+                .get_all(self.query.fields.outlinks)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
             facets: self.stored_facets(&doc),
@@ -654,324 +575,12 @@ impl SearchEngine {
             .into_iter()
             .map(|kind| {
                 let values = doc
-                    .get_all(self.fields.facet(kind))
+                    .get_all(self.query.fields.facet(kind))
                     .filter_map(|v| v.as_facet().map(facet_value))
                     .collect();
                 (kind.name().to_string(), values)
             })
             .collect()
-    }
-
-    /// The text part of the query; `None` when it has no searchable word (browse).
-    ///
-    /// Plain words become units that match the word itself (stemmed, ranked by BM25), a typo of
-    /// it, a prefix of it when it is the last word being typed, or a synonym; runs of words that
-    /// form a taxonomy term (`release of information`) become one unit that also matches the
-    /// term's synonyms (`ROI`). Units are all required, or any when `all_required` is false.
-    fn text_query(
-        &self,
-        parsed: &ParsedQuery,
-        all_required: bool,
-        prefix_last: bool,
-        typos: bool,
-        memo: &DocSetMemo,
-        statistics: &MemoStatistics,
-    ) -> Option<Box<dyn Query>> {
-        let occur = if all_required {
-            Occur::Must
-        } else {
-            Occur::Should
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let groups = &parsed.groups;
-        let mut i = 0;
-        while i < groups.len() {
-            let run_end = (i..groups.len())
-                .find(|&k| !matches!(groups[k].as_slice(), [QueryTerm::Word(_)]))
-                .unwrap_or(groups.len());
-            if run_end == i {
-                let alternatives: Vec<Box<dyn Query>> = groups[i]
-                    .iter()
-                    .filter_map(|term| self.term_query(term, statistics))
-                    .collect();
-                if let Some(query) = any_of(alternatives) {
-                    clauses.push((occur, query));
-                }
-                i += 1;
-                continue;
-            }
-            let words: Vec<&str> = groups[i..run_end].iter().map(|g| g[0].text()).collect();
-            let mut k = 0;
-            while k < words.len() {
-                let is_last = |index: usize| prefix_last && i + index + 1 == groups.len();
-                let span = self.expander.longest_span(&words, k);
-                let unit = if span > 1 {
-                    let parts: Vec<Box<dyn Query>> = (k..k + span)
-                        .filter_map(|w| {
-                            self.word_query(words[w], is_last(w), false, typos, memo, statistics)
-                        })
-                        .collect();
-                    let mut options: Vec<Box<dyn Query>> = Vec::new();
-                    if !parts.is_empty() {
-                        options.push(Box::new(BooleanQuery::new(
-                            parts.into_iter().map(|q| (occur, q)).collect(),
-                        )));
-                    }
-                    options.extend(self.synonym_queries(&words[k..k + span].join(" "), statistics));
-                    k += span;
-                    any_of(options)
-                } else {
-                    let unit = self.word_query(words[k], is_last(k), true, typos, memo, statistics);
-                    k += 1;
-                    unit
-                };
-                if let Some(query) = unit {
-                    clauses.push((occur, query));
-                }
-            }
-            if run_end - i > 1 {
-                if let Some(proximity) = self.proximity_query(&words) {
-                    clauses.push((Occur::Should, proximity));
-                }
-            }
-            i = run_end;
-        }
-        if clauses.is_empty() {
-            return None;
-        }
-        for (kind, value) in self.named_facets(parsed) {
-            let term =
-                Term::from_facet(self.fields.facet(kind), &Facet::from_path([value.as_str()]));
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    FACET_BOOST,
-                )),
-            ));
-        }
-        Some(Box::new(BooleanQuery::new(clauses)))
-    }
-
-    /// Whether any plain word of the query would get typo clauses.
-    fn has_typo_candidates(&self, parsed: &ParsedQuery) -> bool {
-        parsed.groups.iter().flatten().any(|term| {
-            let QueryTerm::Word(word) = term else {
-                return false;
-            };
-            let raw = analysis::tokens(&mut self.raw.clone(), word);
-            matches!(raw.as_slice(), [token] if typo_eligible(&self.expander, word, token))
-        })
-    }
-
-    /// One plain word: exact (stemmed), typo (raw, by length, never for codes), prefix (raw,
-    /// last word only) and, when `with_synonyms`, its synonyms. `None` for stopwords.
-    fn word_query(
-        &self,
-        word: &str,
-        is_last: bool,
-        with_synonyms: bool,
-        typos: bool,
-        memo: &DocSetMemo,
-        statistics: &MemoStatistics,
-    ) -> Option<Box<dyn Query>> {
-        // The analyzers drop a token of 40 or more letters: such a word is in no document,
-        // and must find none rather than vanish from the query (which would list everything).
-        if analysis::has_overlong_token(word) {
-            return Some(Box::new(EmptyQuery));
-        }
-        let exact = self.term_query(&QueryTerm::Word(word.to_string()), statistics);
-        let mut options: Vec<Box<dyn Query>> = Vec::new();
-        let raw = analysis::tokens(&mut self.raw.clone(), word);
-        if let [token] = raw.as_slice() {
-            let len = token.chars().count();
-            let term = Term::from_field_text(self.fields.all_raw, token);
-            if is_last && len >= MIN_PREFIX_CHARS {
-                options.push(Box::new(BoostQuery::new(
-                    Box::new(MemoizedQuery::new(
-                        Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
-                        memo,
-                    )),
-                    PREFIX_BOOST,
-                )));
-            }
-            if exact.is_none() && options.is_empty() {
-                return None;
-            }
-            if typos && typo_eligible(&self.expander, word, token) {
-                // Each allowed distance is its own clause, so a word one edit away (matching
-                // both) outranks one two edits away.
-                let max_distance = if len >= 9 { 2 } else { 1 };
-                for distance in 1..=max_distance {
-                    options.push(Box::new(BoostQuery::new(
-                        Box::new(MemoizedQuery::new(
-                            Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
-                            memo,
-                        )),
-                        TYPO_BOOST / f32::from(distance),
-                    )));
-                }
-            }
-        } else if exact.is_none() {
-            return None;
-        }
-        options.extend(exact);
-        if with_synonyms {
-            options.extend(self.synonym_queries(word, statistics));
-        }
-        any_of(options)
-    }
-
-    /// Synonyms of `phrase` over every ranked field, as one clause scored by the best-matching
-    /// synonym (so a term with many aliases does not outweigh the words typed), weighted below
-    /// those words. Aliases that contain every word of `phrase` are left out: they add no
-    /// recall, only score (`Coder` -> `Professional Coder`).
-    fn synonym_queries(&self, phrase: &str, statistics: &MemoStatistics) -> Vec<Box<dyn Query>> {
-        let own = analysis::tokens(&mut self.stemmer.clone(), phrase);
-        let alternatives: Vec<Box<dyn Query>> = self
-            .expander
-            .alternatives(phrase)
-            .into_iter()
-            .filter(|alt| {
-                let tokens = analysis::tokens(&mut self.stemmer.clone(), alt);
-                !own.iter().all(|t| tokens.contains(t))
-            })
-            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt), statistics))
-            .collect();
-        if alternatives.is_empty() {
-            return Vec::new();
-        }
-        vec![Box::new(BoostQuery::new(
-            Box::new(DisjunctionMaxQuery::new(alternatives)),
-            SYNONYM_BOOST,
-        ))]
-    }
-
-    /// Rewards documents where the words stand close together, in title or body.
-    fn proximity_query(&self, words: &[&str]) -> Option<Box<dyn Query>> {
-        let tokens = analysis::tokens(&mut self.stemmer.clone(), &words.join(" "));
-        if tokens.len() < 2 {
-            return None;
-        }
-        let per_field: Vec<Box<dyn Query>> = [(self.fields.title, 2.0), (self.fields.body, 1.0)]
-            .into_iter()
-            .map(|(field, boost)| {
-                let terms = tokens
-                    .iter()
-                    .enumerate()
-                    .map(|(pos, t)| (pos, Term::from_field_text(field, t)))
-                    .collect();
-                Box::new(BoostQuery::new(
-                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP)),
-                    boost * PROXIMITY_BOOST,
-                )) as Box<dyn Query>
-            })
-            .collect();
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            per_field,
-            TIE_BREAKER,
-        )))
-    }
-
-    /// One word or phrase over every ranked field that has it. A field where no document has
-    /// the word (or one of the phrase's words) is left out: its clause could not match, yet
-    /// each pass would build its weight (a BM25 table and a scorer). A word no field has
-    /// becomes a query that matches nothing, so a required word still excludes every document.
-    fn term_query(&self, term: &QueryTerm, statistics: &MemoStatistics) -> Option<Box<dyn Query>> {
-        let mut analyzer = self.stemmer.clone();
-        let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
-        if tokens.is_empty() {
-            return None;
-        }
-        // An error here leaves the clause in; the search itself will report it.
-        let indexed = |term: &Term| statistics.doc_freq(term).map_or(true, |freq| freq > 0);
-        let first = tokens[0].0;
-        let per_field: Vec<Box<dyn Query>> = self
-            .ranked_fields
-            .iter()
-            .filter_map(|(field, boost)| {
-                let terms: Vec<(usize, Term)> = tokens
-                    .iter()
-                    .map(|(pos, t)| (pos - first, Term::from_field_text(*field, t)))
-                    .collect();
-                if !terms.iter().all(|(_, term)| indexed(term)) {
-                    return None;
-                }
-                let query: Box<dyn Query> = match <[_; 1]>::try_from(terms) {
-                    Ok([(_, term)]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                    Err(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
-                };
-                Some(Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>)
-            })
-            .collect();
-        if per_field.is_empty() {
-            return Some(Box::new(EmptyQuery));
-        }
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            per_field,
-            TIE_BREAKER,
-        )))
-    }
-
-    /// Credentials and job titles the query names (`rhit`, `medical records tech`).
-    fn named_facets(&self, parsed: &ParsedQuery) -> Vec<(FacetKind, String)> {
-        let words: Vec<&str> = parsed
-            .groups
-            .iter()
-            .flatten()
-            .flat_map(|term| term.text().split_whitespace())
-            .collect();
-        let mut named = Vec::new();
-        for len in 1..=4.min(words.len()) {
-            for window in words.windows(len) {
-                let phrase = Taxonomy::name_key(&window.join(" "));
-                for entry in self.named_values.get(&phrase).into_iter().flatten() {
-                    if !named.contains(entry) {
-                        named.push(entry.clone());
-                    }
-                }
-            }
-        }
-        named
-    }
-
-    fn filter_query(&self, kind: FacetKind, values: &[String]) -> Box<dyn Query> {
-        let field = self.fields.facet(kind);
-        Box::new(BooleanQuery::new(
-            values
-                .iter()
-                .map(|value| {
-                    let term = Term::from_facet(field, &Facet::from_path([value.as_str()]));
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
-                })
-                .collect(),
-        ))
-    }
-
-    /// Text query AND every filter, AND NOT the exclusions.
-    fn combine(
-        &self,
-        text: Option<&dyn Query>,
-        parsed: &ParsedQuery,
-        filters: &[(FacetKind, Box<dyn Query>)],
-        statistics: &MemoStatistics,
-    ) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
-            text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
-        )];
-        for (_, filter) in filters {
-            clauses.push((Occur::Must, filter.box_clone()));
-        }
-        for term in &parsed.excluded {
-            if let Some(query) = self.term_query(term, statistics) {
-                clauses.push((Occur::MustNot, Box::new(MaterializedQuery(query))));
-            }
-        }
-        Box::new(BooleanQuery::new(clauses))
     }
 
     /// Counts of one facet kind over `query`'s matches.
@@ -998,13 +607,13 @@ impl SearchEngine {
     ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| stored_text(&doc, field);
-        let title = text(self.fields.title);
-        let body = text(self.fields.body);
-        let description = text(self.fields.description);
+        let title = text(self.query.fields.title);
+        let body = text(self.query.fields.body);
+        let description = text(self.query.fields.description);
         let facets = self.stored_facets(&doc);
         Ok(Hit {
-            id: text(self.fields.id),
-            url: text(self.fields.url),
+            id: text(self.query.fields.id),
+            url: text(self.query.fields.url),
             title_html: highlighter.title(&title),
             snippet: highlighter.snippet(&body, &description),
             title,
@@ -1021,25 +630,6 @@ fn stored_text(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string()
-}
-
-/// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
-/// `RHIA` is `RHIT`, another credential).
-fn typo_eligible(expander: &Expander, word: &str, token: &str) -> bool {
-    token.chars().count() >= 5
-        && !expander.is_protected(word)
-        && !token.chars().any(|c| c.is_ascii_digit())
-}
-
-/// One query matching any of `options`; `None` when there are none.
-fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
-    match options.len() {
-        0 => None,
-        1 => options.into_iter().next(),
-        _ => Some(Box::new(BooleanQuery::new(
-            options.into_iter().map(|q| (Occur::Should, q)).collect(),
-        ))),
-    }
 }
 
 /// The value of a stored one-segment facet. The store gives tantivy's encoded form (segments
@@ -1139,17 +729,10 @@ mod tests {
             "rhit",
         ] {
             let parsed = parse(text);
-            let query = engine
-                .text_query(
-                    &parsed,
-                    false,
-                    false,
-                    false,
-                    &DocSetMemo::default(),
-                    &MemoStatistics::new(&searcher),
-                )
+            let query = QueryBuilder::new(&engine.query, &searcher)
+                .text_query(&parsed, false, false, false)
                 .unwrap();
-            for field in [engine.fields.body, engine.fields.title] {
+            for field in [engine.query.fields.body, engine.query.fields.title] {
                 let ours = snippet_generator(&searcher, query.as_ref(), field, 80).unwrap();
                 let mut theirs =
                     SnippetGenerator::create(&searcher, query.as_ref(), field).unwrap();
@@ -1160,7 +743,7 @@ mod tests {
                     assert_eq!(a.to_html(), b.to_html(), "{text:?} in {body:?}");
                     highlighted += a.highlighted().len();
                 }
-                if field == engine.fields.body {
+                if field == engine.query.fields.body {
                     assert!(highlighted > 0, "{text:?} highlights something");
                 }
             }

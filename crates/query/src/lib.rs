@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod build;
 mod cache;
 mod check;
 mod engine;

@@ -1,0 +1,466 @@
+//! Query building: a request's words, phrases, exclusions and filters as tantivy queries.
+//!
+//! [`QueryModel`] is what an engine knows once (fields and their boosts, analyzers, synonyms,
+//! the names of facet values); a [`QueryBuilder`] builds the queries of one request over one
+//! searcher and owns what its passes share: the memo of typo and prefix matches per segment
+//! (`materialize.rs`) and the BM25 statistics (`stats.rs`), so the strict pass, the pass with
+//! typos, the partial pass, the facet counts and did-you-mean walk each term dictionary once.
+
+use std::collections::HashMap;
+
+use him_schema::{analysis, FacetKind, Fields, Taxonomy};
+use tantivy::query::{
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Schema};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
+
+use crate::expand::Expander;
+use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
+use crate::parse::{ParsedQuery, Term as QueryTerm};
+use crate::stats::MemoStatistics;
+
+/// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
+/// weigh most; the title field itself is not boosted further, because on the public test
+/// collections (BENCHMARKS.md) a title boost of 4 cost 7 nDCG points on CISI and 3 on
+/// Cranfield while our HIM relevance suite passed either way.
+const FIELD_BOOSTS: [(&str, f32); 5] = [
+    ("title", 1.0),
+    ("headings", 2.5),
+    ("description", 1.5),
+    ("body", 1.0),
+    ("emphasis", 1.0),
+];
+
+/// Share of the non-best fields' scores added to the best field's (dis-max tie breaker);
+/// 0.5 measured best across med, CISI and Cranfield (0.1 to 0.7 tried).
+const TIE_BREAKER: f32 = 0.5;
+
+/// Boost of documents filed under a credential or job title the query names.
+const FACET_BOOST: f32 = 2.0;
+
+/// Weight of a typo match relative to an exact one; typo matches score a constant, so any
+/// exact BM25 match of the same word outranks them.
+const TYPO_BOOST: f32 = 0.3;
+
+/// Weight of a prefix match of the word being typed.
+const PREFIX_BOOST: f32 = 0.5;
+
+/// Shortest prefix expanded: one letter would match most of the vocabulary.
+const MIN_PREFIX_CHARS: usize = 2;
+
+/// Weight of a synonym relative to the words typed.
+const SYNONYM_BOOST: f32 = 0.35;
+
+/// Weight and slop of the proximity clause for multi-word queries.
+const PROXIMITY_BOOST: f32 = 1.5;
+const PROXIMITY_SLOP: u32 = 3;
+
+/// What query building needs to know of an index and a taxonomy, built once per engine.
+pub(crate) struct QueryModel {
+    pub(crate) fields: Fields,
+    pub(crate) stemmer: TextAnalyzer,
+    pub(crate) raw: TextAnalyzer,
+    pub(crate) expander: Expander,
+    ranked_fields: Vec<(Field, f32)>,
+    /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
+    /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
+    named_values: HashMap<String, Vec<(FacetKind, String)>>,
+}
+
+impl QueryModel {
+    pub(crate) fn new(schema: &Schema, taxonomy: &Taxonomy) -> crate::Result<QueryModel> {
+        let fields = Fields::new(schema)?;
+        let ranked_fields = FIELD_BOOSTS
+            .iter()
+            .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
+        for kind in [FacetKind::Credential, FacetKind::JobTitle] {
+            for (surface, canonical) in taxonomy.surface_forms(kind) {
+                let entry = (kind, canonical.to_string());
+                let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
+                if !values.contains(&entry) {
+                    values.push(entry);
+                }
+            }
+        }
+        Ok(QueryModel {
+            fields,
+            stemmer: analysis::stemmed_analyzer(),
+            raw: analysis::raw_analyzer(),
+            expander: Expander::new(taxonomy),
+            ranked_fields,
+            named_values,
+        })
+    }
+
+    /// Whether any plain word of the query would get typo clauses.
+    pub(crate) fn has_typo_candidates(&self, parsed: &ParsedQuery) -> bool {
+        parsed.groups.iter().flatten().any(|term| {
+            let QueryTerm::Word(word) = term else {
+                return false;
+            };
+            let raw = analysis::tokens(&mut self.raw.clone(), word);
+            matches!(raw.as_slice(), [token] if typo_eligible(&self.expander, word, token))
+        })
+    }
+
+    /// Credentials and job titles the query names (`rhit`, `medical records tech`).
+    fn named_facets(&self, parsed: &ParsedQuery) -> Vec<(FacetKind, String)> {
+        let words: Vec<&str> = parsed
+            .groups
+            .iter()
+            .flatten()
+            .flat_map(|term| term.text().split_whitespace())
+            .collect();
+        let mut named = Vec::new();
+        for len in 1..=4.min(words.len()) {
+            for window in words.windows(len) {
+                let phrase = Taxonomy::name_key(&window.join(" "));
+                for entry in self.named_values.get(&phrase).into_iter().flatten() {
+                    if !named.contains(entry) {
+                        named.push(entry.clone());
+                    }
+                }
+            }
+        }
+        named
+    }
+
+    pub(crate) fn filter_query(&self, kind: FacetKind, values: &[String]) -> Box<dyn Query> {
+        let field = self.fields.facet(kind);
+        Box::new(BooleanQuery::new(
+            values
+                .iter()
+                .map(|value| {
+                    let term = Term::from_facet(field, &Facet::from_path([value.as_str()]));
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Builds the queries of one request over one searcher.
+pub(crate) struct QueryBuilder<'a> {
+    model: &'a QueryModel,
+    memo: DocSetMemo,
+    statistics: MemoStatistics<'a>,
+}
+
+impl<'a> QueryBuilder<'a> {
+    pub(crate) fn new(model: &'a QueryModel, searcher: &'a Searcher) -> QueryBuilder<'a> {
+        QueryBuilder {
+            model,
+            memo: DocSetMemo::default(),
+            statistics: MemoStatistics::new(searcher),
+        }
+    }
+
+    /// The request's BM25 statistics, for the searches that run its queries.
+    pub(crate) fn statistics(&self) -> &MemoStatistics<'a> {
+        &self.statistics
+    }
+
+    /// The text part of the query; `None` when it has no searchable word (browse).
+    ///
+    /// Plain words become units that match the word itself (stemmed, ranked by BM25), a typo of
+    /// it, a prefix of it when it is the last word being typed, or a synonym; runs of words that
+    /// form a taxonomy term (`release of information`) become one unit that also matches the
+    /// term's synonyms (`ROI`). Units are all required, or any when `all_required` is false.
+    pub(crate) fn text_query(
+        &self,
+        parsed: &ParsedQuery,
+        all_required: bool,
+        prefix_last: bool,
+        typos: bool,
+    ) -> Option<Box<dyn Query>> {
+        let occur = if all_required {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let groups = &parsed.groups;
+        let mut i = 0;
+        while i < groups.len() {
+            let run_end = (i..groups.len())
+                .find(|&k| !matches!(groups[k].as_slice(), [QueryTerm::Word(_)]))
+                .unwrap_or(groups.len());
+            if run_end == i {
+                let alternatives: Vec<Box<dyn Query>> = groups[i]
+                    .iter()
+                    .filter_map(|term| self.term_query(term))
+                    .collect();
+                if let Some(query) = any_of(alternatives) {
+                    clauses.push((occur, query));
+                }
+                i += 1;
+                continue;
+            }
+            let words: Vec<&str> = groups[i..run_end].iter().map(|g| g[0].text()).collect();
+            let mut k = 0;
+            while k < words.len() {
+                let is_last = |index: usize| prefix_last && i + index + 1 == groups.len();
+                let span = self.model.expander.longest_span(&words, k);
+                let unit = if span > 1 {
+                    let parts: Vec<Box<dyn Query>> = (k..k + span)
+                        .filter_map(|w| self.word_query(words[w], is_last(w), false, typos))
+                        .collect();
+                    let mut options: Vec<Box<dyn Query>> = Vec::new();
+                    if !parts.is_empty() {
+                        options.push(Box::new(BooleanQuery::new(
+                            parts.into_iter().map(|q| (occur, q)).collect(),
+                        )));
+                    }
+                    options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
+                    k += span;
+                    any_of(options)
+                } else {
+                    let unit = self.word_query(words[k], is_last(k), true, typos);
+                    k += 1;
+                    unit
+                };
+                if let Some(query) = unit {
+                    clauses.push((occur, query));
+                }
+            }
+            if run_end - i > 1 {
+                if let Some(proximity) = self.proximity_query(&words) {
+                    clauses.push((Occur::Should, proximity));
+                }
+            }
+            i = run_end;
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        for (kind, value) in self.model.named_facets(parsed) {
+            let term = Term::from_facet(
+                self.model.fields.facet(kind),
+                &Facet::from_path([value.as_str()]),
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    FACET_BOOST,
+                )),
+            ));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// One plain word: exact (stemmed), typo (raw, by length, never for codes), prefix (raw,
+    /// last word only) and, when `with_synonyms`, its synonyms. `None` for stopwords.
+    fn word_query(
+        &self,
+        word: &str,
+        is_last: bool,
+        with_synonyms: bool,
+        typos: bool,
+    ) -> Option<Box<dyn Query>> {
+        // The analyzers drop a token of 40 or more letters: such a word is in no document,
+        // and must find none rather than vanish from the query (which would list everything).
+        if analysis::has_overlong_token(word) {
+            return Some(Box::new(EmptyQuery));
+        }
+        let exact = self.term_query(&QueryTerm::Word(word.to_string()));
+        let mut options: Vec<Box<dyn Query>> = Vec::new();
+        let raw = analysis::tokens(&mut self.model.raw.clone(), word);
+        if let [token] = raw.as_slice() {
+            let len = token.chars().count();
+            let term = Term::from_field_text(self.model.fields.all_raw, token);
+            if is_last && len >= MIN_PREFIX_CHARS {
+                options.push(Box::new(BoostQuery::new(
+                    Box::new(MemoizedQuery::new(
+                        Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                        &self.memo,
+                    )),
+                    PREFIX_BOOST,
+                )));
+            }
+            if exact.is_none() && options.is_empty() {
+                return None;
+            }
+            if typos && typo_eligible(&self.model.expander, word, token) {
+                // Each allowed distance is its own clause, so a word one edit away (matching
+                // both) outranks one two edits away.
+                let max_distance = if len >= 9 { 2 } else { 1 };
+                for distance in 1..=max_distance {
+                    options.push(Box::new(BoostQuery::new(
+                        Box::new(MemoizedQuery::new(
+                            Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                            &self.memo,
+                        )),
+                        TYPO_BOOST / f32::from(distance),
+                    )));
+                }
+            }
+        } else if exact.is_none() {
+            return None;
+        }
+        options.extend(exact);
+        if with_synonyms {
+            options.extend(self.synonym_queries(word));
+        }
+        any_of(options)
+    }
+
+    /// Synonyms of `phrase` over every ranked field, as one clause scored by the best-matching
+    /// synonym (so a term with many aliases does not outweigh the words typed), weighted below
+    /// those words. Aliases that contain every word of `phrase` are left out: they add no
+    /// recall, only score (`Coder` -> `Professional Coder`).
+    fn synonym_queries(&self, phrase: &str) -> Vec<Box<dyn Query>> {
+        let own = analysis::tokens(&mut self.model.stemmer.clone(), phrase);
+        let alternatives: Vec<Box<dyn Query>> = self
+            .model
+            .expander
+            .alternatives(phrase)
+            .into_iter()
+            .filter(|alt| {
+                let tokens = analysis::tokens(&mut self.model.stemmer.clone(), alt);
+                !own.iter().all(|t| tokens.contains(t))
+            })
+            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt)))
+            .collect();
+        if alternatives.is_empty() {
+            return Vec::new();
+        }
+        vec![Box::new(BoostQuery::new(
+            Box::new(DisjunctionMaxQuery::new(alternatives)),
+            SYNONYM_BOOST,
+        ))]
+    }
+
+    /// Rewards documents where the words stand close together, in title or body.
+    fn proximity_query(&self, words: &[&str]) -> Option<Box<dyn Query>> {
+        let tokens = analysis::tokens(&mut self.model.stemmer.clone(), &words.join(" "));
+        if tokens.len() < 2 {
+            return None;
+        }
+        let per_field: Vec<Box<dyn Query>> = [
+            (self.model.fields.title, 2.0),
+            (self.model.fields.body, 1.0),
+        ]
+        .into_iter()
+        .map(|(field, boost)| {
+            let terms = tokens
+                .iter()
+                .enumerate()
+                .map(|(pos, t)| (pos, Term::from_field_text(field, t)))
+                .collect();
+            Box::new(BoostQuery::new(
+                Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP)),
+                boost * PROXIMITY_BOOST,
+            )) as Box<dyn Query>
+        })
+        .collect();
+        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            per_field,
+            TIE_BREAKER,
+        )))
+    }
+
+    /// One word or phrase over every ranked field that has it. A field where no document has
+    /// the word (or one of the phrase's words) is left out: its clause could not match, yet
+    /// each pass would build its weight (a BM25 table and a scorer). A word no field has
+    /// becomes a query that matches nothing, so a required word still excludes every document.
+    fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
+        let mut analyzer = self.model.stemmer.clone();
+        let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
+        if tokens.is_empty() {
+            return None;
+        }
+        // An error here leaves the clause in; the search itself will report it.
+        let indexed = |term: &Term| self.statistics.doc_freq(term).map_or(true, |freq| freq > 0);
+        let first = tokens[0].0;
+        let per_field: Vec<Box<dyn Query>> = self
+            .model
+            .ranked_fields
+            .iter()
+            .filter_map(|(field, boost)| {
+                let terms: Vec<(usize, Term)> = tokens
+                    .iter()
+                    .map(|(pos, t)| (pos - first, Term::from_field_text(*field, t)))
+                    .collect();
+                if !terms.iter().all(|(_, term)| indexed(term)) {
+                    return None;
+                }
+                let query: Box<dyn Query> = match <[_; 1]>::try_from(terms) {
+                    Ok([(_, term)]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    Err(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
+                };
+                Some(Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>)
+            })
+            .collect();
+        if per_field.is_empty() {
+            return Some(Box::new(EmptyQuery));
+        }
+        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            per_field,
+            TIE_BREAKER,
+        )))
+    }
+
+    /// Text query AND every filter, AND NOT the exclusions.
+    pub(crate) fn combine(
+        &self,
+        text: Option<&dyn Query>,
+        parsed: &ParsedQuery,
+        filters: &[(FacetKind, Box<dyn Query>)],
+    ) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
+        )];
+        for (_, filter) in filters {
+            clauses.push((Occur::Must, filter.box_clone()));
+        }
+        for term in &parsed.excluded {
+            if let Some(query) = self.term_query(term) {
+                clauses.push((Occur::MustNot, Box::new(MaterializedQuery(query))));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Whether some ranked field holds every stem of `word`.
+    pub(crate) fn stems_indexed(&self, word: &str) -> bool {
+        let stems = analysis::tokens(&mut self.model.stemmer.clone(), word);
+        !stems.is_empty()
+            && self.model.ranked_fields.iter().any(|(field, _)| {
+                stems.iter().all(|stem| {
+                    let term = Term::from_field_text(*field, stem);
+                    self.statistics
+                        .doc_freq(&term)
+                        .map_or(true, |freq| freq > 0)
+                })
+            })
+    }
+}
+
+/// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
+/// `RHIA` is `RHIT`, another credential).
+fn typo_eligible(expander: &Expander, word: &str, token: &str) -> bool {
+    token.chars().count() >= 5
+        && !expander.is_protected(word)
+        && !token.chars().any(|c| c.is_ascii_digit())
+}
+
+/// One query matching any of `options`; `None` when there are none.
+fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    match options.len() {
+        0 => None,
+        1 => options.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::new(
+            options.into_iter().map(|q| (Occur::Should, q)).collect(),
+        ))),
+    }
+}
