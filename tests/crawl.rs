@@ -709,7 +709,9 @@ fn a_huge_robots_txt_is_read_within_its_limits() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
 
-    let report = crawl_capped(&o, &index, 2048, &["--max-file-size", TWENTY_MIB]);
+    // Time enough to read all 19 MB, as a crawler without the size limit would.
+    let extra = ["--max-file-size", TWENTY_MIB, "--timeout-ms", "20000"];
+    let report = crawl_capped(&o, &index, 2048, &extra);
     let expected: BTreeSet<String> = ["/", "/rhit.html"]
         .iter()
         .map(|p| format!("{o}{p}"))

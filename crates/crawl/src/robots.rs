@@ -157,12 +157,8 @@ fn read_groups(text: &str) -> (Vec<Group<'_>>, Vec<String>) {
                     group.crawl_delay = value.parse::<f64>().ok().filter(|d| d.is_finite());
                 }
             }
-            "sitemap" => {
-                // The value is a URL, "https://..." with its own colon: split_once kept it whole.
-                if !value.is_empty() {
-                    sitemaps.push(value.to_string());
-                }
-            }
+            // The value is a URL, "https://..." with its own colon: split_once kept it whole.
+            "sitemap" if !value.is_empty() => sitemaps.push(value.to_string()),
             _ => {}
         }
     }

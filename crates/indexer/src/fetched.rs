@@ -500,7 +500,7 @@ mod tests {
     #[test]
     fn a_spooled_site_is_indexed_with_links_between_its_pages() {
         let dir = tempfile::tempdir().unwrap();
-        let options = IndexOptions::new(dir.path(), &dir.path().join("index")).unwrap();
+        let options = IndexOptions::new(dir.path(), dir.path().join("index")).unwrap();
         let mut site = site();
         site.scope = vec!["http://h/".to_string()];
         site.complete = true;
