@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs fuzz targets for a bounded time each: fuzz/run.sh [SECONDS per target, default 600] [TARGET...]
-# (all three targets when none is named).
+# (all four targets when none is named).
 # Needs `cargo install cargo-fuzz`. Crashes land in fuzz/artifacts/TARGET/; copy each into
 # fuzz/regressions/TARGET/ (replayed by `cargo test`) once fixed.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(search_query search_params html_extract)
+[ ${#targets[@]} -eq 0 ] && targets=(search_query search_params html_extract robots)
 # The stable toolchain is the only one here; cargo-fuzz's flags need nightly features.
 export RUSTC_BOOTSTRAP=1
 # -O: optimized without debug assertions, as the product ships. tantivy 0.27's

@@ -6,13 +6,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use him_indexer::{html_links, normalize_url, FetchedKind, FetchedPage, FetchedSite};
+use him_indexer::{html_links, normalize_url, FetchedKind, FetchedSite};
 use reqwest::Client;
 use url::Url;
 
-use crate::fetch::{fetch, origin, Answer, Politeness};
+use crate::fetch::{fetch, origin, Answer, Limit, Politeness};
 use crate::report::{CrawlReport, FailureKind, Redirect};
-use crate::robots::Robots;
+use crate::robots::{Robots, MAX_ROBOTS_BYTES, MAX_ROBOTS_RULES};
 use crate::sitemap;
 use crate::state::{CrawlState, PageState};
 use crate::{CrawlOptions, CrawlProgress, CrawlStats};
@@ -66,11 +66,13 @@ fn path_and_query(url: &Url) -> String {
 }
 
 impl Crawler {
+    /// A crawler whose page bodies go to the file `spool` (see [`FetchedSite::new`]).
     pub(crate) fn new(
         options: CrawlOptions,
         client: Client,
         previous: CrawlState,
         progress: Arc<dyn CrawlProgress>,
+        spool: std::fs::File,
     ) -> Crawler {
         let mut origins: Vec<String> = options.start.iter().map(origin).collect();
         origins.dedup();
@@ -82,6 +84,8 @@ impl Crawler {
             crawl: Some(options.saved()),
             pages: Default::default(),
         };
+        let mut site = FetchedSite::new(spool);
+        site.scope = scope;
         Crawler {
             frontier: Mutex::new(Frontier {
                 queue: VecDeque::new(),
@@ -90,10 +94,7 @@ impl Crawler {
                 started: 0,
                 truncated: false,
                 report: CrawlReport::default(),
-                site: FetchedSite {
-                    scope,
-                    ..FetchedSite::default()
-                },
+                site,
                 state,
             }),
             options,
@@ -128,6 +129,8 @@ impl Crawler {
             let Ok(robots_url) = base.join("/robots.txt") else {
                 continue;
             };
+            // One byte over the limit tells the parser that the file goes on past it.
+            let limit = Limit::Cut(MAX_ROBOTS_BYTES as u64 + 1);
             let robots = match fetch(
                 &self.client,
                 &self.options,
@@ -135,11 +138,15 @@ impl Crawler {
                 &robots_url,
                 None,
                 |_| true,
+                limit,
             )
             .await
             {
                 Answer::Body { bytes, .. } => {
-                    Robots::parse(&String::from_utf8_lossy(&bytes), &self.options.user_agent)
+                    let text = String::from_utf8_lossy(&bytes);
+                    let robots = Robots::parse(&text, &self.options.user_agent);
+                    self.warn_about_limits(&robots, &robots_url);
+                    robots
                 }
                 Answer::Status(status) if (400..500).contains(&status) => Robots::allow_all(),
                 Answer::Redirect { .. } | Answer::NotModified | Answer::Unsupported(_) => {
@@ -172,6 +179,23 @@ impl Crawler {
             self.enqueue(&start, 0, true);
         }
         self.read_sitemaps().await;
+    }
+
+    /// One warning per robots.txt budget it made us hit.
+    fn warn_about_limits(&self, robots: &Robots, url: &Url) {
+        let mut frontier = self.frontier();
+        if robots.truncated {
+            frontier.report.warn(format!(
+                "{url}: over the {MAX_ROBOTS_BYTES}-byte robots.txt limit; the rest was ignored"
+            ));
+        }
+        if robots.ignored_rules > 0 {
+            frontier.report.warn(format!(
+                "{url}: over the {MAX_ROBOTS_RULES}-rule robots.txt limit; {} more rules were \
+                 ignored",
+                robots.ignored_rules
+            ));
+        }
     }
 
     async fn read_sitemaps(&self) {
@@ -217,6 +241,7 @@ impl Crawler {
                 &url,
                 None,
                 |_| true,
+                Limit::Refuse(self.options.max_bytes),
             )
             .await
             {
@@ -292,17 +317,32 @@ impl Crawler {
         }
         while tasks.join_next().await.is_some() {}
         self.progress.finish();
-        let mut frontier = self.frontier();
-        let mut report = std::mem::take(&mut frontier.report);
+        let Frontier {
+            mut report,
+            mut site,
+            state,
+            truncated,
+            ..
+        } = self.into_frontier();
         report.crawl_ms = started.elapsed().as_millis() as u64;
-        report.complete = !frontier.truncated;
-        let mut site = std::mem::take(&mut frontier.site);
+        report.complete = !truncated;
         site.complete = report.complete;
         Outcome {
             report,
             site,
-            state: std::mem::take(&mut frontier.state),
+            state,
         }
+    }
+
+    /// The frontier, once every worker is done.
+    fn into_frontier(self: Arc<Self>) -> Frontier {
+        // Joined tasks have dropped their clones, so this is the last handle.
+        let crawler = Arc::into_inner(self).expect("workers hold no crawler after joining");
+        // A worker that panicked mid-update leaves counts that are still usable.
+        crawler
+            .frontier
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     async fn work(&self) {
@@ -362,6 +402,7 @@ impl Crawler {
                 &current,
                 validators,
                 |ct| FetchedKind::from_content_type(ct).is_some(),
+                Limit::Refuse(self.options.max_bytes),
             )
             .await;
             match answer {
@@ -544,12 +585,15 @@ impl Crawler {
                     "not indexed: X-Robots-Tag says noindex",
                 );
                 frontier.site.excluded.push(key.to_string());
-            } else {
-                frontier.site.pages.push(FetchedPage {
-                    url: key.to_string(),
-                    kind,
-                    bytes,
-                });
+            } else if let Err(err) = frontier.site.add_page(key.to_string(), kind, &bytes) {
+                // Without validators the next crawl fetches it again instead of trusting a 304.
+                frontier.state.pages.remove(key);
+                frontier.report.fail(
+                    key,
+                    FailureKind::Spool,
+                    format!("cannot keep the page for indexing: {err}"),
+                );
+                frontier.site.keep.push(key.to_string());
             }
         }
         for target in discovered {

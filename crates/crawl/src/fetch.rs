@@ -1,6 +1,6 @@
 //! One HTTP exchange, without following redirects (the crawler decides about each hop):
 //! conditional headers, retries with backoff on 5xx and timeouts, a body size limit enforced
-//! while streaming.
+//! while streaming (a body over it is refused, or cut, as the caller asks).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -39,6 +39,24 @@ pub(crate) enum Answer {
     Unsupported(String),
     /// No usable answer.
     Failed(FailureKind, String),
+}
+
+/// What to do with a body longer than the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// Fail with [`FailureKind::TooLarge`] (pages: half a page is not the page).
+    Refuse(u64),
+    /// Keep the first bytes and stop reading (robots.txt: only its beginning counts).
+    /// The caller sees a cut body as one of exactly this many bytes.
+    Cut(u64),
+}
+
+impl Limit {
+    fn bytes(self) -> u64 {
+        match self {
+            Limit::Refuse(max) | Limit::Cut(max) => max,
+        }
+    }
 }
 
 /// Per-origin politeness: every request, retries included, waits for its origin's slot, and
@@ -108,7 +126,7 @@ pub(crate) fn client(options: &CrawlOptions) -> reqwest::Result<Client> {
 
 /// Fetches `url`, retrying 5xx and timeouts. `validators` make the request conditional;
 /// `accept` says which content types are wanted (others are answered `Unsupported` without
-/// reading the body).
+/// reading the body); `limit` bounds the body.
 pub(crate) async fn fetch(
     client: &Client,
     options: &CrawlOptions,
@@ -116,11 +134,12 @@ pub(crate) async fn fetch(
     url: &Url,
     validators: Option<&PageState>,
     accept: fn(&str) -> bool,
+    limit: Limit,
 ) -> Answer {
     let mut attempt = 0;
     loop {
         politeness.wait(url).await;
-        let answer = fetch_once(client, options, url, validators, accept).await;
+        let answer = fetch_once(client, url, validators, accept, limit).await;
         let retry = match &answer {
             Answer::Status(status) => *status >= 500,
             Answer::Failed(FailureKind::Timeout | FailureKind::Network, _) => true,
@@ -137,10 +156,10 @@ pub(crate) async fn fetch(
 
 async fn fetch_once(
     client: &Client,
-    options: &CrawlOptions,
     url: &Url,
     validators: Option<&PageState>,
     accept: fn(&str) -> bool,
+    limit: Limit,
 ) -> Answer {
     let mut request = client.get(url.clone());
     if let Some(state) = validators {
@@ -182,22 +201,15 @@ async fn fetch_once(
         });
     }
     let declared = header(&headers, CONTENT_LENGTH).and_then(|l| l.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > options.max_bytes) {
-        return too_large(options);
-    }
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() as u64 + chunk.len() as u64 > options.max_bytes {
-                    return too_large(options);
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(err) => return transport_failure(&err),
+    if let Limit::Refuse(max) = limit {
+        if declared.is_some_and(|len| len > max) {
+            return too_large(max);
         }
     }
+    let bytes = match read_body(&mut response, limit, declared).await {
+        Ok(bytes) => bytes,
+        Err(answer) => return answer,
+    };
     Answer::Body {
         content_type,
         bytes,
@@ -207,10 +219,41 @@ async fn fetch_once(
     }
 }
 
-fn too_large(options: &CrawlOptions) -> Answer {
+/// Streams the body within `limit`; `declared` is its `Content-Length`, if any.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: Limit,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, Answer> {
+    let max = limit.bytes();
+    // Sized once when the length is known: growing by doubling would briefly hold a large
+    // page twice. Never past the limit, whatever the header claims.
+    let expected = declared.map_or(0, |len| len.min(max));
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ok(bytes),
+            Err(err) => return Err(transport_failure(&err)),
+        };
+        let room = usize::try_from(max - bytes.len() as u64).unwrap_or(usize::MAX);
+        if chunk.len() > room {
+            return match limit {
+                Limit::Refuse(max) => Err(too_large(max)),
+                Limit::Cut(_) => {
+                    bytes.extend_from_slice(&chunk[..room]);
+                    Ok(bytes)
+                }
+            };
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+}
+
+fn too_large(max: u64) -> Answer {
     Answer::Failed(
         FailureKind::TooLarge,
-        format!("body over the {}-byte limit", options.max_bytes),
+        format!("body over the {max}-byte limit"),
     )
 }
 

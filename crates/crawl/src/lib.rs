@@ -20,7 +20,7 @@ use him_indexer::IndexOptions;
 
 pub use options::{CrawlOptions, SavedCrawl, DEFAULT_USER_AGENT};
 pub use report::{CrawlReport, Failure, FailureKind, Redirect};
-pub use robots::Robots;
+pub use robots::{Robots, MAX_ROBOTS_BYTES, MAX_ROBOTS_RULES};
 pub use state::{CrawlState, PageState, STATE_FILE};
 
 /// Errors that stop a crawl (single pages failing never do: they go in the report).
@@ -42,6 +42,9 @@ pub enum Error {
     /// The crawl state file could not be written.
     #[error("cannot save the crawl state: {0}")]
     State(String),
+    /// No file could be made to hold fetched pages until they are indexed.
+    #[error("cannot create a spool file for fetched pages: {0}")]
+    Spool(std::io::Error),
 }
 
 /// Result of this crate.
@@ -85,13 +88,14 @@ pub fn crawl(
         CrawlState::load(&index.index)
     };
     let client = fetch::client(&options).map_err(|err| Error::Client(err.to_string()))?;
+    let spool = spool_file(&index.index).map_err(Error::Spool)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let mut index_options = index.clone();
     index_options.rebuild = options.rebuild;
     let outcome = runtime.block_on(async move {
-        let mut crawler = crawler::Crawler::new(options, client, previous, progress);
+        let mut crawler = crawler::Crawler::new(options, client, previous, progress, spool);
         crawler.prepare().await;
         Arc::new(crawler).run().await
     });
@@ -103,4 +107,13 @@ pub fn crawl(
     report.index = him_indexer::index_fetched(&index_options, site, &him_indexer::NoProgress)?;
     state.save(&index_options.index)?;
     Ok(report)
+}
+
+/// The file fetched pages wait in until the commit: an unnamed temporary file in the index
+/// directory (on the disk the index is written to, where a RAM-backed /tmp would put the
+/// pages back in memory), else in the system's temporary directory. It vanishes when closed.
+fn spool_file(index_dir: &std::path::Path) -> std::io::Result<std::fs::File> {
+    std::fs::create_dir_all(index_dir)
+        .and_then(|()| tempfile::tempfile_in(index_dir))
+        .or_else(|_| tempfile::tempfile())
 }

@@ -30,6 +30,8 @@ pub enum FailureKind {
     OffSiteRedirect,
     /// `X-Robots-Tag: noindex`.
     Noindex,
+    /// The body could not be kept for indexing (the spool file's disk is full).
+    Spool,
     /// A sitemap that could not be read.
     BadSitemap,
 }
@@ -71,6 +73,9 @@ pub struct CrawlReport {
     pub failures: Vec<Failure>,
     /// Redirects followed.
     pub redirects: Vec<Redirect>,
+    /// Budgets the site made us hit without stopping the crawl (a robots.txt over its size
+    /// or rule limit), one line each, naming the limit.
+    pub warnings: Vec<String>,
     /// Whether the crawl reached every page in scope (no `--max-pages` cut).
     pub complete: bool,
     /// Wall time of fetching.
@@ -80,6 +85,13 @@ pub struct CrawlReport {
 }
 
 impl CrawlReport {
+    /// Records a limit hit, in the report and in the log (which is where a scheduled
+    /// re-crawl's report goes).
+    pub(crate) fn warn(&mut self, message: String) {
+        tracing::warn!("{message}");
+        self.warnings.push(message);
+    }
+
     pub(crate) fn fail(&mut self, url: &str, kind: FailureKind, message: impl Into<String>) {
         self.failed += 1;
         let name = serde_json::to_value(kind)

@@ -1,8 +1,16 @@
 //! Indexing pages fetched over HTTP (by `him-crawl`): the same decoding, extraction, facets,
 //! duplicate detection and single atomic commit as a corpus walk, with normalized URLs as
-//! document ids. This module does no I/O beyond the index: the crawler hands it bytes.
+//! document ids. This module does no network I/O: the crawler hands it bytes.
+//!
+//! A crawl's bodies wait for the commit in a spool file the crawler provides, not in memory:
+//! only each page's URL, kind, place in the file and hash are held, and pages are read back
+//! and parsed a few at a time, so memory stays about (parser threads x one page) however
+//! many pages a site has.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use him_schema::Fields;
@@ -61,22 +69,28 @@ impl FetchedKind {
     }
 }
 
-/// One page as fetched.
+/// One page as fetched; its body is in the site's spool file.
 #[derive(Debug, Clone)]
 pub struct FetchedPage {
     /// Normalized URL after redirects: the document's id.
     pub url: String,
     /// Its format.
     pub kind: FetchedKind,
-    /// The response body.
-    pub bytes: Vec<u8>,
+    /// Length of the body.
+    pub len: u64,
+    /// Where the body starts in the spool file.
+    offset: u64,
+    /// xxh3 of the body: an unchanged page is known without reading it back.
+    content_hash: u64,
 }
 
 /// Everything one crawl found, to be committed at once.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct FetchedSite {
-    /// Pages fetched with a body.
-    pub pages: Vec<FetchedPage>,
+    /// Pages fetched with a body, in the order they came.
+    pages: Vec<FetchedPage>,
+    /// Their bodies, one after the other.
+    spool: Spool,
     /// Normalized URLs answered 304 Not Modified: kept as indexed.
     pub unchanged: Vec<String>,
     /// Normalized URLs that are gone (404/410): removed from the index, and links to them
@@ -93,6 +107,82 @@ pub struct FetchedSite {
     /// The crawl reached every page it could (no page limit hit): indexed URLs in scope that
     /// it did not see are removed as well.
     pub complete: bool,
+}
+
+impl FetchedSite {
+    /// An empty site whose page bodies go to `spool`: an empty file open for reading and
+    /// writing that nothing else uses (`tempfile::tempfile_in`, on disk rather than a RAM
+    /// file system, is the intended kind). It is read back by [`index_fetched`].
+    pub fn new(spool: File) -> FetchedSite {
+        FetchedSite {
+            pages: Vec::new(),
+            spool: Spool {
+                file: Mutex::new(spool),
+                end: 0,
+            },
+            unchanged: Vec::new(),
+            gone: Vec::new(),
+            excluded: Vec::new(),
+            keep: Vec::new(),
+            scope: Vec::new(),
+            complete: false,
+        }
+    }
+
+    /// Adds a page: its body is appended to the spool file, only its URL, kind, length and
+    /// place stay in memory. On an error (a full disk) the page is not added.
+    pub fn add_page(
+        &mut self,
+        url: String,
+        kind: FetchedKind,
+        bytes: &[u8],
+    ) -> std::io::Result<()> {
+        let offset = self.spool.append(bytes)?;
+        self.pages.push(FetchedPage {
+            url,
+            kind,
+            len: bytes.len() as u64,
+            offset,
+            content_hash: xxh3_64(bytes),
+        });
+        Ok(())
+    }
+
+    /// Pages added so far.
+    pub fn pages(&self) -> &[FetchedPage] {
+        &self.pages
+    }
+}
+
+/// The spool file: bodies appended at `end`, read back by offset from the parser threads.
+#[derive(Debug)]
+struct Spool {
+    /// Reads seek, so parser threads take turns; a read is short next to parsing the page.
+    file: Mutex<File>,
+    end: u64,
+}
+
+impl Spool {
+    /// Appends `bytes`; returns where they start.
+    fn append(&mut self, bytes: &[u8]) -> std::io::Result<u64> {
+        let file = self.file.get_mut().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(self.end))?;
+        file.write_all(bytes)?;
+        let offset = self.end;
+        self.end += bytes.len() as u64;
+        Ok(offset)
+    }
+
+    fn read(&self, page: &FetchedPage) -> std::io::Result<Vec<u8>> {
+        let len = usize::try_from(page.len).map_err(std::io::Error::other)?;
+        let mut bytes = vec![0; len];
+        // A parser thread that panicked mid-read leaves a file that is still usable: every
+        // read seeks first.
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(page.offset))?;
+        file.read_exact(&mut bytes)?;
+        Ok(bytes)
+    }
 }
 
 /// What the crawler needs from an HTML page to go on: where it links and what it asks.
@@ -179,33 +269,36 @@ pub fn index_fetched(
         .num_threads(options.thread_count())
         .build()
         .map_err(|err| Error::Tantivy(tantivy::TantivyError::SystemError(err.to_string())))?;
-    let outcomes: Vec<(usize, PageOutcome)> = pool.install(|| {
-        site.pages
-            .par_iter()
-            .enumerate()
-            .map(|(i, page)| (i, parse_page(&context, page, &live, &gone)))
-            .collect()
-    });
     let mut seen: HashSet<String> = site.unchanged.iter().chain(&site.keep).cloned().collect();
     summary.unchanged += site.unchanged.len();
-    for (i, outcome) in outcomes {
-        let page = &site.pages[i];
-        summary.bytes_read += page.bytes.len() as u64;
-        progress.advance(&page.url);
-        seen.insert(page.url.clone());
-        match outcome {
-            PageOutcome::Unchanged => summary.unchanged += 1,
-            PageOutcome::Skipped(kind, message) => {
-                summary.skipped += 1;
-                summary.problem(&page.url, kind, message);
-                if known.contains_key(&page.url) {
-                    writer.delete_term(Term::from_field_text(fields.path, &page.url));
-                    changed = true;
+    // A batch's bodies and documents are all that is in memory; it is written (in crawl
+    // order, which decides duplicates) before the next one is read.
+    let threads = pool.current_num_threads().max(1);
+    for batch in batches(&site.pages, threads, BATCH_BYTES) {
+        let outcomes: Vec<PageOutcome> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|page| parse_page(&context, &site.spool, page, &live, &gone))
+                .collect()
+        });
+        for (page, outcome) in batch.iter().zip(outcomes) {
+            summary.bytes_read += page.len;
+            progress.advance(&page.url);
+            seen.insert(page.url.clone());
+            match outcome {
+                PageOutcome::Unchanged => summary.unchanged += 1,
+                PageOutcome::Skipped(kind, message) => {
+                    summary.skipped += 1;
+                    summary.problem(&page.url, kind, message);
+                    if known.contains_key(&page.url) {
+                        writer.delete_term(Term::from_field_text(fields.path, &page.url));
+                        changed = true;
+                    }
                 }
-            }
-            PageOutcome::Parsed(ready) => {
-                changed = true;
-                write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
+                PageOutcome::Parsed(ready) => {
+                    changed = true;
+                    write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
+                }
             }
         }
     }
@@ -230,6 +323,28 @@ pub fn index_fetched(
     )
 }
 
+/// Bytes of fetched pages read back and parsed at once, beyond the first page of a batch:
+/// with many cores and large pages, the core count alone would let memory grow with it.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// `pages` cut into runs of at most `threads` pages and, past their first page, at most
+/// `max_bytes` of bodies.
+fn batches(pages: &[FetchedPage], threads: usize, max_bytes: u64) -> Vec<&[FetchedPage]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < pages.len() {
+        let mut end = start + 1;
+        let mut bytes = pages[start].len;
+        while end < pages.len() && end - start < threads && bytes + pages[end].len <= max_bytes {
+            bytes += pages[end].len;
+            end += 1;
+        }
+        out.push(&pages[start..end]);
+        start = end;
+    }
+    out
+}
+
 enum PageOutcome {
     Unchanged,
     Skipped(ProblemKind, String),
@@ -238,11 +353,12 @@ enum PageOutcome {
 
 fn parse_page(
     context: &Context<'_>,
+    spool: &Spool,
     page: &FetchedPage,
     live: &HashSet<&str>,
     gone: &HashSet<&str>,
 ) -> PageOutcome {
-    let content_hash = xxh3_64(&page.bytes);
+    let content_hash = page.content_hash;
     if context
         .known
         .get(&page.url)
@@ -250,13 +366,20 @@ fn parse_page(
     {
         return PageOutcome::Unchanged;
     }
+    let bytes = match spool.read(page) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let message = format!("cannot read the fetched page back from the spool file: {err}");
+            return PageOutcome::Skipped(ProblemKind::Unreadable, message);
+        }
+    };
     let kind = page.kind.source_kind();
     let ParsedText {
         page: extracted,
         facets,
         problems,
         body_hash,
-    } = match parse_bytes(context, &page.url, kind, &page.bytes) {
+    } = match parse_bytes(context, &page.url, kind, &bytes) {
         Ok(text) => text,
         Err((problem, message)) => return PageOutcome::Skipped(problem, message),
     };
@@ -323,4 +446,85 @@ fn resolve(base: &Url, href: &str) -> Option<String> {
     }
     let target = base.join(href).ok()?;
     matches!(target.scheme(), "http" | "https").then(|| normalize_url(&target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> FetchedSite {
+        FetchedSite::new(tempfile::tempfile().expect("spool file"))
+    }
+
+    #[test]
+    fn bodies_wait_in_the_spool_and_come_back_whole() {
+        let mut site = site();
+        let bodies: [&[u8]; 3] = [b"<title>One</title>", b"", b"plain text, two"];
+        for (i, body) in bodies.iter().enumerate() {
+            site.add_page(format!("http://h/{i}"), FetchedKind::Text, body)
+                .unwrap();
+        }
+        assert_eq!(site.pages().len(), 3);
+        for (page, body) in site.pages().iter().zip(bodies) {
+            assert_eq!(page.len, body.len() as u64);
+            assert_eq!(page.content_hash, xxh3_64(body));
+            assert_eq!(site.spool.read(page).unwrap(), body);
+        }
+    }
+
+    fn pages(lens: &[u64]) -> Vec<FetchedPage> {
+        lens.iter()
+            .enumerate()
+            .map(|(i, &len)| FetchedPage {
+                url: i.to_string(),
+                kind: FetchedKind::Text,
+                len,
+                offset: 0,
+                content_hash: 0,
+            })
+            .collect()
+    }
+
+    fn sizes(batches: Vec<&[FetchedPage]>) -> Vec<usize> {
+        batches.iter().map(|b| b.len()).collect()
+    }
+
+    #[test]
+    fn batches_hold_a_page_per_thread_within_a_byte_budget() {
+        assert_eq!(sizes(batches(&pages(&[1; 5]), 2, 100)), [2, 2, 1]);
+        // Large pages: the budget, not the thread count, bounds a batch.
+        assert_eq!(sizes(batches(&pages(&[40; 5]), 8, 100)), [2, 2, 1]);
+        // A page over the budget still goes, alone.
+        assert_eq!(sizes(batches(&pages(&[500, 1, 1]), 8, 100)), [1, 2]);
+        assert!(batches(&[], 4, 100).is_empty());
+    }
+
+    #[test]
+    fn a_spooled_site_is_indexed_with_links_between_its_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = IndexOptions::new(dir.path(), dir.path().join("index")).unwrap();
+        let mut site = site();
+        site.scope = vec!["http://h/".to_string()];
+        site.complete = true;
+        let page = |title: &str, link: &str| {
+            format!("<html><head><title>{title}</title></head><body><main><h1>{title}</h1><p>Coding compliance for {title}.</p><a href=\"{link}\">next</a></main></body></html>")
+        };
+        site.add_page(
+            "http://h/a".into(),
+            FetchedKind::Html,
+            page("Alpha", "/b").as_bytes(),
+        )
+        .unwrap();
+        site.add_page(
+            "http://h/b".into(),
+            FetchedKind::Html,
+            page("Beta", "/gone").as_bytes(),
+        )
+        .unwrap();
+        site.gone.push("http://h/gone".into());
+        let summary = index_fetched(&options, site, &crate::NoProgress).unwrap();
+        assert_eq!(summary.indexed, 2, "{summary:?}");
+        assert_eq!(summary.documents, 2);
+        assert_eq!(summary.broken_links, 1, "{summary:?}");
+    }
 }
