@@ -1,5 +1,5 @@
 //! Hostile files (issue #23): a PDF decompression bomb, a page nested 100k elements deep, a
-//! FIFO, symbolic links out of the corpus, unsafe JSONL URLs. `index` and `serve`'s admin
+//! page that leaves 400 formatting elements open before a million paragraphs, a FIFO, symbolic links out of the corpus, unsafe JSONL URLs. `index` and `serve`'s admin
 //! re-index run under a 2 GiB address-space cap, so a regression fails instead of swapping;
 //! each must go on, keep the previous index, and leave the good pages searchable.
 
@@ -119,6 +119,10 @@ fn hostile_files(site: &Site, outside: &std::path::Path) {
     site.write("bomb.pdf", pdf_bomb(1 << 30));
     let deep = format!("<title>Deep</title>{}x", "<div>".repeat(100_000));
     site.write("deep.html", deep);
+    // Formatting left open is re-opened in every later paragraph: 400 of them and a million
+    // paragraphs would build 400 million elements from 8 MB.
+    let bleeding: String = (0..400).map(|i| format!("<p><b id={i}>x</p>")).collect();
+    site.write("bleed.html", bleeding + &"<p>y</p>".repeat(1_000_000));
     let corpus = site.corpus();
     let fifo = corpus.join("stuck.html");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
@@ -154,6 +158,10 @@ fn index_survives_the_hostile_corpus_under_a_memory_cap_and_keeps_the_good_pages
     );
     assert_eq!(
         kind_of(&summary, "deep.html").as_deref(),
+        Some("over_budget")
+    );
+    assert_eq!(
+        kind_of(&summary, "bleed.html").as_deref(),
         Some("over_budget")
     );
     assert_eq!(

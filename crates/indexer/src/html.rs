@@ -8,7 +8,9 @@ use him_schema::FacetKind;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::extract::{collapse_whitespace, truncate_words, Extracted};
-use crate::html_depth::{depth_over, MAX_HTML_DEPTH};
+use crate::html_depth::over_budget;
+#[cfg(test)]
+use crate::html_depth::MAX_HTML_DEPTH;
 use crate::{Error, Result};
 
 /// Elements whose text is never content.
@@ -127,12 +129,10 @@ impl HtmlRules {
     }
 
     /// Extracts everything himsearch indexes from an HTML document, or says why the page is
-    /// over the parsing budget ([`MAX_HTML_DEPTH`]).
+    /// over the parsing budget (`html_depth.rs`).
     pub(crate) fn extract(&self, source: &str) -> std::result::Result<Extracted, String> {
-        if let Some(depth) = depth_over(source, MAX_HTML_DEPTH) {
-            return Err(format!(
-                "elements nested over {depth} deep: over the {MAX_HTML_DEPTH}-element nesting budget of an HTML page"
-            ));
+        if let Some(reason) = over_budget(source) {
+            return Err(reason);
         }
         Ok(self.extract_parsed(&Html::parse_document(source)))
     }

@@ -8,9 +8,43 @@
 //! are refused rather than parsed. The estimate is a linear scan of the tags: elements that are
 //! void, self-closed, or closed implicitly by a sibling (`<p>`, `<li>`, `<td>`…) do not count,
 //! so ordinary sloppy markup stays far under the limit.
+//!
+//! Formatting elements left open (`<b>`, `<font>`, `<a>`…) cost more than their depth: the tree
+//! builder re-opens every one of them in each following block of text (the "reconstruct the
+//! active formatting elements" step), so 400 of them followed by a million short paragraphs
+//! build 400 million elements from an 8 MB page. They are bounded on their own.
 
 /// Deepest element nesting an HTML page may have; deeper pages are not indexed.
 pub const MAX_HTML_DEPTH: usize = 512;
+
+/// Most formatting elements a page may leave open; more and it is not indexed.
+pub const MAX_OPEN_FORMATTING: usize = 100;
+
+/// Elements the tree builder re-opens in every later block while they are left open.
+const FORMATTING: &[&[u8]] = &[
+    b"a", b"b", b"big", b"code", b"em", b"font", b"i", b"nobr", b"s", b"small", b"strike",
+    b"strong", b"tt", b"u",
+];
+
+/// Why `source` is over the parsing budget, if it is.
+pub(crate) fn over_budget(source: &str) -> Option<String> {
+    let nesting = scan(source, MAX_HTML_DEPTH, MAX_OPEN_FORMATTING)?;
+    Some(match nesting {
+        Nesting::Depth(depth) => format!(
+            "elements nested over {depth} deep: over the {MAX_HTML_DEPTH}-element nesting budget of an HTML page"
+        ),
+        Nesting::Formatting(open) => format!(
+            "{open} formatting elements left open: over the budget of {MAX_OPEN_FORMATTING} of an HTML page"
+        ),
+    })
+}
+
+/// What passed its limit first.
+#[derive(Debug, PartialEq, Eq)]
+enum Nesting {
+    Depth(usize),
+    Formatting(usize),
+}
 
 /// Elements with no content.
 const VOID: &[&[u8]] = &[
@@ -72,10 +106,11 @@ const RAW_TEXT: &[&[u8]] = &[
     b"noframes",
 ];
 
-/// `Some(depth)` as soon as the estimated nesting of `source` passes `limit`.
-pub(crate) fn depth_over(source: &str, limit: usize) -> Option<usize> {
+/// The first limit the estimated nesting of `source` passes, if any.
+fn scan(source: &str, max_depth: usize, max_formatting: usize) -> Option<Nesting> {
     let bytes = source.as_bytes();
     let mut depth = 0usize;
+    let mut formatting = 0usize;
     let mut at = 0;
     while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
         let start = at + found + 1;
@@ -103,10 +138,19 @@ pub(crate) fn depth_over(source: &str, limit: usize) -> Option<usize> {
         }
         if closing {
             depth = depth.saturating_sub(1);
+            if is(FORMATTING) {
+                formatting = formatting.saturating_sub(1);
+            }
             continue;
         }
         if bytes[..tag_end].ends_with(b"/") {
             continue;
+        }
+        if is(FORMATTING) {
+            formatting += 1;
+            if formatting > max_formatting {
+                return Some(Nesting::Formatting(formatting));
+            }
         }
         if is(RAW_TEXT) {
             let mut end_tag = b"</".to_vec();
@@ -115,8 +159,8 @@ pub(crate) fn depth_over(source: &str, limit: usize) -> Option<usize> {
             continue;
         }
         depth += 1;
-        if depth > limit {
-            return Some(depth);
+        if depth > max_depth {
+            return Some(Nesting::Depth(depth));
         }
     }
     None
@@ -144,11 +188,33 @@ fn find_ignoring_case(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize>
 mod tests {
     use super::*;
 
+    fn depth_over(source: &str, limit: usize) -> Option<usize> {
+        match scan(source, limit, usize::MAX) {
+            Some(Nesting::Depth(depth)) => Some(depth),
+            _ => None,
+        }
+    }
+
     #[test]
     fn counts_nested_elements_only() {
         assert_eq!(depth_over(&"<div>".repeat(600), 512), Some(513));
         assert_eq!(depth_over(&"<div></div>".repeat(10_000), 1), None);
         assert_eq!(depth_over(&"<DIV><Span>".repeat(300), 512), Some(513));
+    }
+
+    #[test]
+    fn formatting_left_open_across_paragraphs_is_bounded() {
+        let bleeding: String = (0..400).map(|i| format!("<p><b id={i}>x</p>")).collect();
+        let page = bleeding + &"<p>y</p>".repeat(1000);
+        assert_eq!(
+            scan(&page, MAX_HTML_DEPTH, 100),
+            Some(Nesting::Formatting(101))
+        );
+        assert!(over_budget(&page)
+            .unwrap()
+            .contains("formatting elements left open"));
+        let closed = "<p><b>bold</b> and <i>italic</i> <a href=x>link</a></p>".repeat(10_000);
+        assert_eq!(over_budget(&closed), None);
     }
 
     #[test]

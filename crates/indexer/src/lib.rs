@@ -36,7 +36,7 @@ mod summary;
 
 pub use error::{Error, Result};
 pub use fetched::{html_links, index_fetched, FetchedKind, FetchedPage, FetchedSite, HtmlLinks};
-pub use html_depth::MAX_HTML_DEPTH;
+pub use html_depth::{MAX_HTML_DEPTH, MAX_OPEN_FORMATTING};
 pub use jsonl::index_jsonl;
 pub use links::normalize_url;
 pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
