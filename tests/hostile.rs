@@ -376,3 +376,44 @@ fn crawl_survives_a_site_serving_a_pdf_bomb_under_a_memory_cap() {
         [format!("{origin}/good.html")]
     );
 }
+
+#[test]
+fn facet_values_with_a_slash_round_trip_whole() {
+    let site = Site::new();
+    let taxonomy = site.dir.path().join("taxonomy.toml");
+    std::fs::write(&taxonomy, "[[topics]]\nname = \"Health/Wellness\"\n").unwrap();
+    let docs = site.dir.path().join("docs.jsonl");
+    std::fs::write(
+        &docs,
+        r#"{"id": "a", "title": "Wellness", "text": "lyrebirdword", "facets": {"topic": "Health/Wellness"}}"#,
+    )
+    .unwrap();
+    let index = site.index_dir();
+    let (taxonomy, index) = (taxonomy.to_str().unwrap(), index.to_str().unwrap());
+    let indexed = crate::util::himsearch(&[
+        "index",
+        "--jsonl",
+        docs.to_str().unwrap(),
+        "--index",
+        index,
+        "--taxonomy",
+        taxonomy,
+    ]);
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    let output = crate::util::himsearch(&[
+        "search",
+        "--json",
+        "--index",
+        index,
+        "--taxonomy",
+        taxonomy,
+        "lyrebirdword",
+    ]);
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["hits"][0]["facets"]["topic"][0], "Health/Wellness");
+    assert_eq!(response["facets"]["topic"][0]["value"], "Health/Wellness");
+}
