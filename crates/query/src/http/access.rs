@@ -36,12 +36,18 @@ pub(super) struct JobStatus {
 }
 
 /// Equal keys, in time that does not depend on where they differ.
+///
+/// `subtle`'s slice comparison returns at once on a length mismatch, which would tell a caller
+/// how long the key is; so the lengths are compared as numbers and every byte of `expected` is
+/// compared against `given` (zero past its end) whatever the lengths, with `subtle`'s
+/// `Choice` keeping the compiler from turning the loop back into an early exit.
 pub(super) fn same_key(given: &[u8], expected: &[u8]) -> bool {
-    let mut diff = given.len() ^ expected.len();
+    use subtle::ConstantTimeEq;
+    let mut equal = (given.len() as u64).ct_eq(&(expected.len() as u64));
     for (i, byte) in expected.iter().enumerate() {
-        diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ byte);
+        equal &= given.get(i).copied().unwrap_or(0).ct_eq(byte);
     }
-    diff == 0
+    bool::from(equal)
 }
 
 fn given_key(headers: &HeaderMap) -> Option<&[u8]> {
@@ -185,5 +191,10 @@ mod tests {
         assert!(!same_key(b"s3cret", b"s3cret-key"));
         assert!(!same_key(b"s3cret-key-longer", b"s3cret-key"));
         assert!(!same_key(b"", b"s3cret-key"));
+        assert!(same_key(b"", b""));
+        assert!(!same_key(b"x", b""));
+        // A given key that is the expected one padded with the zeros used past its end.
+        assert!(!same_key(b"s3cret-key\0\0", b"s3cret-key"));
+        assert!(!same_key(b"s3cret", b"s3cret\0\0\0\0"));
     }
 }

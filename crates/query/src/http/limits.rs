@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
+use governor::{DefaultKeyedRateLimiter, Quota};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The key a client's budgets are counted under.
@@ -127,51 +129,62 @@ impl Drop for ClientPermit {
     }
 }
 
-/// Token bucket per client.
+/// Requests per second per client: `governor`'s keyed GCRA limiter, a burst of twice the rate.
 #[derive(Debug)]
 pub(super) struct RateLimiter {
-    per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// `None` when requests are not limited (a rate of zero).
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Checks since idle clients were last forgotten.
+    since_sweep: AtomicU32,
 }
 
-/// Clients remembered before idle ones are forgotten, so a flood of addresses cannot grow
-/// memory without bound.
-const MAX_TRACKED_CLIENTS: usize = 100_000;
+/// Checks between two sweeps of idle clients. A client is idle (its state that of a client
+/// never seen) once its burst has refilled, 2 s after its last request; so a flood of
+/// addresses leaves at most two seconds' worth of them plus this many, and a sweep of a few
+/// thousand entries every few thousand requests costs a few entries per request.
+const SWEEP_EVERY: u32 = 4096;
 
 impl RateLimiter {
     pub(super) fn new(per_sec: u32) -> RateLimiter {
+        let limiter = NonZeroU32::new(per_sec).map(|rate| {
+            let burst = NonZeroU32::new(per_sec.saturating_mul(2)).unwrap_or(rate);
+            governor::RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
         RateLimiter {
-            per_sec: f64::from(per_sec),
-            buckets: Mutex::new(HashMap::new()),
+            limiter,
+            since_sweep: AtomicU32::new(0),
         }
     }
 
     pub(super) fn allow(&self, ip: IpAddr) -> bool {
-        if self.per_sec <= 0.0 {
-            return true;
-        }
-        let burst = self.per_sec * 2.0;
-        let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else {
+        let Some(limiter) = &self.limiter else {
             return true;
         };
-        if buckets.len() > MAX_TRACKED_CLIENTS {
-            buckets.retain(|_, (_, seen)| now.duration_since(*seen) < Duration::from_secs(10));
+        if self.since_sweep.fetch_add(1, Ordering::Relaxed) + 1 >= SWEEP_EVERY {
+            self.since_sweep.store(0, Ordering::Relaxed);
+            self.forget_idle();
         }
-        let (tokens, last) = buckets.entry(client_key(ip)).or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_sec).min(burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
+        limiter.check_key(&client_key(ip)).is_ok()
+    }
+
+    /// Drops the clients whose state is that of a new client, and the room they held.
+    fn forget_idle(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
         }
+    }
+
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.limiter.as_ref().map_or(0, |limiter| limiter.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn ip(text: &str) -> IpAddr {
@@ -211,5 +224,42 @@ mod tests {
         assert_eq!(slots.tracked(), 0, "idle clients are not remembered");
         let later = tokio::time::Instant::now() + Duration::from_millis(50);
         assert!(slots.acquire_until(a, later).await.is_some());
+    }
+
+    #[test]
+    fn over_the_rate_is_refused_per_client_and_idle_clients_are_forgotten() {
+        let limiter = RateLimiter::new(100);
+        let a = ip("2001:db8:1:2::1");
+        for _ in 0..200 {
+            assert!(limiter.allow(a), "within the burst of twice the rate");
+        }
+        assert!(
+            !limiter.allow(ip("2001:db8:1:2::99")),
+            "the same /64 shares the budget"
+        );
+        assert!(limiter.allow(ip("10.0.0.1")), "another client has its own");
+        assert_eq!(limiter.tracked(), 2);
+        // Both buckets are full again 2 s (the burst at the rate) after they were emptied.
+        std::thread::sleep(Duration::from_millis(2100));
+        limiter.forget_idle();
+        assert_eq!(limiter.tracked(), 0, "idle clients are not remembered");
+        assert!(limiter.allow(a));
+
+        let unlimited = RateLimiter::new(0);
+        assert!((0..10_000).all(|_| unlimited.allow(ip("10.0.0.1"))));
+        assert_eq!(unlimited.tracked(), 0);
+    }
+
+    #[test]
+    fn idle_clients_are_swept_while_requests_arrive() {
+        let limiter = RateLimiter::new(1_000_000);
+        for n in 0..SWEEP_EVERY * 3 {
+            assert!(limiter.allow(IpAddr::from(n.to_be_bytes())));
+        }
+        assert!(
+            limiter.tracked() < (SWEEP_EVERY * 2) as usize,
+            "{} clients remembered",
+            limiter.tracked()
+        );
     }
 }
