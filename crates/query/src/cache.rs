@@ -9,11 +9,19 @@
 //! It is bounded twice: by entries, and by the bytes its responses hold. Responses differ in
 //! size by an order of magnitude (10 or 100 hits, few or many facet values): bounded by count
 //! alone, 1,024 distinct requests for pages of 100 hits grew a server's heap by 124 MB.
+//!
+//! Eviction is `quick_cache`'s (a CLOCK-Pro variant: responses asked for again are kept over
+//! responses asked for once) under one weight that carries both bounds: a response weighs its
+//! bytes times the entry bound, but never less than the byte budget, against a total of the
+//! byte budget times the entry bound. So at most `entries` responses fit, and at most the
+//! byte budget.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
 
 use him_schema::api::{FacetCount, SearchResponse};
 use him_schema::FacetKind;
@@ -61,14 +69,26 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
-/// Responses of one commit, least recently used evicted first.
-#[derive(Debug)]
+/// Responses of one commit.
 pub(crate) struct ResponseCache {
-    capacity: usize,
+    /// Bytes held at most, as measured by [`approximate_size`].
     max_bytes: usize,
-    inner: Mutex<Entries>,
+    /// The commit every entry was computed on. Entries are inserted and the cache emptied
+    /// only while it is locked, so no response of a replaced commit outlives the emptying.
+    commit: Mutex<Commit>,
+    responses: Cache<CacheKey, Cached, Weight>,
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("max_bytes", &self.max_bytes)
+            .field("responses", &self.responses.len())
+            .field("weight", &self.responses.weight())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The commit a response was computed on. tantivy's generation counts reloads, and a reader
@@ -99,52 +119,29 @@ impl Commit {
     }
 }
 
-#[derive(Debug, Default)]
-struct Entries {
-    /// The commit every entry was computed on.
-    commit: Commit,
-    /// Increases with every use; an entry's stamp is its last use.
-    clock: u64,
-    responses: HashMap<CacheKey, Cached>,
-    /// Sum of the entries' `bytes`.
-    bytes: usize,
-}
-
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Cached {
-    /// The entry's last use.
-    stamp: u64,
+    /// [`Commit::segments`] of the commit it was computed on.
+    segments: u64,
     /// [`approximate_size`] of `response`, computed once.
     bytes: usize,
     response: Arc<SearchResponse>,
 }
 
-impl Entries {
-    /// Forgets everything when `commit` serves other segments than the entries' commit.
-    fn align(&mut self, commit: Commit) {
-        if !self.commit.same_documents(&commit) {
-            self.responses.clear();
-            self.bytes = 0;
-        }
-        self.commit = commit;
-    }
+/// A response's weight: `entries` times its bytes, or `budget` if that is more. Against a total
+/// of `budget` times `entries`, every response weighs at least a share of one entry, and at
+/// least its share of the bytes.
+#[derive(Debug, Clone, Copy)]
+struct Weight {
+    entries: u64,
+    budget: u64,
+}
 
-    /// Drops the least recently used response; false when there is none.
-    fn evict_oldest(&mut self) -> bool {
-        // A scan of at most a few thousand stamps costs about a microsecond, less than keeping
-        // a linked order up to date on every hit.
-        let oldest = self
-            .responses
-            .iter()
-            .min_by_key(|(_, cached)| cached.stamp)
-            .map(|(key, _)| key.clone());
-        match oldest.and_then(|key| self.responses.remove(&key)) {
-            Some(evicted) => {
-                self.bytes -= evicted.bytes;
-                true
-            }
-            None => false,
-        }
+impl Weighter<CacheKey, Cached> for Weight {
+    fn weight(&self, _key: &CacheKey, cached: &Cached) -> u64 {
+        (cached.bytes as u64)
+            .saturating_mul(self.entries)
+            .max(self.budget)
     }
 }
 
@@ -218,25 +215,67 @@ pub(crate) fn approximate_size(response: &SearchResponse) -> usize {
 impl ResponseCache {
     /// A cache of at most `capacity` responses (at least one) holding at most `max_bytes`.
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> ResponseCache {
+        let capacity = capacity.max(1) as u64;
+        // Budgets past what the weights can carry with this many entries (4.6 TB at a million
+        // entries) are cut to it: no bound anyone configures. quick_cache adds the total and
+        // one more weight, hence the room left above the total.
+        let budget = (max_bytes as u64).clamp(1, (u64::MAX / 4) / capacity);
+        let mut options = OptionsBuilder::new();
+        options
+            // Room reserved up front; the table grows past it as needed.
+            .estimated_items_capacity(capacity.min(4096) as usize)
+            .weight_capacity(budget * capacity)
+            // One shard: the bounds and the eviction order are the whole cache's, not split
+            // over shards by key hash. The cache is touched once per search.
+            .shards(1);
+        if capacity == 1 {
+            // quick_cache admits nothing heavier than its hot share (97% of the weight by
+            // default), and a cache of one entry has only one weight, all of it.
+            options.hot_allocation(1.0);
+        }
+        let options = options
+            .build()
+            // Both required options (weight and items capacity) are set above.
+            .expect("valid cache options");
         ResponseCache {
-            capacity: capacity.max(1),
             max_bytes,
-            inner: Mutex::new(Entries::default()),
+            commit: Mutex::new(Commit::default()),
+            responses: Cache::with_options(
+                options,
+                Weight {
+                    entries: capacity,
+                    budget,
+                },
+                Default::default(),
+                Default::default(),
+            ),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
+    /// Empties the cache if `commit` serves other segments than the entries' commit, which it
+    /// becomes; called with the commit locked.
+    fn align_locked(&self, current: &mut Commit, commit: Commit) {
+        if !current.same_documents(&commit) {
+            self.responses.clear();
+        }
+        *current = commit;
+    }
+
+    fn lock_commit(&self) -> MutexGuard<'_, Commit> {
+        // The commit is a plain value, consistent whatever panicked while it was held.
+        self.commit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The response to `key` on `commit`, if cached.
     pub(crate) fn get(&self, commit: Commit, key: &CacheKey) -> Option<Arc<SearchResponse>> {
-        let found = self.inner.lock().ok().and_then(|mut entries| {
-            entries.align(commit);
-            entries.clock += 1;
-            let now = entries.clock;
-            let cached = entries.responses.get_mut(key)?;
-            cached.stamp = now;
-            Some(Arc::clone(&cached.response))
-        });
+        self.align_locked(&mut self.lock_commit(), commit);
+        let found = self
+            .responses
+            .get(key)
+            .filter(|cached| cached.segments == commit.segments)
+            .map(|cached| cached.response);
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -257,48 +296,36 @@ impl ResponseCache {
     /// Keeps `response` to `key`, computed on `commit`. A response of an older commit with
     /// other segments than the entries' (a search that started before a reload) is dropped.
     pub(crate) fn insert(&self, commit: Commit, key: CacheKey, response: Arc<SearchResponse>) {
-        let Ok(mut entries) = self.inner.lock() else {
-            return;
-        };
-        if commit.segments != entries.commit.segments
-            && commit.generation < entries.commit.generation
-        {
-            return;
-        }
         let bytes = approximate_size(&response);
         if bytes > self.max_bytes {
             // It would push out everything else and then not fit.
             return;
         }
-        entries.align(commit);
-        entries.clock += 1;
-        let stamp = entries.clock;
-        let cached = Cached {
-            stamp,
-            bytes,
-            response,
-        };
-        if let Some(replaced) = entries.responses.insert(key, cached) {
-            entries.bytes -= replaced.bytes;
+        let mut current = self.lock_commit();
+        if commit.segments != current.segments && commit.generation < current.generation {
+            return;
         }
-        entries.bytes += bytes;
-        while entries.responses.len() > self.capacity || entries.bytes > self.max_bytes {
-            if !entries.evict_oldest() {
-                break;
-            }
-        }
+        self.align_locked(&mut current, commit);
+        self.responses.insert(
+            key,
+            Cached {
+                segments: commit.segments,
+                bytes,
+                response,
+            },
+        );
     }
 
     /// Responses held now.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.inner.lock().map(|e| e.responses.len()).unwrap_or(0)
+        self.responses.len()
     }
 
     /// Bytes held now, by [`approximate_size`].
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.inner.lock().map(|e| e.bytes).unwrap_or(0)
+        self.responses.iter().map(|(_, cached)| cached.bytes).sum()
     }
 }
 
@@ -475,5 +502,66 @@ mod tests {
         // A new commit empties the count as well.
         tiny.insert(commit(2), key("b"), Arc::clone(&small));
         assert_eq!((tiny.len(), tiny.bytes()), (1, small_size));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Both bounds hold after any mix of sizes, lookups and replacements: eviction weighs
+        /// an entry by its bytes or by an equal share of the byte budget, whichever is more.
+        #[test]
+        fn entries_and_bytes_stay_within_both_bounds(
+            capacity in 1usize..12,
+            budget_in_small_pages in 1usize..40,
+            ops in proptest::collection::vec((0u8..30, 0usize..4, proptest::bool::ANY), 1..120),
+        ) {
+            let sizes = [page_of("s", 1, 50), page_of("m", 5, 200), page_of("l", 30, 400)];
+            let max_bytes = budget_in_small_pages * approximate_size(&sizes[0]);
+            let cache = ResponseCache::new(capacity, max_bytes);
+            for (name, size, lookup) in ops {
+                let name = format!("q{name}");
+                if lookup {
+                    let _ = cache.get(commit(1), &key(&name));
+                } else if let Some(page) = sizes.get(size) {
+                    cache.insert(commit(1), key(&name), Arc::clone(page));
+                }
+                proptest::prop_assert!(cache.len() <= capacity, "{} entries", cache.len());
+                proptest::prop_assert!(cache.bytes() <= max_bytes, "{} bytes", cache.bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_cache_of_small_pages_takes_a_large_one() {
+        let small = page_of("small", 1, 100);
+        let large = page_of("large", 100, 400);
+        let max_bytes = approximate_size(&large) * 2;
+        let cache = ResponseCache::new(8, max_bytes);
+        for n in 0..8 {
+            cache.insert(commit(1), key(&format!("s{n}")), Arc::clone(&small));
+        }
+        assert_eq!(
+            cache.len(),
+            8,
+            "the entry bound, not the bytes, is what is full"
+        );
+        cache.insert(commit(1), key("big"), Arc::clone(&large));
+        assert!(cache.get(commit(1), &key("big")).is_some());
+        assert!(cache.len() <= 8 && cache.bytes() <= max_bytes);
+    }
+
+    #[test]
+    fn a_cache_of_one_keeps_the_last_response_even_one_of_the_whole_budget() {
+        let one = ResponseCache::new(1, usize::MAX);
+        one.insert(commit(1), key("a"), response("a"));
+        assert!(one.get(commit(1), &key("a")).is_some());
+        one.insert(commit(1), key("b"), response("b"));
+        assert_eq!(one.len(), 1);
+        assert!(one.get(commit(1), &key("b")).is_some());
+
+        let page = page_of("page", 10, 200);
+        let exact = ResponseCache::new(1, approximate_size(&page));
+        exact.insert(commit(1), key("page"), Arc::clone(&page));
+        assert!(exact.get(commit(1), &key("page")).is_some());
     }
 }
