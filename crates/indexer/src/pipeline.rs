@@ -32,9 +32,12 @@ use crate::options::{IndexOptions, Progress};
 use crate::summary::{ProblemKind, Summary};
 use crate::{pdf, plain, Error, Result};
 
-/// Files parsed per parallel batch: large enough to keep every core busy, small enough that
-/// a batch of 20 MiB files stays well within the memory bound.
+/// Files parsed per parallel batch: large enough to keep every core busy.
 const BATCH: usize = 32;
+
+/// Bytes of files in one batch past its first file: a batch's files and their parsed text are
+/// all held until it is written, and 32 files at the 20 MiB size limit would hold over 1 GiB.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// File with glob patterns (one per line, `#` comments) of corpus paths not to index.
 pub const IGNORE_FILE: &str = ".himignore";
@@ -218,8 +221,7 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     let mut batch: Vec<walkdir::Result<walkdir::DirEntry>> = Vec::with_capacity(BATCH);
     let mut entries = walk(corpus).peekable();
     while entries.peek().is_some() {
-        batch.clear();
-        batch.extend(entries.by_ref().take(BATCH));
+        next_batch(&mut entries, &mut batch, BATCH, BATCH_BYTES, walked_size);
         let outcomes: Vec<Outcome> = pool.install(|| {
             batch
                 .par_iter()
@@ -954,6 +956,37 @@ fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Fills `batch` from `entries`: at most `max_count` of them and, past the first, at most
+/// `max_bytes` by `size`.
+fn next_batch<T>(
+    entries: &mut std::iter::Peekable<impl Iterator<Item = T>>,
+    batch: &mut Vec<T>,
+    max_count: usize,
+    max_bytes: u64,
+    size: impl Fn(&T) -> u64,
+) {
+    batch.clear();
+    let mut bytes = 0u64;
+    while batch.len() < max_count {
+        let Some(next) = entries.peek() else { break };
+        let next_size = size(next);
+        if !batch.is_empty() && bytes.saturating_add(next_size) > max_bytes {
+            break;
+        }
+        bytes = bytes.saturating_add(next_size);
+        batch.extend(entries.next());
+    }
+}
+
+/// A walked entry's size as the walk saw it (a link's own size for a symbolic link).
+fn walked_size(entry: &walkdir::Result<walkdir::DirEntry>) -> u64 {
+    entry
+        .as_ref()
+        .ok()
+        .and_then(|entry| entry.metadata().ok())
+        .map_or(0, |meta| meta.len())
+}
+
 /// Walks the corpus in a stable order, skipping hidden files and folders.
 fn walk(corpus: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
     walkdir::WalkDir::new(corpus)
@@ -1091,6 +1124,29 @@ fn index_settings() -> IndexSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_bounded_by_count_and_bytes() {
+        let cut = |sizes: &[u64], count: usize, bytes: u64| -> Vec<Vec<u64>> {
+            let mut entries = sizes.iter().copied().peekable();
+            let mut batch = Vec::new();
+            let mut out = Vec::new();
+            while entries.peek().is_some() {
+                next_batch(&mut entries, &mut batch, count, bytes, |size| *size);
+                out.push(batch.clone());
+            }
+            out
+        };
+        assert_eq!(cut(&[1; 5], 2, 100), [vec![1, 1], vec![1, 1], vec![1]]);
+        // Large files: the byte budget, not the count, bounds a batch.
+        assert_eq!(
+            cut(&[40; 5], 32, 100),
+            [vec![40, 40], vec![40, 40], vec![40]]
+        );
+        // A file over the budget still goes, alone.
+        assert_eq!(cut(&[500, 1, 1], 32, 100), [vec![500], vec![1, 1]]);
+        assert!(cut(&[], 32, 100).is_empty());
+    }
 
     #[test]
     fn stem_titles() {
