@@ -377,13 +377,10 @@ fn report_of(output: &std::process::Output) -> Value {
 /// `himsearch crawl` with its address space capped at `mib` MiB (`ulimit -v`), so a crawl
 /// that holds what it should not fails at once instead of swapping.
 fn crawl_capped(origin: &str, index: &std::path::Path, mib: u64, extra: &[&str]) -> Value {
-    let output = std::process::Command::new("sh")
+    let output = crate::util::himsearch_capped(mib * 1024)
         // glibc reserves address space per thread arena (64 MiB each, up to 8 per core): two
         // keep the cap about what the crawl allocates rather than how many threads it has.
         .env("MALLOC_ARENA_MAX", "2")
-        .arg("-c")
-        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
-        .arg(env!("CARGO_BIN_EXE_himsearch"))
         .args(crawl_args(origin, index, extra))
         .output()
         .expect("run himsearch under sh");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{ids, problems, Server, Site};
+use crate::util::{himsearch_capped, ids, problems, Server, Site};
 
 /// The address-space cap of every run here, in KiB (`ulimit -v`).
 const CAP_KIB: u64 = 2 * 1024 * 1024;
@@ -44,11 +44,7 @@ fn pdf_bomb(inflated: usize) -> Vec<u8> {
 
 /// `himsearch ARGS` under the address-space cap, killed if it runs past `limit`.
 fn capped(args: &[&str], limit: Duration) -> Output {
-    let script = format!("ulimit -v {CAP_KIB}; exec \"$0\" \"$@\"");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_himsearch"))
+    let mut child = himsearch_capped(CAP_KIB)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -89,6 +89,18 @@ impl Site {
     }
 }
 
+/// The `himsearch` binary run by `sh` under an address-space cap (`ulimit -v`, in KiB) that
+/// its child processes inherit, so a test of a memory bound fails instead of swapping. Its
+/// arguments follow.
+pub(crate) fn himsearch_capped(cap_kib: u64) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -v {cap_kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_himsearch"));
+    command
+}
+
 pub(crate) fn himsearch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_himsearch"))
         .args(args)
@@ -178,12 +190,7 @@ impl Server {
         env: &[(&str, &str)],
         cap_kib: u64,
     ) -> Server {
-        let mut command = Command::new("sh");
-        command
-            .arg("-c")
-            .arg(format!("ulimit -v {cap_kib}; exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_himsearch"));
-        Server::spawn(command, site, extra, env)
+        Server::spawn(himsearch_capped(cap_kib), site, extra, env)
     }
 
     fn spawn(mut command: Command, site: &Site, extra: &[&str], env: &[(&str, &str)]) -> Server {
