@@ -102,7 +102,7 @@ fn fixture_site() -> Site {
 
 /// Serves `html` for every request on `listener`: a host site on another origin than the
 /// search server.
-fn serve_host(listener: TcpListener, html: String) {
+pub(crate) fn serve_host(listener: TcpListener, html: String) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -121,16 +121,16 @@ fn serve_host(listener: TcpListener, html: String) {
     });
 }
 
-fn artifact(name: &str) -> PathBuf {
+pub(crate) fn artifact(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("browser")
         .join(name)
 }
 
 /// JavaScript returning the shadow root of the `<him-search>` with id `arguments[0]`.
-const ROOT: &str = "const root = document.getElementById(arguments[0]).shadowRoot;";
+pub(crate) const ROOT: &str = "const root = document.getElementById(arguments[0]).shadowRoot;";
 
-fn hit_ids(browser: &Browser, widget: &str) -> Vec<String> {
+pub(crate) fn hit_ids(browser: &Browser, widget: &str) -> Vec<String> {
     let ids = browser.run(
         &format!("{ROOT} return [...root.querySelectorAll('.hit')].map(h => h.dataset.id);"),
         &[json!(widget)],
@@ -139,7 +139,7 @@ fn hit_ids(browser: &Browser, widget: &str) -> Vec<String> {
 }
 
 /// Waits until the widget's status line matches `expected` exactly.
-fn wait_status(browser: &Browser, widget: &str, expected: &str) {
+pub(crate) fn wait_status(browser: &Browser, widget: &str, expected: &str) {
     browser.wait_for(
         &format!("status {expected:?} in #{widget}"),
         &format!(
@@ -161,7 +161,7 @@ fn first_page_status(total: u64, per_page: u64) -> String {
     }
 }
 
-fn facet_counts(browser: &Browser, widget: &str, facet: &str) -> Vec<(String, u64)> {
+pub(crate) fn facet_counts(browser: &Browser, widget: &str, facet: &str) -> Vec<(String, u64)> {
     let value = browser.run(
         &format!(
             "{ROOT} return [...root.querySelectorAll(`fieldset[data-facet='${{arguments[1]}}'] label`)]\

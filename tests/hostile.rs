@@ -377,7 +377,11 @@ fn crawl_survives_a_site_serving_a_pdf_bomb_under_a_memory_cap() {
 fn facet_values_with_a_slash_round_trip_whole() {
     let site = Site::new();
     let taxonomy = site.dir.path().join("taxonomy.toml");
-    std::fs::write(&taxonomy, "[[topics]]\nname = \"Health/Wellness\"\n").unwrap();
+    std::fs::write(
+        &taxonomy,
+        "[kinds.topic]\n[[kinds.topic.values]]\nname = \"Health/Wellness\"\n",
+    )
+    .unwrap();
     let docs = site.dir.path().join("docs.jsonl");
     std::fs::write(
         &docs,

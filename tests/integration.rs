@@ -9,6 +9,7 @@ mod cli_errors;
 mod corpus;
 mod crawl;
 mod eval;
+mod facet_kinds;
 mod hostile;
 mod indexing;
 mod reliability;

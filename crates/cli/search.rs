@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use him_query::{SearchEngine, SearchRequest};
-use him_schema::FacetKind;
+use him_schema::Taxonomy;
 
 use crate::args::load_taxonomy;
 use crate::output::{ignore_broken_pipe, print_json, print_results};
@@ -39,6 +39,10 @@ pub(crate) struct SearchArgs {
     /// Filter by topic (repeatable).
     #[arg(long, value_name = "V")]
     topic: Vec<String>,
+    /// Filter by any facet kind of the taxonomy: `--facet employer_setting=Hospital`
+    /// (repeatable; values of one kind are OR-ed, kinds AND-ed).
+    #[arg(long, value_name = "KIND=VALUE")]
+    facet: Vec<String>,
     /// Include each hit's score breakdown (JSON output).
     #[arg(long)]
     explain: bool,
@@ -53,8 +57,9 @@ pub(crate) struct SearchArgs {
 pub(crate) fn run_search(args: SearchArgs) -> Result<(), Failure> {
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     let engine = SearchEngine::open(&args.index, taxonomy)?;
+    warn_ignored_kinds(&engine);
     let json = args.json;
-    let request = request(args)?;
+    let request = request(args, engine.taxonomy())?;
     let response = engine.search(request).map_err(|err| {
         if err.is_user_error() {
             usage(err)
@@ -69,22 +74,53 @@ pub(crate) fn run_search(args: SearchArgs) -> Result<(), Failure> {
     }
 }
 
-/// The request the arguments describe; a filter the request refuses is a usage error.
-fn request(args: SearchArgs) -> Result<SearchRequest, Failure> {
+/// The request the arguments describe; a filter the taxonomy does not know is a usage error.
+fn request(args: SearchArgs, taxonomy: &Taxonomy) -> Result<SearchRequest, Failure> {
     let mut request = SearchRequest::new(args.query.join(" "));
     request.page = args.page;
     request.per_page = args.limit;
     request.explain = args.explain;
-    for (kind, values) in [
-        (FacetKind::Credential, args.credential),
-        (FacetKind::JobTitle, args.job_title),
-        (FacetKind::EducationLevel, args.education_level),
-        (FacetKind::ResourceType, args.resource_type),
-        (FacetKind::Topic, args.topic),
-    ] {
-        for value in values {
-            request = request.filter(kind.name(), value).map_err(usage)?;
-        }
+    let shorthands = [
+        ("credential", args.credential),
+        ("job_title", args.job_title),
+        ("education_level", args.education_level),
+        ("resource_type", args.resource_type),
+        ("topic", args.topic),
+    ];
+    let mut filters: Vec<(String, String)> = shorthands
+        .into_iter()
+        .flat_map(|(kind, values)| values.into_iter().map(move |v| (kind.to_string(), v)))
+        .collect();
+    for spec in args.facet {
+        let Some((kind, value)) = spec.split_once('=') else {
+            return Err(usage(anyhow::anyhow!(
+                "--facet {spec:?}: expected KIND=VALUE (kinds: {})",
+                taxonomy.kind_list()
+            )));
+        };
+        filters.push((kind.trim().to_string(), value.trim().to_string()));
+    }
+    for (name, value) in filters {
+        let kind = taxonomy.kind_named(&name).ok_or_else(|| {
+            usage(him_query::Error::UnknownFacet {
+                name: name.clone(),
+                known: taxonomy.kind_list(),
+            })
+        })?;
+        request = request.filter_kind(kind, value);
     }
     Ok(request)
+}
+
+/// Tells the user when the index carries facet kinds the taxonomy does not declare (searches
+/// ignore them; see README, "Taxonomy").
+pub(crate) fn warn_ignored_kinds(engine: &SearchEngine) {
+    match engine.ignored_kinds() {
+        Ok(kinds) if !kinds.is_empty() => eprintln!(
+            "warning: the index has facet kinds the taxonomy does not declare, ignored: {} \
+             (pass the taxonomy the index was built with, or rebuild it)",
+            kinds.join(", ")
+        ),
+        _ => {}
+    }
 }

@@ -139,7 +139,10 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<(), Failure> {
 fn open_or_build(args: &ServeArgs) -> Result<SearchEngine, Failure> {
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     match SearchEngine::open(&args.index, taxonomy.clone()) {
-        Ok(engine) => Ok(engine),
+        Ok(engine) => {
+            crate::search::warn_ignored_kinds(&engine);
+            Ok(engine)
+        }
         Err(him_query::Error::Index(him_schema::Error::IndexMissing(_))) => {
             eprintln!(
                 "no index at {}: indexing {} first",

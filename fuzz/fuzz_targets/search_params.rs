@@ -8,7 +8,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);
-    if let Ok(request) = him_query::http::parse_search_params(&raw) {
-        common::check(common::engine().search(request));
+    let engine = common::engine();
+    if let Ok(request) = him_query::http::parse_search_params(&raw, engine.taxonomy()) {
+        common::check(engine.search(request));
     }
 });

@@ -1,22 +1,20 @@
-//! Facet assignment: which credentials, job titles, education levels, resource types and
-//! topics a document carries.
+//! Facet assignment: which values of each facet kind of the taxonomy a document carries.
 //!
 //! Rules, strongest first:
 //! 1. `<meta name="him:KIND">` replaces everything else for that kind (the author knows best).
 //! 2. `data-him-facet="kind:value"` adds a value.
-//! 3. Text: a mention in the title, a heading or the description counts once; in the body a
-//!    value needs two mentions, so a passing reference ("unlike the CPC...") does not file the
-//!    page under it.
-//! 4. Resource type never comes from the body: only from the title's words and the path.
+//! 3. `paths` of a value file every document under them.
+//! 4. Text, by the kind's `extract` policy. `mentions`: a mention in the title, a heading or
+//!    the description counts once; in the body a value needs `body_mentions` mentions (2 by
+//!    default), so a passing reference ("unlike the CPC...") does not file the page under it.
+//!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
+//!    thereby a guide). `none`: never from text.
 
-use him_schema::{FacetKind, FacetMatcher, FacetValues, Taxonomy};
+use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
 
 use crate::extract::Extracted;
 
-/// Body mentions needed before a value counts (see the module docs).
-const BODY_MENTIONS: usize = 2;
-
-/// Assigns facets; returns them with warnings about values not in the taxonomy.
+/// Assigns facets; returns them with warnings about kinds and values not in the taxonomy.
 pub(crate) fn assign_facets(
     taxonomy: &Taxonomy,
     matcher: &FacetMatcher,
@@ -24,17 +22,62 @@ pub(crate) fn assign_facets(
     page: &Extracted,
 ) -> (FacetValues, Vec<String>) {
     let mut warnings = Vec::new();
-    let mut facets = matcher.mentions(&page.prominent_text()).at_least(1);
-    facets.merge(&matcher.mentions(&page.body).at_least(BODY_MENTIONS));
+    let prominent = matcher.mentions(&page.prominent_text());
+    let body = matcher.mentions(&page.body);
+    let title = matcher.extract(&page.title);
+    let mut facets = FacetValues::default();
+    for spec in taxonomy.kinds() {
+        let kind = spec.kind;
+        let from_text: Vec<String> = match spec.policy.extract {
+            Extraction::Mentions => prominent
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, value, _)| value.to_string())
+                .chain(
+                    body.iter()
+                        .filter(|(k, _, count)| *k == kind && *count >= spec.policy.body_mentions)
+                        .map(|(_, value, _)| value.to_string()),
+                )
+                .collect(),
+            Extraction::TitleAndPath => title.get(kind).to_vec(),
+            Extraction::None => Vec::new(),
+        };
+        let from_paths = spec
+            .values
+            .iter()
+            .filter(|value| value.paths.iter().any(|rule| path_matches(rule, path)))
+            .map(|value| value.canonical().to_string());
+        for value in from_text.into_iter().chain(from_paths) {
+            facets.insert(kind, value);
+        }
+    }
 
-    // Resource type: title words and path only.
-    let title_types = matcher.extract_kind(FacetKind::ResourceType, &page.title);
-    let path_types = resource_types_for_path(taxonomy, path);
-    facets.set(
-        FacetKind::ResourceType,
-        title_types.into_iter().chain(path_types),
-    );
-
+    let mut resolve = |name: &str, origin: &str| -> Option<FacetKind> {
+        let kind = taxonomy.kind_named(name);
+        if kind.is_none() {
+            warnings.push(format!(
+                "{origin} names facet kind {name:?}, which the taxonomy does not declare \
+                 (ignored; kinds: {})",
+                taxonomy.kind_list()
+            ));
+        }
+        kind
+    };
+    let attr_facets: Vec<(FacetKind, &str)> = page
+        .attr_facets
+        .iter()
+        .filter_map(|(name, value)| Some((resolve(name, "data-him-facet")?, value.as_str())))
+        .collect();
+    let meta_facets: Vec<(FacetKind, &[String])> = page
+        .meta_facets
+        .iter()
+        .filter_map(|(name, values)| {
+            Some((
+                resolve(name, &format!("meta him:{name}"))?,
+                values.as_slice(),
+            ))
+        })
+        .collect();
     let mut canonical = |kind: FacetKind, value: &str, origin: &str| -> String {
         match taxonomy.canonicalize(kind, value) {
             Some(canonical) => canonical.to_string(),
@@ -46,37 +89,25 @@ pub(crate) fn assign_facets(
             }
         }
     };
-    for (kind, value) in &page.attr_facets {
-        let value = canonical(*kind, value, "data-him-facet");
-        facets.insert(*kind, value);
+    for (kind, value) in attr_facets {
+        let value = canonical(kind, value, "data-him-facet");
+        facets.insert(kind, value);
     }
-    for (kind, values) in &page.meta_facets {
+    for (kind, values) in meta_facets {
         let origin = format!("meta him:{kind}");
-        let values: Vec<String> = values
-            .iter()
-            .map(|v| canonical(*kind, v, &origin))
-            .collect();
-        facets.set(*kind, values);
+        let values: Vec<String> = values.iter().map(|v| canonical(kind, v, &origin)).collect();
+        facets.set(kind, values);
     }
     (facets, warnings)
 }
 
-/// Resource types whose `paths` match: `dir/` entries are prefixes, others exact paths.
-fn resource_types_for_path(taxonomy: &Taxonomy, path: &str) -> Vec<String> {
-    taxonomy
-        .resource_types
-        .iter()
-        .filter(|rt| {
-            rt.paths.iter().any(|rule| {
-                if rule.ends_with('/') {
-                    path.starts_with(rule.as_str())
-                } else {
-                    path == rule
-                }
-            })
-        })
-        .map(|rt| rt.name.clone())
-        .collect()
+/// `dir/` rules are prefixes, others exact paths.
+fn path_matches(rule: &str, path: &str) -> bool {
+    if rule.ends_with('/') {
+        path.starts_with(rule)
+    } else {
+        path == rule
+    }
 }
 
 #[cfg(test)]
@@ -96,25 +127,28 @@ mod tests {
             ..Extracted::default()
         };
         let (facets, _) = assign("jobs/x.html", &page);
-        assert_eq!(facets.get(FacetKind::Credential), ["CCS"]);
-        assert_eq!(facets.get(FacetKind::ResourceType), ["Job profile"]);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CCS"]);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("resource_type")),
+            ["Job profile"]
+        );
     }
 
     #[test]
     fn meta_replaces_and_attributes_add() {
         let page = Extracted {
             title: "RHIT and RHIA".into(),
-            meta_facets: vec![(FacetKind::Credential, vec!["chps".into()])],
+            meta_facets: vec![("credential".into(), vec!["chps".into()])],
             attr_facets: vec![
-                (FacetKind::Topic, "hipaa".into()),
-                (FacetKind::Topic, "Astrology".into()),
+                ("topic".into(), "hipaa".into()),
+                ("topic".into(), "Astrology".into()),
             ],
             ..Extracted::default()
         };
         let (facets, warnings) = assign("a.html", &page);
-        assert_eq!(facets.get(FacetKind::Credential), ["CHPS"]);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CHPS"]);
         assert_eq!(
-            facets.get(FacetKind::Topic),
+            facets.get(Taxonomy::builtin_kind("topic")),
             ["Astrology", "HIPAA privacy and security"]
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -128,6 +162,9 @@ mod tests {
             ..Extracted::default()
         };
         let (facets, _) = assign("resources/glossary.md", &page);
-        assert_eq!(facets.get(FacetKind::ResourceType), ["Glossary"]);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("resource_type")),
+            ["Glossary"]
+        );
     }
 }

@@ -3,8 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use him_schema::{analysis, FacetKind, FacetValues, Fields};
-use tantivy::schema::Facet;
+use him_schema::{analysis, facet_of, FacetValues, Fields};
 use tantivy::TantivyDocument;
 
 use crate::extract::Extracted;
@@ -60,10 +59,8 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     doc.add_text(fields.source_kind, parts.source_kind);
     doc.add_u64(fields.content_hash, parts.content_hash);
     doc.add_u64(fields.body_hash, parts.body_hash);
-    for kind in FacetKind::ALL {
-        for value in parts.facets.get(kind) {
-            doc.add_facet(fields.facet(kind), Facet::from_path([value.as_str()]));
-        }
+    for (kind, value) in parts.facets.iter() {
+        doc.add_facet(fields.facets, facet_of(kind, value));
     }
     doc
 }

@@ -1,8 +1,6 @@
 //! What a source file says, independent of its format: the output of the HTML, PDF and text
 //! extractors and the input of facet assignment and document building.
 
-use him_schema::FacetKind;
-
 /// Text and metadata extracted from one file.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Extracted {
@@ -18,10 +16,11 @@ pub(crate) struct Extracted {
     pub(crate) noindex: bool,
     pub(crate) nofollow: bool,
     pub(crate) canonical: Option<String>,
-    /// Values of `<meta name="him:KIND">`: they replace extraction for that kind.
-    pub(crate) meta_facets: Vec<(FacetKind, Vec<String>)>,
-    /// Values of `data-him-facet="kind:value"`: they add to extraction.
-    pub(crate) attr_facets: Vec<(FacetKind, String)>,
+    /// Values of `<meta name="him:KIND">` by kind name as written: they replace extraction for
+    /// that kind. Facet assignment resolves the names against the taxonomy.
+    pub(crate) meta_facets: Vec<(String, Vec<String>)>,
+    /// Values of `data-him-facet="kind:value"` by kind name as written: they add to extraction.
+    pub(crate) attr_facets: Vec<(String, String)>,
     /// Things worth a warning that did not stop extraction.
     pub(crate) warnings: Vec<String>,
 }

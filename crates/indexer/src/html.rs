@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use ego_tree::NodeId;
-use him_schema::FacetKind;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::extract::{collapse_whitespace, truncate_words, Extracted};
@@ -230,12 +229,9 @@ impl HtmlRules {
             };
             for part in spec.split([',', ';']) {
                 match part.split_once(':') {
-                    Some((kind, value))
-                        if FacetKind::parse(kind).is_some() && !value.trim().is_empty() =>
-                    {
-                        // Checked just above.
-                        let kind = FacetKind::parse(kind).expect("facet kind parsed");
-                        out.attr_facets.push((kind, value.trim().to_string()));
+                    Some((kind, value)) if !kind.trim().is_empty() && !value.trim().is_empty() => {
+                        out.attr_facets
+                            .push((kind.trim().to_string(), value.trim().to_string()));
                     }
                     _ if part.trim().is_empty() => {}
                     _ => out.warnings.push(format!(
@@ -273,13 +269,13 @@ impl HtmlRules {
                     }
                 }
                 _ => {
-                    if let Some(kind) = name.strip_prefix("him:").and_then(FacetKind::parse) {
+                    if let Some(kind) = name.strip_prefix("him:").filter(|k| !k.is_empty()) {
                         let values: Vec<String> = content
                             .split(',')
                             .map(|v| v.trim().to_string())
                             .filter(|v| !v.is_empty())
                             .collect();
-                        out.meta_facets.push((kind, values));
+                        out.meta_facets.push((kind.to_string(), values));
                     }
                 }
             }
@@ -437,8 +433,8 @@ mod tests {
         assert_eq!(
             page.attr_facets,
             [
-                (FacetKind::Credential, "RHIT".to_string()),
-                (FacetKind::Topic, "Registries".to_string())
+                ("credential".to_string(), "RHIT".to_string()),
+                ("topic".to_string(), "Registries".to_string())
             ]
         );
     }
@@ -459,7 +455,7 @@ mod tests {
         assert_eq!(
             page.meta_facets,
             [(
-                FacetKind::Credential,
+                "credential".to_string(),
                 vec!["CHPS".to_string(), "RHIT".to_string()]
             )]
         );

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::Instant;
 
-use him_schema::{FacetKind, FacetMatcher, Fields};
+use him_schema::{FacetMatcher, Fields, Taxonomy};
 use rayon::prelude::*;
 use serde_json::Value;
 use tantivy::{TantivyDocument, Term};
@@ -89,7 +89,7 @@ pub fn index_jsonl(
         let parsed: Vec<_> = batch
             .par_iter()
             .map(|(number, line)| {
-                let prepared = parse_line(line)
+                let prepared = parse_line(&options.taxonomy, line)
                     .map(|page| page.map(|page| prepare(options, &matcher, &fields, page)));
                 (*number, prepared)
             })
@@ -210,7 +210,7 @@ struct LineDocument {
 }
 
 /// Parses one line; `Ok(None)` for a blank line.
-fn parse_line(line: &[u8]) -> Result<Option<LineDocument>, String> {
+fn parse_line(taxonomy: &Taxonomy, line: &[u8]) -> Result<Option<LineDocument>, String> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -245,7 +245,9 @@ fn parse_line(line: &[u8]) -> Result<Option<LineDocument>, String> {
     if let Some(facets) = object.get("facets") {
         let facets = facets.as_object().ok_or("\"facets\" must be an object")?;
         for (name, values) in facets {
-            let kind = FacetKind::parse(name).ok_or_else(|| format!("unknown facet {name:?}"))?;
+            let kind = taxonomy.kind_named(name).ok_or_else(|| {
+                format!("unknown facet {name:?} (kinds: {})", taxonomy.kind_list())
+            })?;
             let values = match values {
                 Value::String(value) => vec![value.clone()],
                 Value::Array(values) => values
@@ -262,7 +264,7 @@ fn parse_line(line: &[u8]) -> Result<Option<LineDocument>, String> {
                     ))
                 }
             };
-            meta_facets.push((kind, values));
+            meta_facets.push((kind.name().to_string(), values));
         }
     }
     Ok(Some(LineDocument {
@@ -312,7 +314,9 @@ mod tests {
 
     #[test]
     fn lines_parse_or_explain_why_not() {
+        let taxonomy = Taxonomy::builtin().unwrap();
         let doc = parse_line(
+            &taxonomy,
             br#"{"id": 7, "title": "T", "text": "a  b", "facets": {"credential": "RHIT"}}"#,
         )
         .unwrap()
@@ -320,9 +324,9 @@ mod tests {
         assert_eq!((doc.id.as_str(), doc.extracted.body.as_str()), ("7", "a b"));
         assert_eq!(
             doc.extracted.meta_facets,
-            [(FacetKind::Credential, vec!["RHIT".to_string()])]
+            [("credential".to_string(), vec!["RHIT".to_string()])]
         );
-        assert!(parse_line(b"  \n").unwrap().is_none());
+        assert!(parse_line(&taxonomy, b"  \n").unwrap().is_none());
         for (line, why) in [
             (&b"{not json"[..], "invalid JSON"),
             (br#"[1]"#, "object"),
@@ -334,7 +338,7 @@ mod tests {
                 "unknown facet",
             ),
         ] {
-            let err = parse_line(line).err().unwrap_or_default();
+            let err = parse_line(&taxonomy, line).err().unwrap_or_default();
             assert!(
                 err.contains(why),
                 "{}: {err}",

@@ -13,7 +13,7 @@ use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery,
     FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{Facet, Field, IndexRecordOption, Schema};
+use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
@@ -65,7 +65,8 @@ pub(crate) struct QueryModel {
     pub(crate) raw: TextAnalyzer,
     pub(crate) expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
-    /// Credentials and job titles by the [`Taxonomy::name_key`] of every name, code and alias,
+    /// Values of kinds with the `boost` policy (credentials and job titles in the built-in
+    /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
 }
@@ -78,7 +79,8 @@ impl QueryModel {
             .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
-        for kind in [FacetKind::Credential, FacetKind::JobTitle] {
+        for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
+            let kind = spec.kind;
             for (surface, canonical) in taxonomy.surface_forms(kind) {
                 let entry = (kind, canonical.to_string());
                 let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
@@ -108,7 +110,7 @@ impl QueryModel {
         })
     }
 
-    /// Credentials and job titles the query names (`rhit`, `medical records tech`).
+    /// Values of `boost` kinds the query names (`rhit`, `medical records tech`).
     fn named_facets(&self, parsed: &ParsedQuery) -> Vec<(FacetKind, String)> {
         let words: Vec<&str> = parsed
             .groups
@@ -131,12 +133,11 @@ impl QueryModel {
     }
 
     pub(crate) fn filter_query(&self, kind: FacetKind, values: &[String]) -> Box<dyn Query> {
-        let field = self.fields.facet(kind);
         Box::new(BooleanQuery::new(
             values
                 .iter()
                 .map(|value| {
-                    let term = Term::from_facet(field, &Facet::from_path([value.as_str()]));
+                    let term = self.fields.facet_term(kind, value);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
@@ -242,10 +243,7 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         for (kind, value) in self.model.named_facets(parsed) {
-            let term = Term::from_facet(
-                self.model.fields.facet(kind),
-                &Facet::from_path([value.as_str()]),
-            );
+            let term = self.model.fields.facet_term(kind, &value);
             clauses.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(

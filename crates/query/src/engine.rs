@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
-use him_schema::{analysis, open_index_for_search, FacetKind, Taxonomy};
+use him_schema::{analysis, open_index_for_search, parse_facet, FacetKind, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -142,6 +142,23 @@ impl SearchEngine {
         self.reader.searcher().num_docs()
     }
 
+    /// Facet kinds the index carries that the taxonomy does not declare, sorted. Their values
+    /// are ignored: not counted, not filterable, not shown (an index built with a richer
+    /// taxonomy stays searchable; the CLI warns).
+    pub fn ignored_kinds(&self) -> Result<Vec<String>> {
+        let names = self.facet_tables.kind_names(&self.reader.searcher())?;
+        Ok(names
+            .into_iter()
+            .filter(|name| {
+                !self
+                    .taxonomy
+                    .kinds()
+                    .iter()
+                    .any(|spec| spec.kind.name() == name)
+            })
+            .collect())
+    }
+
     /// The taxonomy used for filters and facet boosts.
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
@@ -230,7 +247,7 @@ impl SearchEngine {
                 );
                 let tally = FacetTally::new(
                     Arc::clone(&self.facet_tables),
-                    FacetKind::ALL.to_vec(),
+                    self.kinds(),
                     request
                         .filters
                         .iter()
@@ -332,13 +349,8 @@ impl SearchEngine {
             with_facets,
         } = options;
         let tally = || {
-            with_facets.then(|| {
-                FacetTally::new(
-                    Arc::clone(&self.facet_tables),
-                    FacetKind::ALL.to_vec(),
-                    Vec::new(),
-                )
-            })
+            with_facets
+                .then(|| FacetTally::new(Arc::clone(&self.facet_tables), self.kinds(), Vec::new()))
         };
         // Typo tolerance is a fallback, as in Typesense: the near neighbours of every word
         // (a bitset per word and distance) cost more than the rest of a query, and when the
@@ -571,16 +583,29 @@ impl SearchEngine {
     }
 
     fn stored_facets(&self, doc: &TantivyDocument) -> BTreeMap<String, Vec<String>> {
-        FacetKind::ALL
-            .into_iter()
-            .map(|kind| {
-                let values = doc
-                    .get_all(self.query.fields.facet(kind))
-                    .filter_map(|v| v.as_facet().map(facet_value))
-                    .collect();
-                (kind.name().to_string(), values)
-            })
-            .collect()
+        let mut facets: BTreeMap<String, Vec<String>> = self
+            .taxonomy
+            .kinds()
+            .iter()
+            .map(|spec| (spec.kind.name().to_string(), Vec::new()))
+            .collect();
+        for stored in doc
+            .get_all(self.query.fields.facets)
+            .filter_map(|v| v.as_facet())
+        {
+            // A kind the served taxonomy lacks is ignored (see `ignored_kinds`).
+            if let Some((kind, value)) = parse_facet(stored) {
+                if let Some(values) = facets.get_mut(&kind) {
+                    values.push(value);
+                }
+            }
+        }
+        facets
+    }
+
+    /// The kinds this engine counts and filters by: the taxonomy's, in its order.
+    fn kinds(&self) -> Vec<FacetKind> {
+        self.taxonomy.kinds().iter().map(|spec| spec.kind).collect()
     }
 
     /// Counts of one facet kind over `query`'s matches.
@@ -630,26 +655,6 @@ fn stored_text(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string()
-}
-
-/// The value of a stored one-segment facet. The store gives tantivy's encoded form (segments
-/// joined by `\0`, a `/` inside a value kept as is: `Health/Wellness`); the display form
-/// (`/Health\/Wellness`, `/` escaped) is accepted too. Either way a value with a `/` comes back
-/// whole, as the facet counts show it.
-fn facet_value(stored: &str) -> String {
-    let Some(display) = stored.strip_prefix('/') else {
-        return stored.rsplit('\u{0}').next().unwrap_or(stored).to_string();
-    };
-    let mut segment = String::new();
-    let mut chars = display.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => segment.extend(chars.next()),
-            '/' => segment.clear(),
-            c => segment.push(c),
-        }
-    }
-    segment
 }
 
 /// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers
@@ -748,15 +753,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn facet_values_decode() {
-        assert_eq!(facet_value("RHIT"), "RHIT");
-        assert_eq!(facet_value("/CCS-P"), "CCS-P");
-        // A value with a slash round-trips whole (issue #23).
-        assert_eq!(facet_value("Health/Wellness"), "Health/Wellness");
-        assert_eq!(facet_value("/Health\\/Wellness"), "Health/Wellness");
-        assert_eq!(facet_value("a\u{0}b/c"), "b/c");
     }
 }

@@ -8,11 +8,14 @@ pub enum Error {
     /// A parameter is out of range or malformed.
     #[error("{0}")]
     InvalidParameter(String),
-    /// A facet name that does not exist.
-    #[error(
-        "unknown facet {0:?} (known: credential, job_title, education_level, resource_type, topic)"
-    )]
-    UnknownFacet(String),
+    /// A facet name the taxonomy does not declare.
+    #[error("unknown facet {name:?} (known: {known})")]
+    UnknownFacet {
+        /// The name given.
+        name: String,
+        /// The taxonomy's kinds, comma-separated.
+        known: String,
+    },
     /// The query is longer than the limit.
     #[error("query is {len} characters long; the limit is {max}")]
     QueryTooLong {
@@ -42,7 +45,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidParameter(_) => "invalid_parameter",
-            Error::UnknownFacet(_) => "unknown_facet",
+            Error::UnknownFacet { .. } => "unknown_facet",
             Error::QueryTooLong { .. } => "query_too_long",
             Error::PerPageTooLarge { .. } => "per_page_too_large",
             Error::Index(_) => "index_unavailable",
@@ -55,7 +58,7 @@ impl Error {
         matches!(
             self,
             Error::InvalidParameter(_)
-                | Error::UnknownFacet(_)
+                | Error::UnknownFacet { .. }
                 | Error::QueryTooLong { .. }
                 | Error::PerPageTooLarge { .. }
         )

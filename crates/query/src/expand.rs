@@ -1,9 +1,11 @@
-//! Query expansion from the taxonomy: synonyms and acronyms in both directions, credential
-//! codes <-> names, job title aliases <-> canonical names; and which words must never be fuzzed.
+//! Query expansion from the taxonomy: synonyms and acronyms in both directions, and the codes,
+//! names and aliases of the values of every kind with the `expand` policy (`RHIT` <->
+//! `Registered Health Information Technician`, `medical coder` <-> `Coder`); and which words
+//! must never be fuzzed.
 
 use std::collections::{HashMap, HashSet};
 
-use him_schema::{analysis, FacetKind, Taxonomy};
+use him_schema::{analysis, Taxonomy};
 use tantivy::tokenizer::TextAnalyzer;
 
 /// Longest synonym, in words, looked for in a query.
@@ -27,24 +29,13 @@ impl Expander {
             .iter()
             .map(|group| group.terms.clone())
             .collect();
-        for credential in &taxonomy.credentials {
-            let mut group = vec![credential.code.clone(), credential.name.clone()];
-            group.extend(credential.aliases.iter().cloned());
-            groups.push(group);
-        }
-        for kind in [
-            FacetKind::JobTitle,
-            FacetKind::EducationLevel,
-            FacetKind::Topic,
-        ] {
-            let mut by_canonical: HashMap<&str, Vec<String>> = HashMap::new();
-            for (surface, canonical) in taxonomy.surface_forms(kind) {
-                by_canonical
-                    .entry(canonical)
-                    .or_default()
-                    .push(surface.to_string());
+        for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.expand) {
+            for value in &spec.values {
+                let group: Vec<String> = value.surface_forms().map(str::to_string).collect();
+                if group.len() > 1 {
+                    groups.push(group);
+                }
             }
-            groups.extend(by_canonical.into_values().filter(|g| g.len() > 1));
         }
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut no_fuzz = HashSet::new();

@@ -11,11 +11,11 @@
 //! single pass, by checking the filters against the table instead of re-running the query once
 //! per filtered kind.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use him_schema::api::FacetCount;
-use him_schema::FacetKind;
+use him_schema::{FacetKind, FACETS_FIELD};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::{SegmentId, SegmentReader};
 use tantivy::schema::Facet;
@@ -29,6 +29,8 @@ use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, Warmer
 pub(crate) struct SegmentFacets {
     /// Kind and value of each segment-local value id.
     values: Vec<(FacetKind, String)>,
+    /// Every kind key the segment's facets name, declared or not.
+    kind_names: BTreeSet<String>,
     /// Set `s` holds the value ids `set_ids[set_offsets[s]..set_offsets[s + 1]]`.
     set_offsets: Vec<u32>,
     set_ids: Vec<u32>,
@@ -42,25 +44,34 @@ impl SegmentFacets {
     fn build(segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let max_doc = segment.max_doc() as usize;
         let mut values: Vec<(FacetKind, String)> = Vec::new();
+        let mut kind_names = BTreeSet::new();
         let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); max_doc];
         let mut facet = Facet::root();
-        for kind in FacetKind::ALL {
-            let reader = segment.facet_reader(kind.name())?;
-            // Facet ordinals of this kind to local value ids; the root has none.
-            let mut local: Vec<Option<u32>> = Vec::with_capacity(reader.num_facets());
-            for ord in 0..reader.num_facets() as u64 {
-                reader.facet_from_ord(ord, &mut facet)?;
-                local.push(facet.to_path().last().map(|value| {
-                    values.push((kind, (*value).to_string()));
-                    (values.len() - 1) as u32
-                }));
-            }
-            for (doc, ids) in per_doc.iter_mut().enumerate() {
-                for ord in reader.facet_ords(doc as DocId) {
-                    if let Some(Some(id)) = local.get(ord as usize) {
-                        if !ids.contains(id) {
-                            ids.push(*id);
-                        }
+        let reader = segment.facet_reader(FACETS_FIELD)?;
+        // Facet ordinals to local value ids: only `/kind/value` facets of declared kinds have
+        // one (not the root, not the `/kind` level, not kinds no taxonomy declares).
+        let mut local: Vec<Option<u32>> = Vec::with_capacity(reader.num_facets());
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet)?;
+            let id = match facet.to_path().as_slice() {
+                [kind_name, value] => {
+                    if !kind_names.contains(*kind_name) {
+                        kind_names.insert((*kind_name).to_string());
+                    }
+                    FacetKind::existing(kind_name).map(|kind| {
+                        values.push((kind, (*value).to_string()));
+                        (values.len() - 1) as u32
+                    })
+                }
+                _ => None,
+            };
+            local.push(id);
+        }
+        for (doc, ids) in per_doc.iter_mut().enumerate() {
+            for ord in reader.facet_ords(doc as DocId) {
+                if let Some(Some(id)) = local.get(ord as usize) {
+                    if !ids.contains(id) {
+                        ids.push(*id);
                     }
                 }
             }
@@ -81,6 +92,7 @@ impl SegmentFacets {
         }
         Ok(SegmentFacets {
             values,
+            kind_names,
             set_offsets,
             set_ids,
             doc_sets,
@@ -115,6 +127,17 @@ impl FacetTables {
             segments.insert(id, Arc::clone(&table));
         }
         Ok(table)
+    }
+}
+
+impl FacetTables {
+    /// Every kind key the facets of `searcher`'s segments name.
+    pub(crate) fn kind_names(&self, searcher: &Searcher) -> tantivy::Result<BTreeSet<String>> {
+        let mut names = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            names.extend(self.get(segment)?.kind_names.iter().cloned());
+        }
+        Ok(names)
     }
 }
 
@@ -165,14 +188,6 @@ impl FacetTally {
 /// Counts per kind, most frequent first, then by value.
 pub(crate) type FacetTallies = Vec<(FacetKind, Vec<FacetCount>)>;
 
-fn kind_bit(kind: FacetKind) -> u8 {
-    let position = FacetKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or_default();
-    1 << position
-}
-
 /// One segment's counting state.
 pub(crate) struct SegmentTally {
     table: Arc<SegmentFacets>,
@@ -180,36 +195,48 @@ pub(crate) struct SegmentTally {
     set_counts: Vec<u32>,
     /// Sets with at least one match, in order of their first.
     touched: Vec<u32>,
-    /// Bit of each local value id's kind; 0 for kinds not counted.
-    counted_bit: Vec<u8>,
-    /// Per local value id: the bit of the filter it satisfies, if it is an accepted value.
-    passes_bit: Vec<u8>,
-    /// Bits of every filtered kind.
-    filter_bits: u8,
+    /// Per local value id: whether its kind is counted.
+    counted: Vec<bool>,
+    /// Per local value id: the index in `filters` of its kind's filter, if its kind is filtered.
+    filter_of: Vec<Option<usize>>,
+    /// Per local value id: whether its kind's filter accepts it.
+    accepted: Vec<bool>,
+    /// Number of filtered kinds.
+    filter_count: usize,
+    /// Per filter, whether the set being counted passes it (scratch).
+    passed: Vec<bool>,
 }
 
 impl SegmentTally {
     /// Adds `matches` documents carrying the values `ids` to `counts`.
-    fn count_set(&self, ids: &[u32], matches: u64, counts: &mut [u64]) {
-        let mut passed = 0u8;
-        if self.filter_bits != 0 {
+    fn count_set(&mut self, ids: &[u32], matches: u64, counts: &mut [u64]) {
+        let mut failed = None;
+        if self.filter_count > 0 {
+            self.passed.fill(false);
             for &id in ids {
-                passed |= self.passes_bit[id as usize];
+                if let (true, Some(filter)) =
+                    (self.accepted[id as usize], self.filter_of[id as usize])
+                {
+                    self.passed[filter] = true;
+                }
+            }
+            let mut failing = self
+                .passed
+                .iter()
+                .enumerate()
+                .filter(|(_, passed)| !**passed);
+            failed = failing.next().map(|(filter, _)| filter);
+            if failing.next().is_some() {
+                // Fails two filters: counts towards no kind.
+                return;
             }
         }
-        let failed = self.filter_bits & !passed;
-        if failed == 0 {
-            for &id in ids {
-                if self.counted_bit[id as usize] != 0 {
-                    counts[id as usize] += matches;
-                }
-            }
-        } else if failed.count_ones() == 1 {
-            // Fails only one filter: counts towards that kind's own values.
-            for &id in ids {
-                if self.counted_bit[id as usize] == failed {
-                    counts[id as usize] += matches;
-                }
+        for &id in ids {
+            let id = id as usize;
+            // Passing every filter, a document counts for every kind; failing one, only for
+            // that kind's own values (what choosing another value of it would add).
+            if self.counted[id] && (failed.is_none() || self.filter_of[id] == failed) {
+                counts[id] += matches;
             }
         }
     }
@@ -229,13 +256,15 @@ impl SegmentCollector for SegmentTally {
         *count += 1;
     }
 
-    fn harvest(self) -> Self::Fruit {
-        let mut counts = vec![0u64; self.table.values.len()];
-        for &set in &self.touched {
+    fn harvest(mut self) -> Self::Fruit {
+        let table = Arc::clone(&self.table);
+        let mut counts = vec![0u64; table.values.len()];
+        let touched = std::mem::take(&mut self.touched);
+        for &set in &touched {
             let matches = u64::from(self.set_counts[set as usize]);
-            self.count_set(self.table.set_values(set as usize), matches, &mut counts);
+            self.count_set(table.set_values(set as usize), matches, &mut counts);
         }
-        (self.table, counts)
+        (table, counts)
     }
 }
 
@@ -249,43 +278,34 @@ impl Collector for FacetTally {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentTally> {
         let table = self.tables.get(segment)?;
-        let counted_bit = table
+        let counted = table
             .values
             .iter()
-            .map(|(kind, _)| {
-                if self.kinds.contains(kind) {
-                    kind_bit(*kind)
-                } else {
-                    0
-                }
-            })
+            .map(|(kind, _)| self.kinds.contains(kind))
             .collect();
-        let passes_bit = table
+        let filter_of = table
+            .values
+            .iter()
+            .map(|(kind, _)| self.filters.iter().position(|(k, _)| k == kind))
+            .collect();
+        let accepted = table
             .values
             .iter()
             .map(|(kind, value)| {
-                let accepted = self
-                    .filters
+                self.filters
                     .iter()
-                    .any(|(k, values)| k == kind && values.iter().any(|v| v == value));
-                if accepted {
-                    kind_bit(*kind)
-                } else {
-                    0
-                }
+                    .any(|(k, values)| k == kind && values.iter().any(|v| v == value))
             })
             .collect();
-        let filter_bits = self
-            .filters
-            .iter()
-            .fold(0, |bits, (kind, _)| bits | kind_bit(*kind));
         Ok(SegmentTally {
             set_counts: vec![0; table.set_count()],
             touched: Vec::new(),
             table,
-            counted_bit,
-            passes_bit,
-            filter_bits,
+            counted,
+            filter_of,
+            accepted,
+            filter_count: self.filters.len(),
+            passed: vec![false; self.filters.len()],
         })
     }
 
@@ -344,7 +364,7 @@ pub(crate) fn add_tallies(into: &mut FacetTallies, more: FacetTallies) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use him_schema::{build_schema, Fields};
+    use him_schema::{build_schema, facet_of, Fields};
     use proptest::prelude::*;
     use tantivy::collector::FacetCollector;
     use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
@@ -352,7 +372,17 @@ mod tests {
     use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     const VALUES: [&str; 4] = ["A", "B", "C/D", "E"];
+    /// More kinds than the 8 a `u8` of kind bits could hold.
+    const KINDS: usize = 12;
 
+    /// The kinds of a taxonomy declaring [`KINDS`] kinds.
+    fn kinds() -> Vec<FacetKind> {
+        let text: String = (0..KINDS)
+            .map(|i| format!("[kinds.tally_{i:02}]\n"))
+            .collect();
+        let taxonomy = him_schema::Taxonomy::from_toml(&text).unwrap();
+        taxonomy.kinds().iter().map(|spec| spec.kind).collect()
+    }
     /// An index of `docs` (per document: value indexes per kind), committed in two segments,
     /// with every document whose number is in `deleted` removed.
     fn index_of(docs: &[Vec<Vec<usize>>], deleted: &[usize]) -> (tempfile::TempDir, Index, Fields) {
@@ -364,9 +394,9 @@ mod tests {
         for (number, values) in docs.iter().enumerate() {
             let mut document = TantivyDocument::default();
             document.add_text(fields.id, format!("d{number}"));
-            for (kind, picked) in FacetKind::ALL.into_iter().zip(values) {
+            for (kind, picked) in kinds().into_iter().zip(values) {
                 for value in picked {
-                    document.add_facet(fields.facet(kind), Facet::from_path([VALUES[*value]]));
+                    document.add_facet(fields.facets, facet_of(kind, VALUES[*value]));
                 }
             }
             writer.add_document(document).unwrap();
@@ -399,8 +429,7 @@ mod tests {
             values
                 .iter()
                 .map(|value| {
-                    let term =
-                        Term::from_facet(fields.facet(kind), &Facet::from_path([value.as_str()]));
+                    let term = fields.facet_term(kind, value);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
@@ -417,7 +446,7 @@ mod tests {
         fields: &Fields,
         filters: &[(FacetKind, Vec<String>)],
     ) -> FacetTallies {
-        FacetKind::ALL
+        kinds()
             .into_iter()
             .map(|kind| {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -427,13 +456,13 @@ mod tests {
                         clauses.push((Occur::Must, value_filter(fields, *filtered, values)));
                     }
                 }
-                let mut collector = FacetCollector::for_field(kind.name());
-                collector.add_facet(Facet::root());
+                let mut collector = FacetCollector::for_field(FACETS_FIELD);
+                collector.add_facet(Facet::from_path([kind.name()]));
                 let counts = searcher
                     .search(&BooleanQuery::new(clauses), &collector)
                     .unwrap();
                 let mut list: Vec<FacetCount> = counts
-                    .get(Facet::root())
+                    .get(Facet::from_path([kind.name()]))
                     .map(|(facet, count)| FacetCount {
                         value: facet.to_path().last().unwrap().to_string(),
                         count,
@@ -446,7 +475,7 @@ mod tests {
     }
 
     fn document() -> impl Strategy<Value = Vec<Vec<usize>>> {
-        prop::collection::vec(prop::collection::vec(0..VALUES.len(), 0..3), 5)
+        prop::collection::vec(prop::collection::vec(0..VALUES.len(), 0..3), KINDS)
     }
 
     proptest! {
@@ -456,19 +485,19 @@ mod tests {
         fn counts_match_tantivys_facet_collector(
             docs in prop::collection::vec(document(), 1..40),
             deleted in prop::collection::vec(0..40usize, 0..6),
-            filter_kinds in prop::collection::vec((0..5usize, prop::collection::vec(0..VALUES.len(), 1..3)), 0..3),
+            filter_kinds in prop::collection::vec((0..KINDS, prop::collection::vec(0..VALUES.len(), 1..3)), 0..4),
         ) {
             let (_dir, index, fields) = index_of(&docs, &deleted);
             let (tables, reader) = warmed_reader(&index);
             let searcher = reader.searcher();
             let mut filters: Vec<(FacetKind, Vec<String>)> = Vec::new();
             for (kind, values) in filter_kinds {
-                let kind = FacetKind::ALL[kind];
+                let kind = kinds()[kind];
                 if filters.iter().all(|(k, _)| *k != kind) {
                     filters.push((kind, values.iter().map(|v| VALUES[*v].to_string()).collect()));
                 }
             }
-            let tally = FacetTally::new(Arc::clone(&tables), FacetKind::ALL.to_vec(), filters.clone());
+            let tally = FacetTally::new(Arc::clone(&tables), kinds(), filters.clone());
             let ours = searcher.search(&AllQuery, &tally).unwrap();
             prop_assert_eq!(ours, reference(&searcher, &fields, &filters));
             prop_assert!(tables.segments.read().unwrap().len() >= searcher.segment_readers().len());
@@ -477,7 +506,7 @@ mod tests {
 
     #[test]
     fn tables_of_merged_away_segments_are_dropped() {
-        let docs: Vec<Vec<Vec<usize>>> = (0..6).map(|i| vec![vec![i % 4]; 5]).collect();
+        let docs: Vec<Vec<Vec<usize>>> = (0..6).map(|i| vec![vec![i % 4]; KINDS]).collect();
         let (_dir, index, _) = index_of(&docs, &[]);
         let (tables, reader) = warmed_reader(&index);
         assert_eq!(tables.segments.read().unwrap().len(), 2, "warmed on open");
@@ -491,7 +520,7 @@ mod tests {
         tables.garbage_collect(&[searcher.generation()]);
         let kept: Vec<SegmentId> = tables.segments.read().unwrap().keys().copied().collect();
         assert_eq!(kept, [searcher.segment_readers()[0].segment_id()]);
-        let tally = FacetTally::new(Arc::clone(&tables), vec![FacetKind::Credential], Vec::new());
+        let tally = FacetTally::new(Arc::clone(&tables), vec![kinds()[0]], Vec::new());
         let counts = searcher.search(&AllQuery, &tally).unwrap();
         let total: u64 = counts[0].1.iter().map(|c| c.count).sum();
         assert_eq!(total, 6, "{counts:?}");

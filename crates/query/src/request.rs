@@ -42,15 +42,34 @@ impl SearchRequest {
         }
     }
 
-    /// Adds a filter value given by facet name.
-    pub fn filter(mut self, facet: &str, value: impl Into<String>) -> Result<SearchRequest> {
-        let kind = FacetKind::parse(facet).ok_or_else(|| Error::UnknownFacet(facet.to_string()))?;
+    /// Adds a filter value given by facet name (`job_title` or `job-title`), among the kinds
+    /// of the built-in taxonomy and of every taxonomy loaded so far; [`SearchRequest::validated`]
+    /// then checks the kind against the engine's taxonomy.
+    pub fn filter(self, facet: &str, value: impl Into<String>) -> Result<SearchRequest> {
+        let kind = FacetKind::named(facet).or_else(|| {
+            // Declares the built-in kinds, for a request built before any engine opened.
+            Taxonomy::builtin().ok()?;
+            FacetKind::named(facet)
+        });
+        let kind = kind.ok_or_else(|| Error::UnknownFacet {
+            name: facet.to_string(),
+            known: FacetKind::declared()
+                .iter()
+                .map(|kind| kind.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+        Ok(self.filter_kind(kind, value))
+    }
+
+    /// Adds a filter value of `kind`.
+    pub fn filter_kind(mut self, kind: FacetKind, value: impl Into<String>) -> SearchRequest {
         let value = value.into();
         match self.filters.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, values)) => values.push(value),
             None => self.filters.push((kind, vec![value])),
         }
-        Ok(self)
+        self
     }
 
     /// Checks limits, and maps filter values to canonical taxonomy values (`rhit` -> `RHIT`);
@@ -80,6 +99,12 @@ impl SearchRequest {
             });
         }
         for (kind, values) in &mut self.filters {
+            if !taxonomy.has_kind(*kind) {
+                return Err(Error::UnknownFacet {
+                    name: kind.name().to_string(),
+                    known: taxonomy.kind_list(),
+                });
+            }
             if values.len() > MAX_FILTER_VALUES {
                 return Err(Error::InvalidParameter(format!(
                     "at most {MAX_FILTER_VALUES} values per facet"

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use him_schema::{analysis, FacetKind, Taxonomy};
+use him_schema::{analysis, Taxonomy};
 use serde::Serialize;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
@@ -163,22 +163,16 @@ impl Suggester {
     /// Builds from the taxonomy and the titles of the indexed documents.
     pub(crate) fn new(taxonomy: &Taxonomy, titles: impl IntoIterator<Item = String>) -> Suggester {
         let mut entries: Vec<Suggestion> = Vec::new();
-        for credential in &taxonomy.credentials {
-            entries.push(Suggestion {
-                text: credential.code.clone(),
-                kind: "credential",
-            });
-            entries.push(Suggestion {
-                text: credential.name.clone(),
-                kind: "credential",
-            });
-        }
-        for kind in [FacetKind::JobTitle, FacetKind::Topic] {
-            for value in taxonomy.canonical_values(kind) {
-                entries.push(Suggestion {
-                    text: value.to_string(),
-                    kind: kind.name(),
-                });
+        for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.complete) {
+            for value in &spec.values {
+                let texts = std::iter::once(value.canonical())
+                    .chain(value.code.as_ref().map(|_| value.name.as_str()));
+                for text in texts {
+                    entries.push(Suggestion {
+                        text: text.to_string(),
+                        kind: spec.kind.name(),
+                    });
+                }
             }
         }
         let mut folded = String::new();

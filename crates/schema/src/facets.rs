@@ -1,68 +1,112 @@
-//! The five facet kinds and a small container of canonical values per kind.
+//! Facet kinds as names declared by a taxonomy, and a small container of canonical values per
+//! kind.
+//!
+//! A [`FacetKind`] is an interned kind key (`credential`, `employer_setting`): `Copy`, compared
+//! and hashed as its name, printable without a taxonomy at hand. Only a taxonomy declares new
+//! kinds ([`FacetKind::declare`], called when one loads), so the set of names is the union of
+//! the kinds of the taxonomies a process has loaded: a handful of short strings, kept for the
+//! life of the process. Names read from a request or an index are looked up, never declared.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 
-/// One of the facet groups users filter by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FacetKind {
-    /// AHIMA / AAPC credential, by abbreviation (RHIT, CCS-P...).
-    Credential,
-    /// Job title, canonical spelling from the taxonomy.
-    JobTitle,
-    /// Education level (Certificate, Associate's...).
-    EducationLevel,
-    /// What kind of resource the page is (Credential, Job profile, Glossary...).
-    ResourceType,
-    /// Subject matter (ICD-10-CM, HIPAA privacy and security...).
-    Topic,
-}
+/// Every kind key declared so far. A `Vec` scanned linearly: it holds a taxonomy's kinds (5 built
+/// in, tens at most for a site), and lookups happen once per request parameter.
+static DECLARED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// One of the facet groups users filter by, as declared by the taxonomy (`[kinds.KEY]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FacetKind(&'static str);
 
 impl FacetKind {
-    /// All kinds, in the order responses list them.
-    pub const ALL: [FacetKind; 5] = [
-        FacetKind::Credential,
-        FacetKind::JobTitle,
-        FacetKind::EducationLevel,
-        FacetKind::ResourceType,
-        FacetKind::Topic,
-    ];
-
-    /// Name used for the tantivy field, the API parameter and the JSON key.
-    pub fn name(self) -> &'static str {
-        match self {
-            FacetKind::Credential => "credential",
-            FacetKind::JobTitle => "job_title",
-            FacetKind::EducationLevel => "education_level",
-            FacetKind::ResourceType => "resource_type",
-            FacetKind::Topic => "topic",
+    /// The kind named `key`, declaring it if this is the first taxonomy to use the name. The
+    /// key must already be valid ([`FacetKind::is_valid_key`]); taxonomy loading checks it.
+    pub(crate) fn declare(key: &str) -> FacetKind {
+        let mut declared = DECLARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(name) = declared.iter().find(|name| **name == key) {
+            return FacetKind(name);
         }
+        let name: &'static str = Box::leak(key.to_owned().into_boxed_str());
+        declared.push(name);
+        FacetKind(name)
     }
 
-    /// Parses an API or meta-tag name (`job_title`, `job-title` and `jobtitle` are accepted).
-    pub fn parse(name: &str) -> Option<FacetKind> {
-        let normalized: String = name
-            .trim()
+    /// The declared kind whose key is exactly `key` (as stored in an index).
+    pub fn existing(key: &str) -> Option<FacetKind> {
+        let declared = DECLARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        declared
+            .iter()
+            .find(|name| **name == key)
+            .map(|name| FacetKind(name))
+    }
+
+    /// The declared kind `name` stands for, loosely: `job_title`, `job-title`, `Job Title` and
+    /// `jobtitle` all name `job_title`. Callers holding a taxonomy use
+    /// [`Taxonomy::kind_named`](crate::Taxonomy::kind_named), which knows only its own kinds.
+    pub fn named(name: &str) -> Option<FacetKind> {
+        let wanted = FacetKind::loose_key(name);
+        let declared = DECLARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        declared
+            .iter()
+            .find(|key| FacetKind::loose_key(key) == wanted)
+            .map(|name| FacetKind(name))
+    }
+
+    /// Every kind declared so far, in order of declaration.
+    pub fn declared() -> Vec<FacetKind> {
+        let declared = DECLARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        declared.iter().map(|name| FacetKind(name)).collect()
+    }
+
+    /// The key: the name of the URL parameter, the JSON key and the `him:` meta name.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// Keys are ASCII lower-case letters, digits and `_`, starting with a letter, at most 64
+    /// bytes: they appear unescaped in URLs, JSON, HTML attributes and tantivy facet paths.
+    pub fn is_valid_key(key: &str) -> bool {
+        key.len() <= 64
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+
+    /// The form under which two spellings of a kind name compare equal.
+    pub(crate) fn loose_key(name: &str) -> String {
+        name.trim()
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .map(|c| c.to_ascii_lowercase())
-            .collect();
-        FacetKind::ALL
-            .into_iter()
-            .find(|kind| kind.name().replace('_', "") == normalized)
+            .collect()
     }
 }
 
 impl std::fmt::Display for FacetKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for FacetKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
     }
 }
 
 /// Canonical facet values per kind, sorted and without duplicates.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FacetValues(BTreeMap<FacetKind, Vec<String>>);
 
 impl FacetValues {
@@ -109,22 +153,39 @@ mod tests {
 
     #[test]
     fn parses_kind_names_loosely() {
-        assert_eq!(FacetKind::parse("job-title"), Some(FacetKind::JobTitle));
-        assert_eq!(FacetKind::parse("Credential"), Some(FacetKind::Credential));
-        assert_eq!(
-            FacetKind::parse("education_level"),
-            Some(FacetKind::EducationLevel)
-        );
-        assert_eq!(FacetKind::parse("colour"), None);
+        let job_title = FacetKind::declare("job_title");
+        assert_eq!(FacetKind::named("job-title"), Some(job_title));
+        assert_eq!(FacetKind::named("Job Title"), Some(job_title));
+        assert_eq!(FacetKind::existing("job-title"), None);
+        assert_eq!(FacetKind::named("colour_never_declared"), None);
+    }
+
+    #[test]
+    fn declaring_twice_gives_the_same_kind() {
+        let a = FacetKind::declare("employer_setting");
+        let b = FacetKind::declare("employer_setting");
+        assert_eq!(a, b);
+        assert!(std::ptr::eq(a.name(), b.name()));
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        for good in ["credential", "job_title", "state2"] {
+            assert!(FacetKind::is_valid_key(good), "{good}");
+        }
+        for bad in ["", "Job", "2x", "a-b", "a b", "a/b", &"x".repeat(65)] {
+            assert!(!FacetKind::is_valid_key(bad), "{bad}");
+        }
     }
 
     #[test]
     fn values_stay_sorted_and_unique() {
+        let credential = FacetKind::declare("credential");
         let mut values = FacetValues::default();
-        values.insert(FacetKind::Credential, "RHIT");
-        values.insert(FacetKind::Credential, "CCA");
-        values.insert(FacetKind::Credential, "RHIT");
-        assert_eq!(values.get(FacetKind::Credential), ["CCA", "RHIT"]);
-        assert!(values.get(FacetKind::Topic).is_empty());
+        values.insert(credential, "RHIT");
+        values.insert(credential, "CCA");
+        values.insert(credential, "RHIT");
+        assert_eq!(values.get(credential), ["CCA", "RHIT"]);
+        assert!(values.get(FacetKind::declare("topic")).is_empty());
     }
 }

@@ -4,16 +4,16 @@ use std::path::Path;
 
 use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
-    FAST, STORED, STRING,
+    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
+    TextOptions, FAST, STORED, STRING,
 };
-use tantivy::Index;
+use tantivy::{Index, Term};
 
 use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
 pub const SUGGEST_TITLE_CHARS: usize = 200;
@@ -65,9 +65,10 @@ pub struct Fields {
     pub content_hash: Field,
     /// xxh3 of the normalized body text: exact duplicates are dropped. INDEXED + FAST.
     pub body_hash: Field,
-    /// Facet fields, in [`FacetKind::ALL`] order. tantivy facets: filterable by term and
-    /// countable by `FacetCollector`; stored for hit display.
-    pub facets: [Field; 5],
+    /// Every facet value of the document, as the tantivy facet `/kind/value` (see
+    /// [`facet_of`]): one field whatever kinds the taxonomy declares, so an index does not
+    /// depend on its taxonomy's list of kinds. Filterable by term, stored for hit display.
+    pub facets: Field,
 }
 
 impl Fields {
@@ -95,23 +96,47 @@ impl Fields {
             source_kind: get("source_kind")?,
             content_hash: get("content_hash")?,
             body_hash: get("body_hash")?,
-            facets: [
-                get(FacetKind::Credential.name())?,
-                get(FacetKind::JobTitle.name())?,
-                get(FacetKind::EducationLevel.name())?,
-                get(FacetKind::ResourceType.name())?,
-                get(FacetKind::Topic.name())?,
-            ],
+            facets: get(FACETS_FIELD)?,
         })
     }
 
-    /// The facet field of one kind.
-    pub fn facet(&self, kind: FacetKind) -> Field {
-        self.facets[FacetKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            // ALL lists every variant, so the position always exists.
-            .expect("FacetKind::ALL is exhaustive")]
+    /// The term that finds documents filed under `value` of `kind`.
+    pub fn facet_term(&self, kind: FacetKind, value: &str) -> Term {
+        Term::from_facet(self.facets, &facet_of(kind, value))
+    }
+}
+
+/// Name of the facet field.
+pub const FACETS_FIELD: &str = "facets";
+
+/// The tantivy facet of one value: the path `[kind, value]`. A `/` inside a value stays part of
+/// the value (tantivy separates path segments with `\0` internally).
+pub fn facet_of(kind: FacetKind, value: &str) -> Facet {
+    Facet::from_path([kind.name(), value])
+}
+
+/// The (kind key, value) of a stored facet: tantivy's encoded form (segments joined by `\0`)
+/// or its display form (`/kind/Health\/Wellness`, `/` escaped). `None` unless it has exactly
+/// two segments.
+pub fn parse_facet(stored: &str) -> Option<(String, String)> {
+    let segments: Vec<String> = match stored.strip_prefix('/') {
+        Some(display) => {
+            let mut segments = vec![String::new()];
+            let mut chars = display.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => segments.last_mut()?.extend(chars.next()),
+                    '/' => segments.push(String::new()),
+                    c => segments.last_mut()?.push(c),
+                }
+            }
+            segments
+        }
+        None => stored.split('\u{0}').map(str::to_string).collect(),
+    };
+    match <[String; 2]>::try_from(segments) {
+        Ok([kind, value]) => Some((kind, value)),
+        Err(_) => None,
     }
 }
 
@@ -158,9 +183,7 @@ pub fn build_schema() -> Schema {
         "body_hash",
         NumericOptions::default().set_fast().set_indexed(),
     );
-    for kind in FacetKind::ALL {
-        builder.add_facet_field(kind.name(), FacetOptions::default().set_stored());
-    }
+    builder.add_facet_field(FACETS_FIELD, FacetOptions::default().set_stored());
     builder.add_bool_field(
         &format!("{VERSION_FIELD_PREFIX}{SCHEMA_VERSION}"),
         NumericOptions::default(),
@@ -235,10 +258,17 @@ mod tests {
     #[test]
     fn fields_resolve_on_built_schema() {
         let fields = Fields::new(&build_schema()).unwrap();
-        assert_ne!(
-            fields.facet(FacetKind::Credential),
-            fields.facet(FacetKind::Topic)
-        );
+        assert_ne!(fields.facets, fields.title);
+    }
+
+    #[test]
+    fn facets_round_trip_with_a_slash_in_the_value() {
+        let kind = crate::Taxonomy::builtin().unwrap().kinds()[4].kind;
+        let facet = facet_of(kind, "Health/Wellness");
+        let expected = Some(("topic".to_string(), "Health/Wellness".to_string()));
+        assert_eq!(parse_facet(facet.encoded_str()), expected);
+        assert_eq!(parse_facet(&facet.to_string()), expected);
+        assert_eq!(parse_facet("/topic"), None);
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! agree on field names, tokenizers and facet values by construction.
 //!
 //! ```
-//! use him_schema::{FacetKind, Taxonomy};
+//! use him_schema::Taxonomy;
 //!
 //! let taxonomy = Taxonomy::builtin()?;
 //! let matcher = taxonomy.matcher();
 //! let found = matcher.extract("Pass the Registered Health Information Technician exam.");
-//! assert!(found.get(FacetKind::Credential).contains(&"RHIT".to_string()));
+//! let credential = taxonomy.kind_named("credential").unwrap();
+//! assert!(found.get(credential).contains(&"RHIT".to_string()));
 //! # Ok::<(), him_schema::Error>(())
 //! ```
 #![deny(missing_docs)]
@@ -31,10 +32,8 @@ pub use directory::SearchDirectory;
 pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
 pub use fields::{
-    build_schema, open_index_dir, open_index_for_search, Fields, SCHEMA_VERSION,
-    SUGGEST_TITLE_CHARS,
+    build_schema, facet_of, open_index_dir, open_index_for_search, parse_facet, Fields,
+    FACETS_FIELD, SCHEMA_VERSION, SUGGEST_TITLE_CHARS,
 };
 pub use matcher::FacetMatcher;
-pub use taxonomy::{
-    Credential, EducationLevel, JobTitle, ResourceType, SynonymGroup, Taxonomy, Topic,
-};
+pub use taxonomy::{Extraction, FacetValueSpec, KindPolicy, KindSpec, SynonymGroup, Taxonomy};

@@ -8,7 +8,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use crate::{FacetKind, FacetValues, Taxonomy};
+use crate::{Extraction, FacetKind, FacetValues, Taxonomy};
 
 /// One automaton over the surface forms of every facet kind under one case rule. It reports
 /// overlapping matches; [`FacetMatcher::scan`] then picks leftmost-longest matches per kind, so
@@ -63,9 +63,14 @@ impl FacetMatcher {
         for case_insensitive in [false, true] {
             let mut surfaces = Vec::new();
             let mut patterns = Vec::new();
-            for kind in FacetKind::ALL {
+            for spec in taxonomy.kinds() {
+                if spec.policy.extract == Extraction::None {
+                    continue;
+                }
+                let kind = spec.kind;
                 for (surface, canonical) in taxonomy.surface_forms(kind) {
-                    if is_acronym(surface) != case_insensitive {
+                    let exact = spec.policy.case_sensitive_acronyms && is_acronym(surface);
+                    if exact != case_insensitive {
                         surfaces.push(surface);
                         patterns.push((kind, canonical.to_string()));
                     }
@@ -131,7 +136,7 @@ impl FacetMatcher {
             // Within a kind, leftmost-longest and non-overlapping, as one automaton per kind
             // in leftmost-longest mode would report them.
             hits.sort_unstable_by_key(|&(kind, start, end, _)| {
-                (kind as usize, start, std::cmp::Reverse(end))
+                (kind, start, std::cmp::Reverse(end))
             });
             let mut current: Option<FacetKind> = None;
             let mut resume = 0;
@@ -193,11 +198,11 @@ mod tests {
     fn acronyms_match_case_sensitively_and_whole() {
         let m = matcher();
         assert_eq!(
-            m.extract_kind(FacetKind::Credential, "Earn the RHIT."),
+            m.extract_kind(Taxonomy::builtin_kind("credential"), "Earn the RHIT."),
             ["RHIT"]
         );
         assert!(m
-            .extract_kind(FacetKind::Credential, "rhit rhitx XRHIT")
+            .extract_kind(Taxonomy::builtin_kind("credential"), "rhit rhitx XRHIT")
             .is_empty());
     }
 
@@ -205,11 +210,11 @@ mod tests {
     fn ccs_p_is_not_ccs() {
         let m = matcher();
         assert_eq!(
-            m.extract_kind(FacetKind::Credential, "the CCS-P exam"),
+            m.extract_kind(Taxonomy::builtin_kind("credential"), "the CCS-P exam"),
             ["CCS-P"]
         );
         assert_eq!(
-            m.extract_kind(FacetKind::Credential, "CCS and CCS-P differ"),
+            m.extract_kind(Taxonomy::builtin_kind("credential"), "CCS and CCS-P differ"),
             ["CCS", "CCS-P"]
         );
     }
@@ -219,17 +224,20 @@ mod tests {
         let m = matcher();
         assert_eq!(
             m.extract_kind(
-                FacetKind::Credential,
+                Taxonomy::builtin_kind("credential"),
                 "a registered health information technician"
             ),
             ["RHIT"]
         );
         assert_eq!(
-            m.extract_kind(FacetKind::JobTitle, "Wanted: Medical Records Techs"),
+            m.extract_kind(
+                Taxonomy::builtin_kind("job_title"),
+                "Wanted: Medical Records Techs"
+            ),
             ["Medical Records Technician"]
         );
         assert_eq!(
-            m.extract_kind(FacetKind::JobTitle, "medical coders wanted"),
+            m.extract_kind(Taxonomy::builtin_kind("job_title"), "medical coders wanted"),
             ["Coder"]
         );
     }
@@ -239,7 +247,7 @@ mod tests {
         let m = matcher();
         assert_eq!(
             m.extract_kind(
-                FacetKind::JobTitle,
+                Taxonomy::builtin_kind("job_title"),
                 "Registered Health Information Technician"
             ),
             ["Registered Health Information Technician"]
@@ -250,9 +258,16 @@ mod tests {
     fn counts_mentions() {
         let m = matcher();
         let mentions = m.mentions("RHIT, then RHIA, then RHIT again");
-        assert_eq!(mentions.at_least(2).get(FacetKind::Credential), ["RHIT"]);
         assert_eq!(
-            mentions.at_least(1).get(FacetKind::Credential),
+            mentions
+                .at_least(2)
+                .get(Taxonomy::builtin_kind("credential")),
+            ["RHIT"]
+        );
+        assert_eq!(
+            mentions
+                .at_least(1)
+                .get(Taxonomy::builtin_kind("credential")),
             ["RHIA", "RHIT"]
         );
     }
@@ -261,7 +276,7 @@ mod tests {
     fn words_inside_other_words_do_not_match() {
         let m = matcher();
         assert!(m
-            .extract_kind(FacetKind::JobTitle, "encoders and decoders")
+            .extract_kind(Taxonomy::builtin_kind("job_title"), "encoders and decoders")
             .is_empty());
     }
 }

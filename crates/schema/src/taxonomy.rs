@@ -1,118 +1,130 @@
-//! The HIM taxonomy: credentials, job titles, education levels, resource types, topics and
-//! query synonyms, loaded from one TOML file (`taxonomy.toml` in this crate, built in; a site
-//! can pass its own).
+//! The taxonomy: the facet kinds a site declares (each with its label, policies and values) and
+//! the query synonyms, loaded from one TOML file (`taxonomy.toml` in this crate is the built-in
+//! HIM taxonomy; a site passes its own with `--taxonomy`). The format is documented in
+//! README.md; [`Taxonomy::from_toml`] checks it and names the line of every problem.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use toml::Spanned;
 
 use crate::{Error, FacetKind, FacetMatcher, Result};
 
 /// The taxonomy shipped with himsearch.
 const BUILTIN: &str = include_str!("../taxonomy.toml");
 
-/// A professional credential.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Credential {
-    /// Abbreviation, the canonical facet value (`RHIT`).
-    pub code: String,
-    /// Full name (`Registered Health Information Technician`).
-    pub name: String,
-    /// Issuing body (`AHIMA`, `AAPC`).
-    pub body: String,
-    /// Typical education before the exam, an education level name.
-    #[serde(default)]
-    pub education: Option<String>,
-    /// Other ways pages write it.
-    #[serde(default)]
-    pub aliases: Vec<String>,
+/// Request parameters of the search API: a kind cannot take these names.
+const RESERVED_KEYS: &[&str] = &["q", "page", "per_page", "explain", "limit"];
+
+/// Where a kind's values come from in a page's text (meta tags, `data-him-facet` attributes
+/// and `paths` apply to every kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Extraction {
+    /// Mentions: once in the title, a heading or the description, or `body_mentions` times in
+    /// the body.
+    #[default]
+    Mentions,
+    /// Only mentions in the title (and `paths`): for what a page *is* (a glossary, a job
+    /// profile), which a passing mention of the word does not make it.
+    TitleAndPath,
+    /// Never from text: only meta tags, attributes and paths.
+    None,
 }
 
-/// A job title.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobTitle {
-    /// Canonical spelling, the facet value.
-    pub name: String,
-    /// Other spellings (`Medical Records Tech`).
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// Standard Occupational Classification code, where one applies.
-    #[serde(default)]
-    pub soc: Option<String>,
-    /// Credential codes that lead to or are expected for this job.
-    #[serde(default)]
-    pub credentials: Vec<String>,
+/// How one kind takes part in indexing and search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindPolicy {
+    /// Where values come from in text.
+    pub extract: Extraction,
+    /// Body mentions a value needs under [`Extraction::Mentions`].
+    pub body_mentions: usize,
+    /// Names without lower-case letters (`RHIT`) match only as written.
+    pub case_sensitive_acronyms: bool,
+    /// A value's name, code and aliases expand each other in queries (as synonyms).
+    pub expand: bool,
+    /// A query that names a value ranks the pages filed under it higher.
+    pub boost: bool,
+    /// Values are offered as completions.
+    pub complete: bool,
+    /// The widget shows the values as tags on each hit.
+    pub show_on_hits: bool,
 }
 
-/// An education level.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EducationLevel {
-    /// Canonical name (`Associate's`).
-    pub name: String,
-    /// Other spellings (`associate degree`, `AAS`).
-    #[serde(default)]
-    pub aliases: Vec<String>,
+impl Default for KindPolicy {
+    fn default() -> KindPolicy {
+        KindPolicy {
+            extract: Extraction::Mentions,
+            body_mentions: 2,
+            case_sensitive_acronyms: true,
+            expand: true,
+            boost: false,
+            complete: true,
+            show_on_hits: false,
+        }
+    }
 }
 
-/// A kind of resource. Inferred from the title and path, never from body mentions: a page
-/// that says "guide" somewhere is not thereby a guide.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResourceType {
-    /// Canonical name (`Job profile`).
+/// One value of a kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetValueSpec {
+    /// Name (`Registered Health Information Technician`, `Hospital`).
     pub name: String,
-    /// Words in a title that mark this type (`glossary`).
-    #[serde(default)]
+    /// Short code (`RHIT`): when given, it is the facet value and the name an alias.
+    pub code: Option<String>,
+    /// Other ways pages and users write it.
     pub aliases: Vec<String>,
-    /// Corpus path prefixes whose documents are of this type (`jobs/`).
-    #[serde(default)]
+    /// Corpus paths whose documents carry the value: `dir/` entries are prefixes, others exact.
     pub paths: Vec<String>,
+    /// Free-form facts (`body = "AHIMA"`, `soc = "29-2072"`), not used for search.
+    pub attributes: BTreeMap<String, String>,
+    /// Values of other kinds this one relates to (`education_level = ["Associate's"]`), checked
+    /// at load.
+    pub related: BTreeMap<String, Vec<String>>,
 }
 
-/// A subject.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Topic {
-    /// Canonical name (`ICD-10-CM`).
-    pub name: String,
-    /// Other spellings.
-    #[serde(default)]
-    pub aliases: Vec<String>,
+impl FacetValueSpec {
+    /// The facet value pages are filed under: the code, else the name.
+    pub fn canonical(&self) -> &str {
+        self.code.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Every way of writing the value: the canonical value first, then the name (when a code is
+    /// canonical), then the aliases.
+    pub fn surface_forms(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.canonical())
+            .chain(self.code.as_ref().map(|_| self.name.as_str()))
+            .chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// One facet kind as the taxonomy declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSpec {
+    /// The kind (its key).
+    pub kind: FacetKind,
+    /// What the search page and the widget call it (`Job title`).
+    pub label: String,
+    /// Its policies.
+    pub policy: KindPolicy,
+    /// Its values, in file order.
+    pub values: Vec<FacetValueSpec>,
 }
 
 /// Terms that mean the same thing to a searcher, used both ways for query expansion.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynonymGroup {
     /// Equivalent terms; multi-word terms are phrases.
     pub terms: Vec<String>,
 }
 
 /// The whole taxonomy.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Taxonomy {
-    /// Credentials.
-    #[serde(default)]
-    pub credentials: Vec<Credential>,
-    /// Job titles.
-    #[serde(default)]
-    pub job_titles: Vec<JobTitle>,
-    /// Education levels.
-    #[serde(default)]
-    pub education_levels: Vec<EducationLevel>,
-    /// Resource types.
-    #[serde(default)]
-    pub resource_types: Vec<ResourceType>,
-    /// Topics.
-    #[serde(default)]
-    pub topics: Vec<Topic>,
+    kinds: Vec<KindSpec>,
     /// Synonym groups for query expansion.
-    #[serde(default)]
     pub synonyms: Vec<SynonymGroup>,
 }
 
@@ -122,73 +134,95 @@ impl Taxonomy {
         Taxonomy::from_toml(BUILTIN)
     }
 
+    /// A kind of the built-in taxonomy (`credential`, `job_title`, `education_level`,
+    /// `resource_type`, `topic`), for code and tests written against it.
+    ///
+    /// # Panics
+    /// If the built-in taxonomy has no kind `key`.
+    pub fn builtin_kind(key: &str) -> FacetKind {
+        static BUILTIN_TAXONOMY: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
+        let taxonomy = BUILTIN_TAXONOMY
+            .get_or_init(|| Taxonomy::builtin().expect("the built-in taxonomy is valid"));
+        taxonomy
+            .kind_named(key)
+            .unwrap_or_else(|| panic!("the built-in taxonomy has no kind {key:?}"))
+    }
+
     /// Loads a taxonomy file.
     pub fn load(path: &Path) -> Result<Taxonomy> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::TaxonomyRead {
             path: path.to_path_buf(),
             source,
         })?;
-        Taxonomy::from_toml(&text)
+        Taxonomy::from_toml(&text).map_err(|err| match err {
+            Error::TaxonomyParse(message) => {
+                Error::TaxonomyParse(format!("{}: {message}", path.display()))
+            }
+            Error::TaxonomyInvalid(message) => {
+                Error::TaxonomyInvalid(format!("{}: {message}", path.display()))
+            }
+            other => other,
+        })
     }
 
     /// Parses and validates TOML text.
     pub fn from_toml(text: &str) -> Result<Taxonomy> {
-        let taxonomy: Taxonomy =
+        let raw: RawTaxonomy =
             toml::from_str(text).map_err(|err| Error::TaxonomyParse(err.to_string()))?;
-        taxonomy.validate()?;
-        Ok(taxonomy)
+        raw.check(text)
     }
 
-    /// Every (surface form, canonical value) pair of one facet kind: names, codes and aliases.
+    /// Every kind, in file order.
+    pub fn kinds(&self) -> &[KindSpec] {
+        &self.kinds
+    }
+
+    /// The declaration of `kind`, if this taxonomy has it.
+    pub fn kind(&self, kind: FacetKind) -> Option<&KindSpec> {
+        self.kinds.iter().find(|spec| spec.kind == kind)
+    }
+
+    /// Whether this taxonomy declares `kind`.
+    pub fn has_kind(&self, kind: FacetKind) -> bool {
+        self.kind(kind).is_some()
+    }
+
+    /// The kind of this taxonomy `name` stands for (`job-title` names `job_title`).
+    pub fn kind_named(&self, name: &str) -> Option<FacetKind> {
+        let wanted = FacetKind::loose_key(name);
+        self.kinds
+            .iter()
+            .find(|spec| FacetKind::loose_key(spec.kind.name()) == wanted)
+            .map(|spec| spec.kind)
+    }
+
+    /// Keys of every kind, in file order, comma-separated (for error messages).
+    pub fn kind_list(&self) -> String {
+        let keys: Vec<&str> = self.kinds.iter().map(|spec| spec.kind.name()).collect();
+        keys.join(", ")
+    }
+
+    /// Every (surface form, canonical value) pair of one kind: codes, names and aliases.
     pub fn surface_forms(&self, kind: FacetKind) -> Vec<(&str, &str)> {
-        fn with_aliases<'a>(
-            canonical: &'a str,
-            extra: &'a [String],
-        ) -> impl Iterator<Item = (&'a str, &'a str)> {
-            std::iter::once((canonical, canonical))
-                .chain(extra.iter().map(move |alias| (alias.as_str(), canonical)))
-        }
-        match kind {
-            FacetKind::Credential => self
-                .credentials
-                .iter()
-                .flat_map(|c| {
-                    with_aliases(&c.code, &c.aliases)
-                        .chain(std::iter::once((c.name.as_str(), c.code.as_str())))
-                })
-                .collect(),
-            FacetKind::JobTitle => self
-                .job_titles
-                .iter()
-                .flat_map(|j| with_aliases(&j.name, &j.aliases))
-                .collect(),
-            FacetKind::EducationLevel => self
-                .education_levels
-                .iter()
-                .flat_map(|e| with_aliases(&e.name, &e.aliases))
-                .collect(),
-            FacetKind::ResourceType => self
-                .resource_types
-                .iter()
-                .flat_map(|r| with_aliases(&r.name, &r.aliases))
-                .collect(),
-            FacetKind::Topic => self
-                .topics
-                .iter()
-                .flat_map(|t| with_aliases(&t.name, &t.aliases))
-                .collect(),
-        }
+        self.kind(kind)
+            .into_iter()
+            .flat_map(|spec| &spec.values)
+            .flat_map(|value| {
+                let canonical = value.canonical();
+                value
+                    .surface_forms()
+                    .map(move |surface| (surface, canonical))
+            })
+            .collect()
     }
 
     /// Canonical values of one kind, in file order.
     pub fn canonical_values(&self, kind: FacetKind) -> Vec<&str> {
-        let mut seen = Vec::new();
-        for (_, canonical) in self.surface_forms(kind) {
-            if !seen.contains(&canonical) {
-                seen.push(canonical);
-            }
-        }
-        seen
+        self.kind(kind)
+            .into_iter()
+            .flat_map(|spec| &spec.values)
+            .map(FacetValueSpec::canonical)
+            .collect()
     }
 
     /// Resolves a user- or page-supplied value (code, name or alias, any case) to its
@@ -215,144 +249,273 @@ impl Taxonomy {
     pub fn matcher(&self) -> FacetMatcher {
         FacetMatcher::new(self)
     }
+}
 
-    /// Checks the invariants the rest of himsearch relies on.
-    pub fn validate(&self) -> Result<()> {
-        for kind in FacetKind::ALL {
-            let mut owners: HashMap<String, &str> = HashMap::new();
-            for (surface, canonical) in self.surface_forms(kind) {
-                if surface.trim().is_empty() {
-                    return Err(Error::TaxonomyInvalid(format!(
-                        "{kind}: empty name or alias of {canonical:?}"
-                    )));
+/// The file as written, with the positions that error messages cite.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    #[serde(default)]
+    kinds: BTreeMap<Spanned<String>, RawKind>,
+    #[serde(default)]
+    synonyms: Vec<Spanned<RawSynonyms>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    extract: Option<Extraction>,
+    #[serde(default)]
+    body_mentions: Option<Spanned<usize>>,
+    #[serde(default)]
+    case_sensitive_acronyms: Option<bool>,
+    #[serde(default)]
+    expand: Option<bool>,
+    #[serde(default)]
+    boost: Option<bool>,
+    #[serde(default)]
+    complete: Option<bool>,
+    #[serde(default)]
+    show_on_hits: Option<bool>,
+    #[serde(default)]
+    values: Vec<RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawValue {
+    name: Spanned<String>,
+    #[serde(default)]
+    code: Option<Spanned<String>>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    related: BTreeMap<Spanned<String>, Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSynonyms {
+    terms: Vec<String>,
+}
+
+/// Builds "line N: problem" messages from byte offsets into the file.
+struct Lines<'a>(&'a str);
+
+impl Lines<'_> {
+    fn error(&self, span: Range<usize>, message: String) -> Error {
+        let end = span.start.min(self.0.len());
+        let line = self.0.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Error::TaxonomyInvalid(format!("line {line}: {message}"))
+    }
+}
+
+impl RawTaxonomy {
+    /// Validates every invariant the rest of himsearch relies on, and builds the taxonomy.
+    fn check(self, text: &str) -> Result<Taxonomy> {
+        let lines = Lines(text);
+        let mut raw_kinds: Vec<(Spanned<String>, RawKind)> = self.kinds.into_iter().collect();
+        // The map is sorted by key; the file order is the order of the keys' first appearance.
+        raw_kinds.sort_by_key(|(key, _)| key.span().start);
+        let mut kinds = Vec::with_capacity(raw_kinds.len());
+        let mut related = Vec::new();
+        for (key, raw) in raw_kinds {
+            let span = key.span();
+            let key = key.into_inner();
+            if !FacetKind::is_valid_key(&key) {
+                return Err(lines.error(
+                    span,
+                    format!(
+                        "kind key {key:?} must be lower-case ASCII letters, digits and `_`, \
+                         starting with a letter (at most 64)"
+                    ),
+                ));
+            }
+            if RESERVED_KEYS.contains(&key.as_str()) {
+                return Err(lines.error(
+                    span,
+                    format!("kind key {key:?} is a search parameter; choose another"),
+                ));
+            }
+            if let Some(other) = kinds.iter().find(|spec: &&KindSpec| {
+                FacetKind::loose_key(spec.kind.name()) == FacetKind::loose_key(&key)
+            }) {
+                return Err(lines.error(
+                    span,
+                    format!(
+                        "kind {key:?} reads the same as kind {:?}",
+                        other.kind.name()
+                    ),
+                ));
+            }
+            let kind = FacetKind::declare(&key);
+            let spec = raw.check(kind, span, &lines, &mut related)?;
+            kinds.push(spec);
+        }
+        let taxonomy = Taxonomy {
+            kinds,
+            synonyms: Vec::new(),
+        };
+        for (owner, span, target, values) in related {
+            let Some(target_kind) = taxonomy.kind_named(&target).filter(|k| k.name() == target)
+            else {
+                return Err(lines.error(
+                    span,
+                    format!(
+                        "{owner} relates to kind {target:?}, which is not declared (kinds: {})",
+                        taxonomy.kind_list()
+                    ),
+                ));
+            };
+            let known = taxonomy.canonical_values(target_kind);
+            if let Some(missing) = values.iter().find(|v| !known.contains(&v.as_str())) {
+                return Err(
+                    lines.error(span, format!("{owner} names unknown {target} {missing:?}"))
+                );
+            }
+        }
+        let mut synonyms = Vec::with_capacity(self.synonyms.len());
+        for group in self.synonyms {
+            let span = group.span();
+            let group = group.into_inner();
+            if group.terms.len() < 2 || group.terms.iter().any(|t| t.trim().is_empty()) {
+                return Err(lines.error(
+                    span,
+                    format!(
+                        "synonym group {:?} needs at least two non-empty terms",
+                        group.terms
+                    ),
+                ));
+            }
+            synonyms.push(SynonymGroup { terms: group.terms });
+        }
+        Ok(Taxonomy {
+            synonyms,
+            ..taxonomy
+        })
+    }
+}
+
+/// A cross-kind reference to check once every kind is known: (owner, span, kind, values).
+type Related = (String, Range<usize>, String, Vec<String>);
+
+impl RawKind {
+    fn check(
+        self,
+        kind: FacetKind,
+        span: Range<usize>,
+        lines: &Lines<'_>,
+        related: &mut Vec<Related>,
+    ) -> Result<KindSpec> {
+        let defaults = KindPolicy::default();
+        let body_mentions = match self.body_mentions {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(lines.error(
+                    n.span(),
+                    format!("{kind}: body_mentions must be at least 1"),
+                ))
+            }
+            Some(n) => n.into_inner(),
+            None => defaults.body_mentions,
+        };
+        let policy = KindPolicy {
+            extract: self.extract.unwrap_or(defaults.extract),
+            body_mentions,
+            case_sensitive_acronyms: self
+                .case_sensitive_acronyms
+                .unwrap_or(defaults.case_sensitive_acronyms),
+            expand: self.expand.unwrap_or(defaults.expand),
+            boost: self.boost.unwrap_or(defaults.boost),
+            complete: self.complete.unwrap_or(defaults.complete),
+            show_on_hits: self.show_on_hits.unwrap_or(defaults.show_on_hits),
+        };
+        let label = match self.label {
+            Some(label) if label.trim().is_empty() => {
+                return Err(lines.error(span, format!("{kind}: empty label")))
+            }
+            Some(label) => label,
+            None => default_label(kind.name()),
+        };
+        // Owner of each surface form's name key, to reject a form naming two values.
+        let mut owners: HashMap<String, String> = HashMap::new();
+        let mut values = Vec::with_capacity(self.values.len());
+        for raw in self.values {
+            let canonical = raw.code.as_ref().unwrap_or(&raw.name).get_ref().clone();
+            let forms = std::iter::once(&raw.name)
+                .chain(raw.code.as_ref())
+                .chain(&raw.aliases);
+            for form in forms {
+                if form.get_ref().trim().is_empty() {
+                    return Err(lines.error(
+                        form.span(),
+                        format!("{kind}: empty name, code or alias of {canonical:?}"),
+                    ));
                 }
-                if let Some(previous) = owners.insert(Taxonomy::name_key(surface), canonical) {
-                    if previous != canonical {
-                        return Err(Error::TaxonomyInvalid(format!(
-                            "{kind}: {surface:?} names both {previous:?} and {canonical:?}"
-                        )));
+                let key = Taxonomy::name_key(form.get_ref());
+                match owners.get(&key) {
+                    Some(previous) if *previous != canonical => {
+                        return Err(lines.error(
+                            form.span(),
+                            format!(
+                                "{kind}: {:?} names both {previous:?} and {canonical:?}",
+                                form.get_ref()
+                            ),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => {
+                        owners.insert(key, canonical.clone());
                     }
                 }
             }
-        }
-        let education: Vec<&str> = self.canonical_values(FacetKind::EducationLevel);
-        for credential in &self.credentials {
-            if let Some(level) = &credential.education {
-                if !education.contains(&level.as_str()) {
-                    return Err(Error::TaxonomyInvalid(format!(
-                        "credential {} names unknown education level {level:?}",
-                        credential.code
-                    )));
-                }
+            if let Some(path) = raw.paths.iter().find(|p| p.get_ref().trim().is_empty()) {
+                return Err(lines.error(path.span(), format!("{kind}: empty path")));
             }
-        }
-        for job in &self.job_titles {
-            for code in &job.credentials {
-                if !self.credentials.iter().any(|c| &c.code == code) {
-                    return Err(Error::TaxonomyInvalid(format!(
-                        "job title {:?} names unknown credential {code:?}",
-                        job.name
-                    )));
-                }
+            let mut value_related = BTreeMap::new();
+            for (target, refs) in raw.related {
+                let (target, span, refs) = (target.into_inner(), refs.span(), refs.into_inner());
+                let owner = format!("{kind} {canonical:?}");
+                related.push((owner, span, target.clone(), refs.clone()));
+                value_related.insert(target, refs);
             }
+            values.push(FacetValueSpec {
+                name: raw.name.into_inner(),
+                code: raw.code.map(Spanned::into_inner),
+                aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
+                paths: raw.paths.into_iter().map(Spanned::into_inner).collect(),
+                attributes: raw.attributes,
+                related: value_related,
+            });
         }
-        for group in &self.synonyms {
-            if group.terms.len() < 2 {
-                return Err(Error::TaxonomyInvalid(format!(
-                    "synonym group {:?} needs at least two terms",
-                    group.terms
-                )));
-            }
-        }
-        Ok(())
+        Ok(KindSpec {
+            kind,
+            label,
+            policy,
+            values,
+        })
     }
+}
+
+/// `employer_setting` -> `Employer setting`.
+fn default_label(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builtin_parses_and_validates() {
-        let taxonomy = Taxonomy::builtin().unwrap();
-        assert!(taxonomy.credentials.len() >= 13);
-        assert!(taxonomy.job_titles.len() >= 20);
-        assert!(taxonomy.synonyms.len() >= 15);
-    }
-
-    #[test]
-    fn every_alias_resolves_to_its_canonical_value() {
-        let taxonomy = Taxonomy::builtin().unwrap();
-        for kind in FacetKind::ALL {
-            for (surface, canonical) in taxonomy.surface_forms(kind) {
-                assert_eq!(
-                    taxonomy.canonicalize(kind, surface),
-                    Some(canonical),
-                    "{kind}: {surface}"
-                );
-                assert_eq!(
-                    taxonomy.canonicalize(kind, &surface.to_uppercase()),
-                    Some(canonical),
-                    "{kind}: upper-case {surface}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn canonical_values_are_what_the_issue_names() {
-        let taxonomy = Taxonomy::builtin().unwrap();
-        let credentials = taxonomy.canonical_values(FacetKind::Credential);
-        for code in [
-            "RHIT", "RHIA", "CCA", "CCS", "CCS-P", "CDIP", "CHDA", "CHPS", "CPC",
-        ] {
-            assert!(credentials.contains(&code), "{code}");
-        }
-        assert_eq!(
-            taxonomy.canonicalize(FacetKind::JobTitle, "medical records tech"),
-            Some("Medical Records Technician")
-        );
-        assert_eq!(
-            taxonomy.canonicalize(FacetKind::JobTitle, "Medical Coder"),
-            Some("Coder")
-        );
-        assert_eq!(
-            taxonomy.canonicalize(FacetKind::Credential, "ccs-p"),
-            Some("CCS-P")
-        );
-        assert_eq!(taxonomy.canonicalize(FacetKind::Credential, "nope"), None);
-    }
-
-    #[test]
-    fn collisions_are_rejected() {
-        let err = Taxonomy::from_toml(
-            r#"
-            [[topics]]
-            name = "Coding"
-            [[topics]]
-            name = "Billing"
-            aliases = ["coding"]
-            "#,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("names both"), "{err}");
-    }
-
-    #[test]
-    fn dangling_credential_reference_is_rejected() {
-        let err = Taxonomy::from_toml(
-            r#"
-            [[job_titles]]
-            name = "Coder"
-            credentials = ["XYZ"]
-            "#,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("unknown credential"), "{err}");
-    }
-
-    #[test]
-    fn unknown_keys_are_rejected() {
-        assert!(Taxonomy::from_toml("[[topics]]\nname = \"A\"\ncolour = 1\n").is_err());
-    }
-}
+mod tests;

@@ -99,13 +99,18 @@ impl ApiError {
     pub fn code(&self) -> Code {
         self.code
     }
+
+    /// The message the client reads.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<crate::Error> for ApiError {
     fn from(err: crate::Error) -> ApiError {
         let code = match &err {
             crate::Error::InvalidParameter(_) => Code::InvalidParameter,
-            crate::Error::UnknownFacet(_) => Code::UnknownFacet,
+            crate::Error::UnknownFacet { .. } => Code::UnknownFacet,
             crate::Error::QueryTooLong { .. } => Code::QueryTooLong,
             crate::Error::PerPageTooLarge { .. } => Code::PerPageTooLarge,
             crate::Error::Index(_) => Code::IndexUnavailable,

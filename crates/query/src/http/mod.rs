@@ -29,7 +29,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use him_schema::api::SearchResponse;
-use him_schema::FacetKind;
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -152,19 +151,25 @@ impl AppState {
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
-    let mut app = Router::new()
-        .route("/api/search", get(search_get).post(search_post))
-        .route("/api/suggest", get(suggest))
-        .route("/api/facets", get(all_facets))
-        .route("/api/facets/{facet}", get(facet_values))
-        .route("/api/doc/{*id}", get(document))
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics_text))
-        .route("/api/openapi.json", get(|| async { Json(openapi()) }))
-        .route("/admin/reindex", axum::routing::post(access::start_job))
-        .route("/admin/status", get(access::job_status))
-        .merge(ui::routes());
+    let mut app =
+        Router::new()
+            .route("/api/search", get(search_get).post(search_post))
+            .route("/api/suggest", get(suggest))
+            .route("/api/facets", get(all_facets))
+            .route("/api/facets/{facet}", get(facet_values))
+            .route("/api/doc/{*id}", get(document))
+            .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+            .route("/readyz", get(ready))
+            .route("/metrics", get(metrics_text))
+            .route(
+                "/api/openapi.json",
+                get(|State(state): State<AppState>| async move {
+                    Json(openapi(state.engine.taxonomy()))
+                }),
+            )
+            .route("/admin/reindex", axum::routing::post(access::start_job))
+            .route("/admin/status", get(access::job_status))
+            .merge(ui::routes());
     if let Some(dir) = &state.config.site_dir {
         app = app.merge(site::routes(dir));
     }
@@ -225,7 +230,7 @@ async fn search_get(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let request = parse_search_params(raw.as_deref().unwrap_or(""))?;
+    let request = parse_search_params(raw.as_deref().unwrap_or(""), state.engine.taxonomy())?;
     run_search(&state, client, &headers, request).await
 }
 
@@ -249,7 +254,7 @@ async fn search_post(
             "expected a JSON body (content-type: application/json)",
         ));
     }
-    let request = params::parse_search_body(&body)?;
+    let request = params::parse_search_body(&body, state.engine.taxonomy())?;
     run_search(&state, client, &headers, request).await
 }
 
@@ -390,7 +395,19 @@ async fn all_facets(
     let mut request = SearchRequest::new("");
     request.per_page = 1;
     let response = run_blocking(&state, client, move |engine| engine.search(request)).await?;
-    Ok(Json(json!({"total": response.total, "facets": response.facets})).into_response())
+    let kinds: Vec<_> = state
+        .engine
+        .taxonomy()
+        .kinds()
+        .iter()
+        .map(|spec| {
+            json!({"key": spec.kind.name(), "label": spec.label, "show_on_hits": spec.policy.show_on_hits})
+        })
+        .collect();
+    Ok(
+        Json(json!({"total": response.total, "kinds": kinds, "facets": response.facets}))
+            .into_response(),
+    )
 }
 
 async fn facet_values(
@@ -399,9 +416,18 @@ async fn facet_values(
     Path(facet): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let kind = FacetKind::parse(&facet)
-        .filter(|k| k.name() == facet)
-        .ok_or_else(|| ApiError::from(crate::Error::UnknownFacet(facet.clone())))?;
+    let taxonomy = state.engine.taxonomy();
+    let kind = taxonomy
+        .kinds()
+        .iter()
+        .find(|spec| spec.kind.name() == facet)
+        .map(|spec| spec.kind)
+        .ok_or_else(|| {
+            ApiError::from(crate::Error::UnknownFacet {
+                name: facet.clone(),
+                known: taxonomy.kind_list(),
+            })
+        })?;
     let query = limited_query(raw.as_deref());
     let limit = limit_of(&query, 20, 100)?;
     if query.q.chars().count() > crate::MAX_QUERY_CHARS {

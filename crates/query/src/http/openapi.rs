@@ -1,6 +1,7 @@
-//! The OpenAPI description, generated from [`ROUTES`], the same table the router test checks
-//! every route against.
+//! The OpenAPI description, generated from [`ROUTES`] (the same table the router test checks
+//! every route against) and the served taxonomy's facet kinds (one filter parameter each).
 
+use him_schema::Taxonomy;
 use serde_json::{json, Map, Value};
 
 /// A documented route.
@@ -21,11 +22,6 @@ const SEARCH_PARAMS: &[(&str, &str)] = &[
         "q",
         "Query text: words, \"phrases\", -exclusions, OR. Empty lists everything.",
     ),
-    ("credential", "Filter (repeatable; values OR-ed)."),
-    ("job_title", "Filter (repeatable)."),
-    ("education_level", "Filter (repeatable)."),
-    ("resource_type", "Filter (repeatable)."),
-    ("topic", "Filter (repeatable)."),
     ("page", "1-based page (max 1000)."),
     ("per_page", "Hits per page (default 10, max 100)."),
     (
@@ -104,8 +100,23 @@ pub const ROUTES: &[RouteDoc] = &[
     },
 ];
 
-/// Builds the OpenAPI 3.1 document.
-pub fn openapi() -> Value {
+/// Builds the OpenAPI 3.1 document of a server whose index uses `taxonomy`.
+pub fn openapi(taxonomy: &Taxonomy) -> Value {
+    let kind_keys: Vec<&str> = taxonomy.kinds().iter().map(|k| k.kind.name()).collect();
+    // One query parameter per kind: `GET /api/search?credential=RHIT&credential=RHIA`.
+    let facet_params: Vec<Value> = taxonomy
+        .kinds()
+        .iter()
+        .map(|spec| {
+            json!({
+                "name": spec.kind.name(),
+                "in": "query",
+                "required": false,
+                "description": format!("{}: filter (repeatable; values OR-ed, kinds AND-ed).", spec.label),
+                "schema": {"type": "string", "examples": taxonomy.canonical_values(spec.kind)}
+            })
+        })
+        .collect();
     let mut paths = Map::new();
     for route in ROUTES {
         let mut parameters: Vec<Value> = route
@@ -115,12 +126,21 @@ pub fn openapi() -> Value {
                 json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}})
             })
             .collect();
+        if route.method == "get" && route.path == "/api/search" {
+            parameters.splice(1..1, facet_params.iter().cloned());
+        }
         for segment in route.path.split('/') {
             if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                parameters.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+                let schema = if name == "facet" {
+                    json!({"type": "string", "enum": kind_keys})
+                } else {
+                    json!({"type": "string"})
+                };
+                parameters
+                    .push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
             }
         }
-        let operation = json!({
+        let mut operation = json!({
             "summary": route.summary,
             "parameters": parameters,
             "responses": {
@@ -129,6 +149,9 @@ pub fn openapi() -> Value {
                 "5XX": {"description": "Server error: {\"error\": {\"code\", \"message\"}}"}
             }
         });
+        if route.method == "post" && route.path == "/api/search" {
+            operation["requestBody"] = search_body(taxonomy);
+        }
         let entry = paths
             .entry(route.path.to_string())
             .or_insert_with(|| json!({}));
@@ -138,5 +161,31 @@ pub fn openapi() -> Value {
         "openapi": "3.1.0",
         "info": {"title": "himsearch", "version": env!("CARGO_PKG_VERSION")},
         "paths": paths
+    })
+}
+
+/// The JSON body of `POST /api/search`: the query parameters, typed, and one property per kind.
+fn search_body(taxonomy: &Taxonomy) -> Value {
+    let mut properties = Map::new();
+    properties.insert("q".into(), json!({"type": "string"}));
+    for spec in taxonomy.kinds() {
+        properties.insert(
+            spec.kind.name().into(),
+            json!({
+                "description": format!("{}: a value or a list of values (OR-ed).", spec.label),
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            }),
+        );
+    }
+    properties.insert("page".into(), json!({"type": "integer", "minimum": 1}));
+    properties.insert("per_page".into(), json!({"type": "integer", "minimum": 1}));
+    properties.insert("explain".into(), json!({"type": "boolean"}));
+    json!({
+        "required": true,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": properties
+        }}}
     })
 }

@@ -6,7 +6,7 @@
 //! the API does not know is an error in a body (a typo in a client's code) but ignored in a URL
 //! (cache busters, analytics tags).
 
-use him_schema::FacetKind;
+use him_schema::Taxonomy;
 use serde_json::{Map, Value};
 
 use super::{ApiError, Code};
@@ -19,17 +19,22 @@ enum Unknown {
     Reject,
 }
 
-/// Parses `q`, filters, `page`, `per_page`, `explain` from a query string (facet names
-/// repeat; unknown parameters are ignored): what `GET /api/search` does with its URL.
-pub fn parse_search_params(raw: &str) -> Result<SearchRequest, ApiError> {
+/// Parses `q`, filters (one parameter per facet kind of `taxonomy`, named by its key; they
+/// repeat), `page`, `per_page`, `explain` from a query string (unknown parameters are ignored):
+/// what `GET /api/search` does with its URL.
+pub fn parse_search_params(raw: &str, taxonomy: &Taxonomy) -> Result<SearchRequest, ApiError> {
     let pairs = url::form_urlencoded::parse(raw.as_bytes())
         .map(|(key, value)| (key.into_owned(), value.into_owned()));
-    search_request(pairs, Unknown::Ignore)
+    search_request(pairs, taxonomy, Unknown::Ignore)
 }
 
 /// Parses the JSON body of `POST /api/search`: an object with the same names as the query
-/// string (`{"q": "rhit", "credential": ["RHIT", "RHIA"], "page": 2}`).
-pub(super) fn parse_search_body(body: &[u8]) -> Result<SearchRequest, ApiError> {
+/// string (`{"q": "rhit", "credential": ["RHIT", "RHIA"], "page": 2}`). A name that is neither
+/// a parameter nor a facet kind answers `unknown_facet`, naming the kinds.
+pub(super) fn parse_search_body(
+    body: &[u8],
+    taxonomy: &Taxonomy,
+) -> Result<SearchRequest, ApiError> {
     let object: Map<String, Value> = serde_json::from_slice(body)
         .map_err(|err| malformed(format!("the body is not a JSON object: {err}")))?;
     let mut pairs = Vec::with_capacity(object.len());
@@ -60,12 +65,13 @@ pub(super) fn parse_search_body(body: &[u8]) -> Result<SearchRequest, ApiError> 
             }
         }
     }
-    search_request(pairs.into_iter(), Unknown::Reject)
+    search_request(pairs.into_iter(), taxonomy, Unknown::Reject)
 }
 
 /// The request the pairs describe, whichever encoding they came in.
 fn search_request(
     pairs: impl Iterator<Item = (String, String)>,
+    taxonomy: &Taxonomy,
     unknown: Unknown,
 ) -> Result<SearchRequest, ApiError> {
     let mut request = SearchRequest::new("");
@@ -75,10 +81,18 @@ fn search_request(
             "page" => request.page = parse_number("page", &value)?,
             "per_page" => request.per_page = parse_number("per_page", &value)?,
             "explain" => request.explain = parse_bool("explain", &value)?,
-            other => match FacetKind::parse(other).filter(|kind| kind.name() == other) {
-                Some(kind) => request = request.filter(kind.name(), value)?,
+            other => match taxonomy
+                .kinds()
+                .iter()
+                .find(|spec| spec.kind.name() == other)
+            {
+                Some(spec) => request = request.filter_kind(spec.kind, value),
                 None if unknown == Unknown::Reject => {
-                    return Err(malformed(format!("unknown field `{other}`")))
+                    return Err(crate::Error::UnknownFacet {
+                        name: other.to_string(),
+                        known: taxonomy.kind_list(),
+                    }
+                    .into())
                 }
                 None => {}
             },
@@ -127,41 +141,37 @@ fn json_type_name(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
+    fn url(raw: &str) -> Result<SearchRequest, ApiError> {
+        parse_search_params(raw, &Taxonomy::builtin().unwrap())
+    }
+
+    fn body(raw: &[u8]) -> Result<SearchRequest, ApiError> {
+        parse_search_body(raw, &Taxonomy::builtin().unwrap())
+    }
+
     #[test]
     fn a_query_string_and_a_body_give_the_same_request() {
-        let from_url = parse_search_params(
-            "q=rhit+exam&credential=RHIT&credential=rhia&page=2&per_page=5&explain=1&utm=x",
-        )
-        .unwrap();
-        let from_body = parse_search_body(
+        let from_url =
+            url("q=rhit+exam&credential=RHIT&credential=rhia&page=2&per_page=5&explain=1&utm=x")
+                .unwrap();
+        let from_body = body(
             br#"{"q": "rhit exam", "credential": ["RHIT", "rhia"], "page": 2, "per_page": 5, "explain": true}"#,
         )
         .unwrap();
         assert_eq!(from_url, from_body);
-        let one =
-            parse_search_body(br#"{"q": "x", "topic": "Coding", "job_title": null}"#).unwrap();
-        assert_eq!(one, parse_search_params("q=x&topic=Coding").unwrap());
+        let one = body(br#"{"q": "x", "topic": "Coding", "job_title": null}"#).unwrap();
+        assert_eq!(one, url("q=x&topic=Coding").unwrap());
     }
 
     #[test]
     fn both_encodings_answer_the_same_errors_for_the_same_values() {
         let code = |result: Result<SearchRequest, ApiError>| result.unwrap_err().code();
-        assert_eq!(code(parse_search_params("page=-1")), Code::InvalidParameter);
-        assert_eq!(
-            code(parse_search_body(br#"{"page": -1}"#)),
-            Code::InvalidParameter
-        );
-        assert_eq!(
-            code(parse_search_params("page=1.5")),
-            Code::InvalidParameter
-        );
-        assert_eq!(
-            code(parse_search_body(br#"{"page": 1.5}"#)),
-            Code::InvalidParameter
-        );
+        assert_eq!(code(url("page=-1")), Code::InvalidParameter);
+        assert_eq!(code(body(br#"{"page": -1}"#)), Code::InvalidParameter);
+        assert_eq!(code(url("page=1.5")), Code::InvalidParameter);
+        assert_eq!(code(body(br#"{"page": 1.5}"#)), Code::InvalidParameter);
         for bad in [
             &br#"{"q": 5}"#[..],
-            br#"{"colour": "red"}"#,
             br#"{"explain": "yes"}"#,
             br#"{"credential": [1]}"#,
             br#"{"page": "2"}"#,
@@ -169,16 +179,17 @@ mod tests {
             b"{not json",
         ] {
             assert_eq!(
-                code(parse_search_body(bad)),
+                code(body(bad)),
                 Code::MalformedJson,
                 "{}",
                 String::from_utf8_lossy(bad)
             );
         }
-        // A URL ignores names it does not know.
-        assert_eq!(
-            parse_search_params("colour=red").unwrap(),
-            SearchRequest::new("")
-        );
+        // A body naming a field that is no facet kind is told the kinds; a URL ignores names
+        // it does not know (cache busters, analytics tags).
+        let err = body(br#"{"colour": "red"}"#).unwrap_err();
+        assert_eq!(err.code(), Code::UnknownFacet);
+        assert!(err.message().contains("job_title"), "{}", err.message());
+        assert_eq!(url("colour=red").unwrap(), SearchRequest::new(""));
     }
 }

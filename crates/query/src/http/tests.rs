@@ -393,13 +393,17 @@ async fn every_error_code() {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
-    for bad in ["{not json", r#"{"q": 5}"#, r#"{"colour": "red"}"#] {
+    for (bad, code) in [
+        ("{not json", "malformed_json"),
+        (r#"{"q": 5}"#, "malformed_json"),
+        (r#"{"colour": "red"}"#, "unknown_facet"),
+    ] {
         let request = Request::post("/api/search")
             .header("content-type", "application/json")
             .body(Body::from(bad))
             .unwrap();
         let (status, body, _) = call(&app, request).await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_json");
+        assert_error(status, &body, StatusCode::BAD_REQUEST, code);
     }
     let big = format!(r#"{{"q": "{}"}}"#, "a".repeat(1000));
     let request = Request::post("/api/search")
@@ -745,10 +749,14 @@ fn fuzz_regressions_replay() {
             let text = String::from_utf8_lossy(&data);
             let searched = match target {
                 "search_query" => Some(f.engine.search(SearchRequest::new(text.as_ref()))),
-                "search_params" => parse_search_params(&text).ok().map(|mut request| {
-                    request.explain = true;
-                    f.engine.search(request)
-                }),
+                "search_params" => {
+                    parse_search_params(&text, f.engine.taxonomy())
+                        .ok()
+                        .map(|mut request| {
+                            request.explain = true;
+                            f.engine.search(request)
+                        })
+                }
                 _ => {
                     let _ = him_indexer::html_links(&data);
                     None

@@ -13,15 +13,9 @@
   // The directory the script was served from: the API lives beside it, even behind a prefix.
   const SCRIPT_BASE = script && script.src ? new URL('.', script.src).href : new URL('/', location.href).href;
 
-  const FACETS = ['credential', 'job_title', 'education_level', 'resource_type', 'topic'];
-  const FACET_LABELS = {
-    credential: 'Credential',
-    job_title: 'Job title',
-    education_level: 'Education',
-    resource_type: 'Resource type',
-    topic: 'Topic',
-  };
-  const DEFAULT_FACETS = 'credential,job_title';
+  // Facet kinds and their labels come from the server (GET api/facets), in the taxonomy's
+  // order: a kind a site declares appears with no change here.
+  const DEFAULT_FACET_COUNT = 2;
   const FACET_VALUES_SHOWN = 8;
   const DEBOUNCE_MS = 120;
   const MAX_PER_PAGE = 100;
@@ -216,25 +210,51 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.browse = this.hasAttribute('browse');
       this.apiKey = this.getAttribute('api-key');
       this.urlState = this.hasAttribute('url-state');
+      this.kinds = [];
       this.presets = {};
-      for (const kind of FACETS) {
-        const values = listAttribute(this.getAttribute(kind.replace('_', '-')) || this.getAttribute(kind));
-        if (values.length) this.presets[kind] = values;
-      }
-      const wanted = this.hasAttribute('facets') ? listAttribute(this.getAttribute('facets')) : listAttribute(DEFAULT_FACETS);
-      this.shownFacets = wanted.filter((kind) => FACETS.includes(kind) && !this.presets[kind]);
-      for (const kind of this.shownFacets) this.state.filters[kind] = new Set();
+      this.shownFacets = [];
       this.expanded = new Set();
 
       this.shadow = this.attachShadow({ mode: 'open' });
       this.shadow.adoptedStyleSheets = [styleSheet()];
       this.build();
-      if (this.urlState) {
-        this.readUrl();
-        this.onPopState = () => { this.readUrl(); this.search({ history: 'none' }); };
-        window.addEventListener('popstate', this.onPopState);
+      this.loadKinds().then(() => {
+        if (this.urlState) {
+          this.readUrl();
+          this.onPopState = () => { this.readUrl(); this.search({ history: 'none' }); };
+          window.addEventListener('popstate', this.onPopState);
+        }
+        if (this.state.q || this.browse || this.hasFilters()) this.search({ history: 'none' });
+      });
+    }
+
+    // The server's facet kinds; then the presets (an attribute named after a kind, `_` or `-`)
+    // and the kinds to show (`facets`: keys, `*` for all; by default the first two).
+    async loadKinds() {
+      try {
+        const response = await fetch(new URL('api/facets', this.apiBase), { headers: this.requestHeaders() });
+        const body = response.ok ? await response.json() : null;
+        this.kinds = (body && Array.isArray(body.kinds)) ? body.kinds : [];
+      } catch (error) {
+        this.kinds = [];
       }
-      if (this.state.q || this.browse || this.hasFilters()) this.search({ history: 'none' });
+      const keys = this.kinds.map((kind) => kind.key);
+      for (const key of keys) {
+        const values = listAttribute(this.getAttribute(key.replace(/_/g, '-')) || this.getAttribute(key));
+        if (values.length) this.presets[key] = values;
+      }
+      const wanted = !this.hasAttribute('facets') ? keys.slice(0, DEFAULT_FACET_COUNT)
+        : this.getAttribute('facets').trim() === '*' ? keys
+          : listAttribute(this.getAttribute('facets'));
+      this.shownFacets = wanted.filter((key) => keys.includes(key) && !this.presets[key]);
+      for (const key of this.shownFacets) {
+        if (!this.state.filters[key]) this.state.filters[key] = new Set();
+      }
+    }
+
+    kindLabel(key) {
+      const kind = this.kinds.find((k) => k.key === key);
+      return kind ? kind.label : null;
     }
 
     disconnectedCallback() {
@@ -435,7 +455,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.active = -1;
       this.list.replaceChildren(...this.suggestions.map((s, i) =>
         h('li', { id: `him-s${this.id_}-${i}`, role: 'option', 'aria-selected': 'false', 'data-index': i },
-          h('span', null, s.text), h('span', { class: 'kind' }, (FACET_LABELS[s.kind] || 'Page')))));
+          h('span', null, s.text), h('span', { class: 'kind' }, (this.kindLabel(s.kind) || 'Page')))));
       const show = this.suggestions.length > 0 && this.shadow.activeElement === this.input;
       this.list.hidden = !show;
       this.input.setAttribute('aria-expanded', String(show));
@@ -584,8 +604,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     renderHit(hit) {
       const href = safeHref(hit.url, this.hitBase);
       const tags = [];
-      for (const kind of ['credential', 'job_title']) {
-        for (const value of (hit.facets && hit.facets[kind]) || []) tags.push(h('span', { class: 'tag' }, value));
+      for (const kind of this.kinds.filter((k) => k.show_on_hits)) {
+        for (const value of (hit.facets && hit.facets[kind.key]) || []) tags.push(h('span', { class: 'tag' }, value));
       }
       const link = h(href ? 'a' : 'div', href ? { href, part: 'hit' } : { part: 'hit' },
         h('span', { class: 'title' }, markedText(hit.title_html)),
@@ -622,7 +642,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         const entries = [...counts.entries()];
         const limit = this.expanded.has(kind) ? entries.length : FACET_VALUES_SHOWN;
         const visible = entries.filter(([value], i) => i < limit || selected.has(value));
-        const fieldset = h('fieldset', { 'data-facet': kind }, h('legend', null, FACET_LABELS[kind]));
+        const fieldset = h('fieldset', { 'data-facet': kind }, h('legend', null, this.kindLabel(kind) || kind));
         for (const [value, count] of visible) {
           const box = h('input', { type: 'checkbox', value, checked: selected.has(value) });
           box.addEventListener('change', () => {
