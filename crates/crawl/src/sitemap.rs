@@ -1,7 +1,12 @@
 //! Sitemaps: `<urlset>` and `<sitemapindex>` documents, plain or gzip-compressed, read for
-//! their `<loc>` entries. Decompression is bounded so a gzip bomb cannot exhaust memory.
+//! their `<loc>` entries with `quick-xml` (entities, CDATA, namespaces and comments handled by
+//! the parser). Decompression is bounded so a gzip bomb cannot exhaust memory.
 
 use std::io::Read;
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
 /// What a sitemap lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,38 +33,66 @@ pub(crate) fn parse(body: &[u8], max_bytes: u64) -> Result<Sitemap, String> {
     } else {
         String::from_utf8_lossy(body).into_owned()
     };
-    let is_index = text.contains("<sitemapindex");
-    let mut sitemap = Sitemap::default();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("<loc>") {
-        rest = &rest[start + 5..];
-        let Some(end) = rest.find("</loc>") else {
-            break;
-        };
-        let loc = unescape(rest[..end].trim());
-        rest = &rest[end + 6..];
-        if loc.is_empty() {
-            continue;
-        }
-        if is_index {
-            sitemap.sitemaps.push(loc);
-        } else {
-            sitemap.pages.push(loc);
-        }
-    }
-    Ok(sitemap)
+    read_locs(&text).map_err(|err| format!("bad XML: {err}"))
 }
 
-fn unescape(text: &str) -> String {
-    let text = text
-        .strip_prefix("<![CDATA[")
-        .and_then(|t| t.strip_suffix("]]>"))
-        .unwrap_or(text);
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// The `<loc>` entries of a sitemap document, filed by its root element (namespaces ignored):
+/// `<sitemapindex>` lists sitemaps, anything else pages.
+fn read_locs(text: &str) -> Result<Sitemap, quick_xml::Error> {
+    let mut reader = Reader::from_str(text);
+    let mut sitemap = Sitemap::default();
+    let mut is_index = None;
+    // Text of the `<loc>` being read, if inside one.
+    let mut loc: Option<String> = None;
+    loop {
+        match reader.read_event()? {
+            Event::Start(element) => {
+                let name = element.local_name();
+                if is_index.is_none() {
+                    is_index = Some(name.as_ref() == "sitemapindex");
+                }
+                if name.as_ref() == "loc" {
+                    loc = Some(String::new());
+                }
+            }
+            Event::Text(text) => {
+                if let Some(loc) = loc.as_mut() {
+                    loc.push_str(&text.xml10_content());
+                }
+            }
+            Event::GeneralRef(entity) => {
+                if let Some(loc) = loc.as_mut() {
+                    let name = entity.xml10_content();
+                    match resolve_predefined_entity(&name) {
+                        Some(resolved) => loc.push_str(resolved),
+                        None => {
+                            if let Ok(Some(c)) = entity.resolve_char_ref() {
+                                loc.push(c);
+                            }
+                        }
+                    }
+                }
+            }
+            Event::CData(data) => {
+                if let Some(loc) = loc.as_mut() {
+                    loc.push_str(&data.xml10_content());
+                }
+            }
+            Event::End(element) if element.local_name().as_ref() == "loc" => {
+                let url = loc.take().unwrap_or_default().trim().to_string();
+                if url.is_empty() {
+                    continue;
+                }
+                if is_index == Some(true) {
+                    sitemap.sitemaps.push(url);
+                } else {
+                    sitemap.pages.push(url);
+                }
+            }
+            Event::Eof => return Ok(sitemap),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -82,6 +115,20 @@ mod tests {
         let parsed = parse(index.as_bytes(), 1 << 20).unwrap();
         assert_eq!(parsed.sitemaps, vec!["https://e.org/s1.xml.gz"]);
         assert!(parsed.pages.is_empty());
+    }
+
+    #[test]
+    fn namespaces_comments_and_character_references() {
+        let urlset = "<?xml version='1.0'?><!-- <loc>https://e.org/commented</loc> -->\
+            <sm:urlset xmlns:sm='http://www.sitemaps.org/schemas/sitemap/0.9'>\
+            <sm:url><sm:loc>https://e.org/caf&#233;?a=1&amp;b=2</sm:loc></sm:url></sm:urlset>";
+        assert_eq!(
+            parse(urlset.as_bytes(), 1 << 20).unwrap().pages,
+            vec!["https://e.org/caf\u{e9}?a=1&b=2"]
+        );
+        assert!(parse(b"<urlset><loc>x</urlset>", 1 << 20)
+            .unwrap_err()
+            .contains("bad XML"));
     }
 
     #[test]
