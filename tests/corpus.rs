@@ -544,10 +544,8 @@ fn every_internal_link_resolves_to_a_corpus_file() {
             let base = Path::new(relative).parent().unwrap();
             for part in base.join(path).components() {
                 match part {
-                    std::path::Component::ParentDir => {
-                        if !target.pop() {
-                            failures.push(format!("{page}: {href} leaves the corpus"));
-                        }
+                    std::path::Component::ParentDir if !target.pop() => {
+                        failures.push(format!("{page}: {href} leaves the corpus"));
                     }
                     std::path::Component::Normal(name) => target.push(name),
                     _ => {}
