@@ -68,7 +68,7 @@ impl FacetMatcher {
                     continue;
                 }
                 let kind = spec.kind;
-                for (surface, canonical) in taxonomy.surface_forms(kind) {
+                for (surface, canonical) in taxonomy.match_forms(kind) {
                     let exact = spec.policy.case_sensitive_acronyms && is_acronym(surface);
                     if exact != case_insensitive {
                         surfaces.push(surface);

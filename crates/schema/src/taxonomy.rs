@@ -74,8 +74,13 @@ pub struct FacetValueSpec {
     pub name: String,
     /// Short code (`RHIT`): when given, it is the facet value and the name an alias.
     pub code: Option<String>,
-    /// Other ways pages and users write it.
+    /// Other ways pages and users write it: matched in pages, and synonyms in queries when
+    /// the kind expands.
     pub aliases: Vec<String>,
+    /// Words whose mention files a page under the value without being another name for it
+    /// (`LOINC` for a "Terminologies" topic): matched in pages like aliases, never expanded
+    /// in queries, never a filter value.
+    pub keywords: Vec<String>,
     /// Corpus paths whose documents carry the value: `dir/` entries are prefixes, others exact.
     pub paths: Vec<String>,
     /// Free-form facts (`body = "AHIMA"`, `soc = "29-2072"`), not used for search.
@@ -97,6 +102,13 @@ impl FacetValueSpec {
         std::iter::once(self.canonical())
             .chain(self.code.as_ref().map(|_| self.name.as_str()))
             .chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// What files a page under the value when the page mentions it: the surface forms and the
+    /// keywords.
+    pub fn match_forms(&self) -> impl Iterator<Item = &str> {
+        self.surface_forms()
+            .chain(self.keywords.iter().map(String::as_str))
     }
 }
 
@@ -216,6 +228,19 @@ impl Taxonomy {
             .collect()
     }
 
+    /// Every (form matched in pages, canonical value) pair of one kind: surface forms and
+    /// keywords.
+    pub fn match_forms(&self, kind: FacetKind) -> Vec<(&str, &str)> {
+        self.kind(kind)
+            .into_iter()
+            .flat_map(|spec| &spec.values)
+            .flat_map(|value| {
+                let canonical = value.canonical();
+                value.match_forms().map(move |form| (form, canonical))
+            })
+            .collect()
+    }
+
     /// Canonical values of one kind, in file order.
     pub fn canonical_values(&self, kind: FacetKind) -> Vec<&str> {
         self.kind(kind)
@@ -292,6 +317,8 @@ struct RawValue {
     code: Option<Spanned<String>>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     #[serde(default)]
@@ -454,12 +481,13 @@ impl RawKind {
             let canonical = raw.code.as_ref().unwrap_or(&raw.name).get_ref().clone();
             let forms = std::iter::once(&raw.name)
                 .chain(raw.code.as_ref())
-                .chain(&raw.aliases);
+                .chain(&raw.aliases)
+                .chain(&raw.keywords);
             for form in forms {
                 if form.get_ref().trim().is_empty() {
                     return Err(lines.error(
                         form.span(),
-                        format!("{kind}: empty name, code or alias of {canonical:?}"),
+                        format!("{kind}: empty name, code, alias or keyword of {canonical:?}"),
                     ));
                 }
                 let key = Taxonomy::name_key(form.get_ref());
@@ -493,6 +521,7 @@ impl RawKind {
                 name: raw.name.into_inner(),
                 code: raw.code.map(Spanned::into_inner),
                 aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
+                keywords: raw.keywords.into_iter().map(Spanned::into_inner).collect(),
                 paths: raw.paths.into_iter().map(Spanned::into_inner).collect(),
                 attributes: raw.attributes,
                 related: value_related,

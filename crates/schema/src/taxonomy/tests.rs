@@ -187,3 +187,29 @@ fn bad_keys_and_policies_are_rejected() {
     let err = invalid("[[synonyms]]\nterms = [\"one\"]\n");
     assert!(err.contains("line 1") && err.contains("two"), "{err}");
 }
+
+#[test]
+fn keywords_file_pages_but_are_not_names() {
+    let taxonomy = Taxonomy::from_toml(
+        "[kinds.topic]\n[[kinds.topic.values]]\nname = \"Terminologies\"\n\
+         aliases = [\"clinical terminologies\"]\nkeywords = [\"LOINC\", \"SNOMED CT\"]\n",
+    )
+    .unwrap();
+    let topic = taxonomy.kind_named("topic").unwrap();
+    assert_eq!(taxonomy.canonicalize(topic, "LOINC"), None);
+    assert_eq!(
+        taxonomy.canonicalize(topic, "clinical terminologies"),
+        Some("Terminologies")
+    );
+    assert_eq!(taxonomy.surface_forms(topic).len(), 2);
+    let found = taxonomy.matcher().extract("Lab results carry LOINC codes.");
+    assert_eq!(found.get(topic), ["Terminologies"]);
+    let err = invalid(
+        "[kinds.topic]\n[[kinds.topic.values]]\nname = \"A\"\nkeywords = [\"x\"]\n\
+         [[kinds.topic.values]]\nname = \"B\"\nkeywords = [\"X\"]\n",
+    );
+    assert!(
+        err.contains("line 7") && err.contains("names both"),
+        "{err}"
+    );
+}
