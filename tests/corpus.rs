@@ -332,7 +332,9 @@ fn facet_extraction_over_the_corpus() {
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {
     query: String,
-    expected: Vec<String>,
+    /// Judged pages: grade 2 (the page wanted) unless written `page=1` (useful).
+    judged: Vec<(String, u32)>,
+    kind: String,
 }
 
 fn relevance_cases() -> Vec<RelevanceCase> {
@@ -343,49 +345,120 @@ fn relevance_cases() -> Vec<RelevanceCase> {
         .map(|line| {
             let mut columns = line.split('\t');
             let query = columns.next().unwrap().to_string();
-            let expected = columns
+            let judged = columns
                 .next()
                 .unwrap()
                 .split('|')
-                .map(str::to_string)
+                .map(|page| match page.split_once('=') {
+                    Some((page, grade)) => (page.to_string(), grade.parse().unwrap()),
+                    None => (page.to_string(), 2),
+                })
                 .collect();
-            RelevanceCase { query, expected }
+            let kind = columns.next().expect("a kind column").to_string();
+            RelevanceCase {
+                query,
+                judged,
+                kind,
+            }
         })
         .collect()
 }
 
+/// success@3 (a grade-2 page in the top 3), reciprocal rank of the first grade-2 page, and
+/// nDCG@10 of one query's ranking.
+fn case_metrics(case: &RelevanceCase, ids: &[&str]) -> (bool, f64, f64) {
+    let grade = |id: &str| {
+        case.judged
+            .iter()
+            .find(|(page, _)| page == id)
+            .map_or(0, |(_, grade)| *grade)
+    };
+    let first = ids.iter().position(|id| grade(id) == 2);
+    let dcg = |grades: &mut dyn Iterator<Item = u32>| -> f64 {
+        grades
+            .take(10)
+            .enumerate()
+            .map(|(i, g)| (2f64.powi(g as i32) - 1.0) / (i as f64 + 2.0).log2())
+            .sum()
+    };
+    let mut ideal: Vec<u32> = case.judged.iter().map(|(_, g)| *g).collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let ndcg = dcg(&mut ids.iter().map(|id| grade(id))) / dcg(&mut ideal.into_iter());
+    (
+        first.is_some_and(|rank| rank < 3),
+        first.map_or(0.0, |rank| 1.0 / (rank as f64 + 1.0)),
+        ndcg,
+    )
+}
+
+/// The HIM suite through the search path users take, reported per kind of query. The figures
+/// to hold are the held-out set's targets (issue #16): success@3 >= 0.95 and nDCG@10 >= 0.80
+/// overall, and no kind below 0.85 success@3.
 #[test]
 fn him_relevance_suite_top_3() {
     let engine = engine();
     let cases = relevance_cases();
-    assert!(cases.len() >= 40);
+    assert!(cases.len() >= 150, "{} queries", cases.len());
     let mut misses = Vec::new();
-    let mut reciprocal_ranks = 0.0;
+    // Per kind: (queries, successes, reciprocal ranks, nDCG).
+    let mut kinds: std::collections::BTreeMap<&str, (usize, usize, f64, f64)> = Default::default();
     for case in &cases {
         let mut request = SearchRequest::new(case.query.clone());
         request.per_page = 10;
         let response = engine.search(request).unwrap();
         let ids: Vec<&str> = response.hits.iter().map(|h| h.id.as_str()).collect();
-        let rank = ids
-            .iter()
-            .position(|id| case.expected.iter().any(|e| e == id));
-        reciprocal_ranks += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
-        if rank.is_none_or(|r| r >= 3) {
+        let (success, reciprocal_rank, ndcg) = case_metrics(case, &ids);
+        for key in [case.kind.as_str(), "all"] {
+            let entry = kinds.entry(key).or_default();
+            *entry = (
+                entry.0 + 1,
+                entry.1 + usize::from(success),
+                entry.2 + reciprocal_rank,
+                entry.3 + ndcg,
+            );
+        }
+        if !success {
             misses.push(format!(
-                "{:?}: got {:?}, want one of {:?}",
+                "{} {:?}: got {:?}, want {:?}",
+                case.kind,
                 case.query,
                 &ids[..ids.len().min(3)],
-                case.expected
+                case.judged
             ));
         }
     }
     println!(
-        "HIM relevance suite: success@3 {}/{}, MRR@10 {:.3}",
-        cases.len() - misses.len(),
-        cases.len(),
-        reciprocal_ranks / cases.len() as f64
+        "HIM relevance suite ({} queries, through SearchEngine::search):",
+        cases.len()
     );
-    assert!(misses.is_empty(), "{}", misses.join("\n"));
+    println!("| kind | queries | success@3 | MRR@10 | nDCG@10 |");
+    println!("|---|---|---|---|---|");
+    for (kind, (n, ok, rr, ndcg)) in &kinds {
+        let n_f = *n as f64;
+        println!(
+            "| {kind} | {n} | {:.3} | {:.3} | {:.3} |",
+            *ok as f64 / n_f,
+            rr / n_f,
+            ndcg / n_f
+        );
+    }
+    for miss in &misses {
+        println!("miss: {miss}");
+    }
+    let (n, ok, _, ndcg) = kinds["all"];
+    assert!(
+        ok as f64 / n as f64 >= 0.95,
+        "success@3 {ok}/{n}:\n{}",
+        misses.join("\n")
+    );
+    assert!(ndcg / n as f64 >= 0.80, "nDCG@10 {:.3}", ndcg / n as f64);
+    for (kind, (n, ok, _, _)) in &kinds {
+        assert!(
+            *ok as f64 / *n as f64 >= 0.85,
+            "{kind}: success@3 {ok}/{n}:\n{}",
+            misses.join("\n")
+        );
+    }
 }
 
 #[test]

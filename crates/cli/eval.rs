@@ -40,6 +40,10 @@ pub(crate) struct EvalArgs {
     /// Taxonomy TOML file replacing the built-in one.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// Rank each query as a finished query, without expanding its last word as a prefix
+    /// (by default queries are ranked exactly as `search` and the API rank them).
+    #[arg(long)]
+    whole_queries: bool,
 }
 
 pub(crate) fn run_eval(args: EvalArgs) -> Result<(), Failure> {
@@ -66,7 +70,7 @@ pub(crate) fn run_eval(args: EvalArgs) -> Result<(), Failure> {
             .chars()
             .take(him_query::MAX_QUERY_CHARS)
             .collect();
-        let ranking = engine.ranked_ids(&text, args.depth)?;
+        let ranking = engine.ranked_ids(&text, args.depth, args.whole_queries)?;
         if let Some(metrics) = evaluate(&ranking, judgments, args.k) {
             per_query.push((query.id, metrics));
         }

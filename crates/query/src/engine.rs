@@ -12,16 +12,15 @@ use serde::Serialize;
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_for_search, parse_facet, FacetKind, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::build::{QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
-use crate::facet_table::{add_tallies, FacetTables, FacetTallies, FacetTally};
+use crate::facet_table::{FacetTables, FacetTallies, FacetTally};
 use crate::flat::SumQuery;
 use crate::highlight::Highlighter;
-use crate::materialize::MaterializedQuery;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
 use crate::suggest::{correct_word, Completions, Suggester, Suggestion};
@@ -213,8 +212,7 @@ impl SearchEngine {
             .map(|(kind, values)| (*kind, self.query.filter_query(*kind, values)))
             .collect();
 
-        let prefix_last =
-            !request.query.ends_with(char::is_whitespace) && !request.query.ends_with('"');
+        let prefix_last = prefix_last(&request.query);
         let offset = (request.page - 1) * request.per_page;
         // Without filters, the ranking passes count facets as they go; with filters, one more
         // pass over the unfiltered query counts every kind disjunctively (facet_table.rs).
@@ -296,14 +294,14 @@ impl SearchEngine {
     }
 
     /// Ids of the best `depth` documents for `query` (no facets, no snippets), ranked exactly as
-    /// [`SearchEngine::search`] ranks them: for evaluation and benchmarks.
-    pub fn ranked_ids(&self, query: &str, depth: usize) -> Result<Vec<String>> {
+    /// [`SearchEngine::search`] ranks them (the last word also a prefix, as typed in a search
+    /// box): for evaluation and benchmarks. `whole_query` turns the prefix off.
+    pub fn ranked_ids(&self, query: &str, depth: usize, whole_query: bool) -> Result<Vec<String>> {
         let request = SearchRequest::new(query).validated(&self.taxonomy)?;
         let searcher = self.reader.searcher();
         let parsed = parse(&request.query);
-        // Whole queries, not typing in progress: no prefix expansion of the last word.
         let options = RankOptions {
-            prefix_last: false,
+            prefix_last: !whole_query && prefix_last(&request.query),
             offset: 0,
             limit: depth,
             with_facets: false,
@@ -397,61 +395,49 @@ impl SearchEngine {
             (all_words, strict, strict_total, strict_top, facets) = strict_pass(true)?;
         }
         let every_word_matched = strict_total > 0;
-        let mut top: Vec<(f32, DocAddress, bool)> = Vec::with_capacity(limit);
-        top.extend(
-            strict_top
-                .into_iter()
-                .map(|(score, address)| (score, address, true)),
-        );
 
-        // Few documents have every word: list them first, then the documents that have some
-        // of the words, best first (long natural-language queries nearly always land here).
+        // Few documents have every content word: rank every document with some of them, by how
+        // many (weighted by rarity) and then by BM25 (build.rs, COVERAGE_BONUS). Documents with
+        // every word come first unless one of the words is common and a page without it is
+        // much better on the rest (long natural-language queries nearly always land here).
         let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
             let any_words = builder.text_query(parsed, false, prefix_last, with_typos);
-            let mut query = combined(any_words.as_deref());
-            // Documents with every word were listed first; with none, nothing to leave out.
-            if let Some(all) = all_words.as_ref().filter(|_| strict_total > 0) {
-                query = Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, query),
-                    (Occur::MustNot, Box::new(MaterializedQuery(all.box_clone()))),
-                ]));
-            }
+            let query = combined(any_words.as_deref());
             (any_words, query)
         });
-        let mut partial_total = 0;
-        if let Some((_, query)) = &partial {
-            let wanted = (limit - top.len()).max(1);
-            let partial_offset = offset.saturating_sub(strict_total);
-            let (count, partial_top, partial_facets) = searcher.search_with_statistics_provider(
-                query.as_ref(),
-                &(
-                    Count,
-                    TopDocs::with_limit(wanted)
-                        .and_offset(partial_offset)
-                        .order_by_score(),
-                    tally(),
-                ),
-                statistics,
-            )?;
-            partial_total = count;
-            if let (Some(facets), Some(more)) = (facets.as_mut(), partial_facets) {
-                add_tallies(facets, more);
-            }
-            let room = limit - top.len();
-            top.extend(
-                partial_top
+        let (total, top, text_query) = match &partial {
+            Some((any_words, query)) => {
+                let (count, top, partial_facets) = searcher.search_with_statistics_provider(
+                    query.as_ref(),
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                        tally(),
+                    ),
+                    statistics,
+                )?;
+                facets = partial_facets;
+                let top = top
                     .into_iter()
-                    .take(room)
-                    .map(|(score, address)| (score, address, false)),
-            );
-        }
-        let total = strict_total + partial_total;
-
-        // Facets and highlights describe every document listed: with partial matches, those
-        // of the any-word query.
-        let text_query = match &partial {
-            Some((any_words, _)) => any_words.as_ref().map(|q| q.box_clone()),
-            None => all_words.as_ref().map(|q| q.box_clone()),
+                    .map(|(score, address)| (score, address, false));
+                (
+                    count,
+                    top.collect(),
+                    any_words.as_ref().map(|q| q.box_clone()),
+                )
+            }
+            None => {
+                let top = strict_top
+                    .into_iter()
+                    .map(|(score, address)| (score, address, true));
+                (
+                    strict_total,
+                    top.collect(),
+                    all_words.as_ref().map(|q| q.box_clone()),
+                )
+            }
         };
 
         Ok(Ranking {
@@ -474,7 +460,7 @@ impl SearchEngine {
         parsed: &ParsedQuery,
         query: &str,
     ) -> Result<Option<String>> {
-        let builder = QueryBuilder::new(&self.query, searcher);
+        let builder = QueryBuilder::new(&self.query, searcher).taking_words_as_typed();
         let mut corrected = query.to_string();
         let mut changed = false;
         for term in parsed.groups.iter().flatten() {
@@ -647,6 +633,12 @@ impl SearchEngine {
             explain: None,
         })
     }
+}
+
+/// Whether the last word is still being typed: a query ending in a space or a closing quote is
+/// finished.
+fn prefix_last(query: &str) -> bool {
+    !query.ends_with(char::is_whitespace) && !query.ends_with('"')
 }
 
 /// The first stored text of `field` (empty when absent).

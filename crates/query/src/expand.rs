@@ -29,6 +29,13 @@ impl Expander {
             .iter()
             .map(|group| group.terms.clone())
             .collect();
+        // Terms that open their group: every term, but only the first of a one-way group.
+        let opens = |id: usize, index: usize| {
+            taxonomy
+                .synonyms
+                .get(id)
+                .is_none_or(|group| !group.one_way || index == 0)
+        };
         for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.expand) {
             for value in &spec.values {
                 let group: Vec<String> = value.surface_forms().map(str::to_string).collect();
@@ -40,13 +47,16 @@ impl Expander {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut no_fuzz = HashSet::new();
         for (id, group) in groups.iter().enumerate() {
-            for term in group {
+            for (index, term) in group.iter().enumerate() {
                 let key = key_of(&mut analyzer, term);
                 if key.is_empty() {
                     continue;
                 }
                 if is_acronym(term) {
                     no_fuzz.insert(key.clone());
+                }
+                if !opens(id, index) {
+                    continue;
                 }
                 let ids = by_key.entry(key).or_default();
                 if !ids.contains(&id) {
@@ -134,6 +144,17 @@ mod tests {
             .alternatives("medical records tech")
             .contains(&"Medical Records Technician".to_string()));
         assert!(e.alternatives("zebra").is_empty());
+    }
+
+    #[test]
+    fn one_way_groups_expand_from_their_first_term_only() {
+        let taxonomy = Taxonomy::from_toml(
+            "[[synonyms]]\nterms = [\"keep\", \"retention\"]\none_way = true\n",
+        )
+        .unwrap();
+        let e = Expander::new(&taxonomy);
+        assert_eq!(e.alternatives("keep"), ["retention"]);
+        assert!(e.alternatives("retention").is_empty());
     }
 
     #[test]

@@ -344,23 +344,6 @@ impl Collector for FacetTally {
     }
 }
 
-/// Adds `more`'s counts into `into` (both per kind, as [`FacetTally`] returns them).
-pub(crate) fn add_tallies(into: &mut FacetTallies, more: FacetTallies) {
-    for (kind, counts) in more {
-        let Some((_, existing)) = into.iter_mut().find(|(k, _)| *k == kind) else {
-            into.push((kind, counts));
-            continue;
-        };
-        for count in counts {
-            match existing.iter_mut().find(|c| c.value == count.value) {
-                Some(found) => found.count += count.count,
-                None => existing.push(count),
-            }
-        }
-        existing.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

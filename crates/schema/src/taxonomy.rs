@@ -125,11 +125,16 @@ pub struct KindSpec {
     pub values: Vec<FacetValueSpec>,
 }
 
-/// Terms that mean the same thing to a searcher, used both ways for query expansion.
+/// Terms that mean the same thing to a searcher, for query expansion: used both ways, or with
+/// `one_way`, from the first term to the others only (a general word that must not drag in a
+/// specific one the other way: `keep` finds `retention` pages, `retention` does not find every
+/// page that says "keep").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynonymGroup {
     /// Equivalent terms; multi-word terms are phrases.
     pub terms: Vec<String>,
+    /// Only the first term expands, into the others.
+    pub one_way: bool,
 }
 
 /// The whole taxonomy.
@@ -331,6 +336,8 @@ struct RawValue {
 #[serde(deny_unknown_fields)]
 struct RawSynonyms {
     terms: Vec<String>,
+    #[serde(default)]
+    one_way: bool,
 }
 
 /// Builds "line N: problem" messages from byte offsets into the file.
@@ -425,7 +432,10 @@ impl RawTaxonomy {
                     ),
                 ));
             }
-            synonyms.push(SynonymGroup { terms: group.terms });
+            synonyms.push(SynonymGroup {
+                terms: group.terms,
+                one_way: group.one_way,
+            });
         }
         Ok(Taxonomy {
             synonyms,
