@@ -67,21 +67,98 @@ const SYNONYM_BOOST: f32 = 0.35;
 /// whose answer page lacks one common word.
 pub(crate) const COVERAGE_BONUS: f32 = 5.0;
 
+/// Most content words a query may have for the coverage bonus to apply.
+pub(crate) const MAX_COVERAGE_WORDS: usize = 6;
+
 /// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is.
 const MIN_COVERAGE_WEIGHT: f32 = 0.1;
 
-/// Question words, auxiliaries and pronouns of plain-language queries ("how long do hospitals
-/// have to keep...", "list of ... and who issues them"), beyond the analyzer's stopwords:
-/// never required, no coverage bonus, scored like other words. `him` is not among them: in
-/// this domain it is HIM.
+/// Question words, auxiliaries, pronouns and comparison markers of plain-language queries ("how
+/// long do hospitals have to keep...", "list of ... and who issues them", "difference between
+/// rhit and rhia"), beyond the analyzer's stopwords: never required, no coverage bonus, weighed
+/// [`FILLER_BOOST`]. `him` is not among them: in this domain it is HIM.
 const FILLER_WORDS: &[&str] = &[
-    "how", "what", "whats", "which", "who", "whom", "whose", "where", "when", "why", "do", "does",
-    "did", "doing", "done", "can", "could", "should", "would", "may", "might", "must", "shall",
-    "have", "has", "had", "having", "get", "gets", "got", "i", "im", "me", "my", "we", "us", "our",
-    "you", "your", "he", "she", "her", "its", "them", "list", "lists", "need", "needs", "want",
-    "know", "tell", "find", "much", "many", "long", "vs", "versus", "best", "good", "way", "ways",
-    "there", "about", "from", "any", "some", "all", "also", "just", "out", "up", "so", "than",
-    "too", "very", "am",
+    "how",
+    "what",
+    "whats",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "when",
+    "why",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "done",
+    "can",
+    "could",
+    "should",
+    "would",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "have",
+    "has",
+    "had",
+    "having",
+    "get",
+    "gets",
+    "got",
+    "i",
+    "im",
+    "me",
+    "my",
+    "we",
+    "us",
+    "our",
+    "you",
+    "your",
+    "he",
+    "she",
+    "her",
+    "its",
+    "them",
+    "list",
+    "lists",
+    "need",
+    "needs",
+    "want",
+    "know",
+    "tell",
+    "find",
+    "much",
+    "many",
+    "long",
+    "vs",
+    "versus",
+    "best",
+    "good",
+    "way",
+    "ways",
+    "there",
+    "about",
+    "from",
+    "any",
+    "some",
+    "all",
+    "also",
+    "just",
+    "out",
+    "up",
+    "so",
+    "than",
+    "too",
+    "very",
+    "am",
+    "difference",
+    "differences",
+    "between",
+    "compare",
+    "compared",
 ];
 
 /// Weight of a filler word's score: it still orders pages that have the content words, but
@@ -140,6 +217,16 @@ impl QueryModel {
             ranked_fields,
             named_values,
         })
+    }
+
+    /// Groups of the query that are not filler words (an upper bound of its content units: a
+    /// taxonomy term of several words is one unit).
+    pub(crate) fn content_groups(parsed: &ParsedQuery) -> usize {
+        parsed
+            .groups
+            .iter()
+            .filter(|group| !matches!(group.as_slice(), [QueryTerm::Word(w)] if is_filler(w)))
+            .count()
     }
 
     /// Whether any plain word of the query would get typo clauses.
@@ -303,8 +390,11 @@ impl<'a> QueryBuilder<'a> {
                     units.push((query, content.then(|| words[k - span_taken..k].join(" "))));
                 }
             }
-            if run_end - i > 1 {
-                if let Some(proximity) = self.proximity_query(&words) {
+            // Content words close together ("rhit" and "rhia" in "RHIT vs RHIA"); filler words
+            // between them would make the phrase match nothing.
+            let close: Vec<&str> = words.iter().copied().filter(|w| !filler(w)).collect();
+            if close.len() > 1 {
+                if let Some(proximity) = self.proximity_query(&close) {
                     clauses.push((Occur::Should, proximity));
                 }
             }
@@ -313,7 +403,17 @@ impl<'a> QueryBuilder<'a> {
         if units.is_empty() && clauses.is_empty() {
             return None;
         }
-        let weights = self.coverage_weights(&units);
+        // Long descriptive queries (a paragraph pasted in) rank by BM25 alone: on the public
+        // test collections the bonus cost 3 nDCG points on MED (BENCHMARKS.md).
+        let content_units = units
+            .iter()
+            .filter(|(_, content)| content.is_some())
+            .count();
+        let weights = if content_units <= MAX_COVERAGE_WORDS {
+            self.coverage_weights(&units)
+        } else {
+            vec![0.0; units.len()]
+        };
         for ((query, content), weight) in units.into_iter().zip(weights) {
             clauses.push(match (content, all_required) {
                 (None, _) => (
@@ -321,6 +421,7 @@ impl<'a> QueryBuilder<'a> {
                     Box::new(BoostQuery::new(query, FILLER_BOOST)),
                 ),
                 (Some(_), true) => (Occur::Must, query),
+                (Some(_), false) if weight == 0.0 => (Occur::Should, query),
                 (Some(_), false) => {
                     let bonus = ConstScoreQuery::new(query.box_clone(), COVERAGE_BONUS * weight);
                     let either: Vec<(Occur, Box<dyn Query>)> =
@@ -585,6 +686,17 @@ impl<'a> QueryBuilder<'a> {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Whether some plain word of the query is in no document, as typed or stemmed.
+    pub(crate) fn has_unknown_word(&self, parsed: &ParsedQuery) -> bool {
+        parsed.groups.iter().flatten().any(|term| match term {
+            QueryTerm::Word(word) => {
+                !analysis::tokens(&mut self.model.stemmer.clone(), word).is_empty()
+                    && !self.stems_indexed(word)
+            }
+            _ => false,
+        })
     }
 
     /// Whether some ranked field holds every stem of `word`.

@@ -16,7 +16,7 @@ use tantivy::query::{AllQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
-use crate::build::{QueryBuilder, QueryModel};
+use crate::build::{QueryBuilder, QueryModel, MAX_COVERAGE_WORDS};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::facet_table::{FacetTables, FacetTallies, FacetTally};
 use crate::flat::SumQuery;
@@ -388,6 +388,42 @@ impl SearchEngine {
             )?;
             Ok((all_words, strict, total, top, facets))
         };
+        // A short query (a few content words) ranks every document with some of its words in
+        // one pass, by rarity-weighted coverage and BM25 (build.rs, COVERAGE_BONUS): a page
+        // without one common word of the query ("course" in "medical terminology course") can
+        // be the best answer, which requiring every word first would bury or drop.
+        if parsed.groups.len() > 1 && QueryModel::content_groups(parsed) <= MAX_COVERAGE_WORDS {
+            let any_pass = |typos: bool| -> Result<_> {
+                let any_words = builder.text_query(parsed, false, prefix_last, typos);
+                let query = combined(any_words.as_deref());
+                let (total, top, facets) = searcher.search_with_statistics_provider(
+                    query.as_ref(),
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                        tally(),
+                    ),
+                    statistics,
+                )?;
+                Ok((any_words, query, total, top, facets))
+            };
+            let mut pass = any_pass(false)?;
+            if typos_allowed && pass.2 < FEW_RESULTS && self.query.has_typo_candidates(parsed) {
+                pass = any_pass(true)?;
+            }
+            let (any_words, query, total, top, facets) = pass;
+            return Ok(Ranking {
+                strict: query,
+                partial: None,
+                total,
+                top: top.into_iter().map(|(s, a)| (s, a, true)).collect(),
+                text_query: any_words,
+                every_word_matched: !builder.has_unknown_word(parsed),
+                facets,
+            });
+        }
         let (mut all_words, mut strict, mut strict_total, mut strict_top, mut facets) =
             strict_pass(false)?;
         let with_typos = typos_allowed && strict_total < FEW_RESULTS;
