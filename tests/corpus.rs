@@ -15,9 +15,9 @@ fn engine() -> &'static SearchEngine {
     static ENGINE: OnceLock<(tempfile::TempDir, SearchEngine)> = OnceLock::new();
     let (_, engine) = ENGINE.get_or_init(|| {
         let index = tempfile::tempdir().unwrap();
-        let options =
-            him_indexer::IndexOptions::new(repo_root().join("corpus"), index.path()).unwrap();
-        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+        let options = him_indexer::IndexOptions::new(index.path()).unwrap();
+        let corpus = repo_root().join("corpus");
+        him_indexer::index_corpus(&options, &corpus, &him_indexer::NoProgress).unwrap();
         let engine = SearchEngine::open(index.path(), Taxonomy::builtin().unwrap()).unwrap();
         (index, engine)
     });
@@ -292,7 +292,8 @@ const FACET_NEGATIVE_CASES: &[(&str, &str, &str)] = &[
     ("credentials/rhit.html", "credential", "RHIA"),
     ("credentials/cpc.html", "credential", "CCS"),
     ("credentials/ccs.html", "credential", "CPC"),
-    ("jobs/coder.html", "credential", "CPC"),
+    // jobs/coder.html once stood here (a passing CPC mention); the page now says employers
+    // look for the CPC, a requirement a job seeker filters by (issue #16, facet recall).
     (
         "topics/hipaa-privacy-security.html",
         "resource_type",
@@ -328,6 +329,91 @@ fn facet_extraction_over_the_corpus() {
     assert!(FACET_CASES.len() >= 70);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Precision and recall of facet assignment per kind, against the judged pages of
+/// `tests/relevance/facet-judgments.tsv` (complete sets: every value a page should carry for
+/// that kind, and nothing else).
+fn facet_precision_recall() -> std::collections::BTreeMap<String, (usize, usize, usize)> {
+    let engine = engine();
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/relevance/facet-judgments.tsv")).unwrap();
+    // Per kind: (true positives, false positives, false negatives).
+    let mut kinds: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+    let mut errors = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut columns = line.split('\t');
+        let (page, kind) = (columns.next().unwrap(), columns.next().unwrap());
+        let wanted: Vec<&str> = columns
+            .next()
+            .unwrap_or("")
+            .split('|')
+            .filter(|v| !v.is_empty())
+            .collect();
+        let doc = engine
+            .document(page)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{page} not indexed"));
+        let got: Vec<&str> = doc.facets[kind].iter().map(String::as_str).collect();
+        let entry = kinds.entry(kind.to_string()).or_default();
+        for value in &got {
+            if wanted.contains(value) {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+                errors.push(format!(
+                    "{page}: {kind} {value:?} not judged (false positive)"
+                ));
+            }
+        }
+        for value in wanted.iter().filter(|v| !got.contains(v)) {
+            entry.2 += 1;
+            errors.push(format!("{page}: {kind} {value:?} missing (false negative)"));
+        }
+    }
+    for error in &errors {
+        println!("facet: {error}");
+    }
+    kinds
+}
+
+/// Facet assignment against the judged set (issue #16): precision and recall per kind.
+#[test]
+fn facet_assignment_precision_and_recall() {
+    let kinds = facet_precision_recall();
+    let judged: usize = kinds.values().map(|(tp, _, fn_)| tp + fn_).sum();
+    assert!(judged >= 150, "{judged} judged (page, facet, value) pairs");
+    println!("| kind | precision | recall |");
+    println!("|---|---|---|");
+    let mut figures = Vec::new();
+    for (kind, (tp, fp, fn_)) in &kinds {
+        let precision = *tp as f64 / (tp + fp).max(1) as f64;
+        let recall = *tp as f64 / (tp + fn_).max(1) as f64;
+        println!(
+            "| {kind} | {precision:.3} ({tp}/{}) | {recall:.3} ({tp}/{}) |",
+            tp + fp,
+            tp + fn_
+        );
+        figures.push((kind.clone(), precision, recall));
+    }
+    for (kind, precision, recall) in figures {
+        let (min_precision, min_recall) = FACET_FLOORS
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map_or((0.0, 0.0), |(_, p, r)| (*p, *r));
+        assert!(
+            precision >= min_precision && recall >= min_recall,
+            "{kind}: precision {precision:.3} (floor {min_precision}), recall {recall:.3} (floor {min_recall})"
+        );
+    }
+}
+
+/// Floors the facet figures must hold, (kind, precision, recall): today's figures less a little
+/// (BENCHMARKS.md), so a change that files pages worse fails. The issue's targets (precision
+/// 0.95, recall 0.9 for credential and job title) are not reached yet.
+const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.75, 0.62), ("job_title", 0.70, 0.71)];
 
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {

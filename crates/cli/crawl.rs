@@ -78,7 +78,7 @@ pub(crate) fn run_crawl(args: CrawlArgs) -> Result<(), Failure> {
     options.connect_timeout = options.timeout.min(Duration::from_secs(10));
     options.retries = args.retries;
     options.max_bytes = args.max_file_size;
-    let mut index = crate::jobs::index_options(&args.index, &args.index, args.taxonomy.as_deref())?;
+    let mut index = crate::jobs::index_options(&args.index, args.taxonomy.as_deref())?;
     index.max_file_size = args.max_file_size;
 
     let show = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -51,7 +51,7 @@ pub(crate) struct IndexArgs {
 }
 
 pub(crate) fn run_index(args: IndexArgs) -> Result<(), Failure> {
-    let mut options = jobs::index_options(&args.corpus, &args.index, args.taxonomy.as_deref())?;
+    let mut options = jobs::index_options(&args.index, args.taxonomy.as_deref())?;
     options.rebuild = args.rebuild;
     options.max_file_size = args.max_file_size;
     options.include_selectors = args.include;
@@ -67,7 +67,7 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<(), Failure> {
     let progress = Bar::new(show_bar);
     let summary = match &args.jsonl {
         Some(file) => him_indexer::index_jsonl(&options, file, &progress),
-        None => him_indexer::index_corpus(&options, &progress),
+        None => him_indexer::index_corpus(&options, &args.corpus, &progress),
     }
     .map_err(|err| match err {
         him_indexer::Error::Selector { .. } => usage(err),

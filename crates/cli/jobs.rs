@@ -34,11 +34,10 @@ pub(crate) struct AdminJobArgs {
 
 /// Index options with the taxonomy loaded and PDFs extracted in child processes.
 pub(crate) fn index_options(
-    corpus: &Path,
     index: &Path,
     taxonomy: Option<&Path>,
 ) -> Result<IndexOptions, Failure> {
-    let mut options = IndexOptions::new(corpus, index)?;
+    let mut options = IndexOptions::new(index)?;
     options.taxonomy = load_taxonomy(taxonomy)?;
     options.pdf_extractor = PdfExtractor::ChildProcess {
         program: this_program()?,
@@ -61,14 +60,18 @@ pub(crate) fn run_extract_pdf() -> ! {
 /// `himsearch admin-job`: the last crawl again when the index was crawled, otherwise an
 /// incremental index of the corpus; prints the JSON summary. Either commits atomically.
 pub(crate) fn run_admin_job(args: AdminJobArgs) -> Result<(), Failure> {
-    let options = index_options(&args.corpus, &args.index, args.taxonomy.as_deref())?;
+    let options = index_options(&args.index, args.taxonomy.as_deref())?;
     let summary = match him_crawl::CrawlState::load(&options.index).crawl {
         Some(saved) => {
             let crawl = him_crawl::CrawlOptions::from_saved(&saved).map_err(usage)?;
             let report = him_crawl::crawl(crawl, &options, Arc::new(him_crawl::NoCrawlProgress))?;
             serde_json::to_value(report)?
         }
-        None => serde_json::to_value(index_corpus(&options, &him_indexer::NoProgress)?)?,
+        None => serde_json::to_value(index_corpus(
+            &options,
+            &args.corpus,
+            &him_indexer::NoProgress,
+        )?)?,
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{summary}")?;

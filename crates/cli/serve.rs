@@ -149,9 +149,9 @@ fn open_or_build(args: &ServeArgs) -> Result<SearchEngine, Failure> {
                 args.index.display(),
                 args.corpus.display()
             );
-            let options = jobs::index_options(&args.corpus, &args.index, args.taxonomy.as_deref())?;
+            let options = jobs::index_options(&args.index, args.taxonomy.as_deref())?;
             let progress = Bar::new(std::io::stderr().is_terminal());
-            let summary = him_indexer::index_corpus(&options, &progress)?;
+            let summary = him_indexer::index_corpus(&options, &args.corpus, &progress)?;
             print_index_summary(&summary, &args.index);
             Ok(SearchEngine::open(&args.index, taxonomy)?)
         }

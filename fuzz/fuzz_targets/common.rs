@@ -21,8 +21,8 @@ pub fn engine() -> &'static SearchEngine {
                 std::fs::write(corpus.join(path), text).expect("page");
             }
             let index = dir.path().join("index");
-            let options = him_indexer::IndexOptions::new(&corpus, &index).expect("options");
-            him_indexer::index_corpus(&options, &him_indexer::NoProgress).expect("index");
+            let options = him_indexer::IndexOptions::new(&index).expect("options");
+            him_indexer::index_corpus(&options, &corpus, &him_indexer::NoProgress).expect("index");
             let engine = SearchEngine::open(&index, him_schema::Taxonomy::builtin().expect("taxonomy"))
                 .expect("engine");
             (dir, engine)

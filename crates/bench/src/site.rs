@@ -230,8 +230,9 @@ mod tests {
         let site = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
         generate_site(site.path(), 120, 3).unwrap();
-        let options = him_indexer::IndexOptions::new(site.path(), index.path()).unwrap();
-        let summary = him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+        let options = him_indexer::IndexOptions::new(index.path()).unwrap();
+        let summary =
+            him_indexer::index_corpus(&options, site.path(), &him_indexer::NoProgress).unwrap();
         assert_eq!(
             summary.indexed + summary.duplicates,
             120,

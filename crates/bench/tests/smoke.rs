@@ -33,8 +33,8 @@ fn generated_index(site: &Path, index: &Path, pages: usize) {
         &[&pages.to_string(), site.to_str().unwrap(), "7"],
     );
     assert!(report.starts_with(&format!("{pages} pages")), "{report}");
-    let options = him_indexer::IndexOptions::new(site, index).unwrap();
-    let summary = him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+    let options = him_indexer::IndexOptions::new(index).unwrap();
+    let summary = him_indexer::index_corpus(&options, site, &him_indexer::NoProgress).unwrap();
     assert_eq!(summary.indexed + summary.duplicates, pages);
 }
 

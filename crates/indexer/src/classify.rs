@@ -6,7 +6,10 @@
 //! 3. `paths` of a value file every document under them.
 //! 4. Text, by the kind's `extract` policy. `mentions`: a mention in the title, a heading or
 //!    the description counts once; in the body a value needs `body_mentions` mentions (2 by
-//!    default), so a passing reference ("unlike the CPC...") does not file the page under it.
+//!    default), so a passing reference ("unlike the CPC...") does not file the page under it;
+//!    on a short page (150 words or fewer) that names no other value of the kind, one mention
+//!    is enough.
+//!    With the `requirements` policy, so is one mention in a requirement sentence.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
@@ -25,6 +28,10 @@ pub(crate) fn assign_facets(
     let prominent = matcher.mentions(&page.prominent_text());
     let body = matcher.mentions(&page.body);
     let title = matcher.extract(&page.title);
+    // A value named once counts on a short page (about it, whatever it names) and in a
+    // requirement sentence ("employers prefer candidates who hold the RHIT").
+    let short = page.body.split_whitespace().count() <= SHORT_PAGE_WORDS;
+    let required = matcher.extract(&requirement_sentences(&page.body));
     let mut facets = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
@@ -33,10 +40,23 @@ pub(crate) fn assign_facets(
                 .iter()
                 .filter(|(k, _, _)| *k == kind)
                 .map(|(_, value, _)| value.to_string())
-                .chain(
+                .chain({
+                    // A short page naming many values of the kind is a list of them (an index
+                    // of links), about none in particular.
+                    let named = body.iter().filter(|(k, _, _)| *k == kind).count();
+                    let focused = short && named <= MAX_SHORT_PAGE_VALUES;
                     body.iter()
-                        .filter(|(k, _, count)| *k == kind && *count >= spec.policy.body_mentions)
-                        .map(|(_, value, _)| value.to_string()),
+                        .filter(move |(k, _, count)| {
+                            *k == kind && (focused || *count >= spec.policy.body_mentions)
+                        })
+                        .map(|(_, value, _)| value.to_string())
+                })
+                .chain(
+                    required
+                        .get(kind)
+                        .iter()
+                        .filter(|_| spec.policy.requirements)
+                        .cloned(),
                 )
                 .collect(),
             Extraction::TitleAndPath => title.get(kind).to_vec(),
@@ -99,6 +119,79 @@ pub(crate) fn assign_facets(
         facets.set(kind, values);
     }
     (facets, warnings)
+}
+
+/// Body words up to which a page counts as short: one focused answer, where a value named once
+/// is what the page is about.
+const SHORT_PAGE_WORDS: usize = 150;
+
+/// Values of one kind a short page may name and still be about it: one (a page naming two is
+/// comparing or contrasting them, and "unlike the CPC" files nothing).
+const MAX_SHORT_PAGE_VALUES: usize = 1;
+
+/// Words that make a sentence a requirement or a recommendation: a value it names is one the
+/// page's reader needs, not a passing mention.
+const REQUIREMENT_CUES: &[&str] = &[
+    "require",
+    "required",
+    "requires",
+    "requirement",
+    "prefer",
+    "preferred",
+    "prefers",
+    "must",
+    "eligible",
+    "eligibility",
+    "hold",
+    "holds",
+    "holding",
+    "earn",
+    "earned",
+    "certified",
+    "expected",
+    "expect",
+    "expects",
+    "qualify",
+    "qualifies",
+    "look for",
+    "looks for",
+    "ask for",
+    "asks for",
+    "seek",
+    "seeks",
+    "want",
+    "wants",
+    "need",
+    "needs",
+    "helps",
+    "recommended",
+    "recommend",
+    "valued",
+];
+
+/// The sentences of `body` that state a requirement (see [`REQUIREMENT_CUES`]), joined.
+fn requirement_sentences(body: &str) -> String {
+    let mut out = String::new();
+    for sentence in body.split(['.', '!', '?', ';', '\n']) {
+        let lower = sentence.to_lowercase();
+        let cued = REQUIREMENT_CUES.iter().any(|cue| {
+            lower
+                .match_indices(cue)
+                .any(|(at, _)| is_word_at(&lower, at, cue.len()))
+        });
+        if cued {
+            out.push_str(sentence);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Whether `text[at..at + len]` is a whole word (or words).
+fn is_word_at(text: &str, at: usize, len: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at + len..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
 /// `dir/` rules are prefixes, others exact paths.

@@ -7,26 +7,22 @@
 //! and parsed a few at a time, so memory stays about (parser threads x one page) however
 //! many pages a site has.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
 use std::sync::Mutex;
-use std::time::Instant;
 
-use him_schema::Fields;
-use rayon::prelude::*;
-use tantivy::Term;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::decode::decode_html;
+use crate::extract::Extracted;
 use crate::html::HtmlRules;
 use crate::links::{normalize_url, LinkResolver, WalkedFiles};
-use crate::pipeline::{
-    body_owners, finish_run, open_or_create, open_writer, parse_bytes, read_known, write_parsed,
-    Context, Parsed, ParsedText, Ready, SourceKind,
-};
-use crate::{Error, IndexOptions, ProblemKind, Progress, Result, Summary};
+use crate::pipeline::{body_owners, parse_bytes, Context, Links, Parsed, Ready, SourceKind};
+use crate::run::{Run, Source};
+use crate::{IndexOptions, ProblemKind, Progress, Result, Summary};
 
 /// Formats the crawler can index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,36 +213,21 @@ pub fn html_links(bytes: &[u8]) -> HtmlLinks {
     }
 }
 
-/// Indexes a crawl's pages into `options.index` (`options.corpus` is unused) and commits
+/// Indexes a crawl's pages into `options.index` and commits
 /// once. Pages whose bytes did not change since the last run are not re-parsed.
 pub fn index_fetched(
     options: &IndexOptions,
     site: FetchedSite,
     progress: &dyn Progress,
 ) -> Result<Summary> {
-    let started = Instant::now();
-    let index = open_or_create(options)?;
-    let fields = Fields::new(&index.schema())?;
-    let (writer, whole_build) = open_writer(&index, options)?;
-    let reader = index.reader()?;
     let in_scope = |path: &str| site.scope.iter().any(|prefix| path.starts_with(prefix));
-
-    let mut summary = Summary::default();
-    let mut changed = false;
-    let known: HashMap<String, crate::pipeline::Known> = if options.rebuild {
-        writer.delete_all_documents()?;
-        changed = true;
-        HashMap::new()
-    } else {
-        read_known(&reader.searcher())?
-            .into_iter()
-            .filter(|(path, _)| in_scope(path))
-            .collect()
-    };
+    let mut run = Run::open(options)?;
+    let known = run.known(in_scope)?;
     let mut body_owner = body_owners(&known);
     let context = Context {
         options,
-        fields: fields.clone(),
+        corpus: Path::new(""),
+        fields: run.fields.clone(),
         rules: HtmlRules::new(&options.include_selectors, &options.exclude_selectors)?,
         matcher: options.taxonomy.matcher(),
         resolver: LinkResolver::new(None),
@@ -265,40 +246,28 @@ pub fn index_fetched(
     let excluded: HashSet<&str> = site.excluded.iter().map(String::as_str).collect();
 
     progress.start(site.pages.len() as u64);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.thread_count())
-        .build()
-        .map_err(|err| Error::Tantivy(tantivy::TantivyError::SystemError(err.to_string())))?;
     let mut seen: HashSet<String> = site.unchanged.iter().chain(&site.keep).cloned().collect();
-    summary.unchanged += site.unchanged.len();
+    run.summary.unchanged += site.unchanged.len();
     // A batch's bodies and documents are all that is in memory; it is written (in crawl
     // order, which decides duplicates) before the next one is read.
-    let threads = pool.current_num_threads().max(1);
-    for batch in batches(&site.pages, threads, BATCH_BYTES) {
-        let outcomes: Vec<PageOutcome> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|page| parse_page(&context, &site.spool, page, &live, &gone))
-                .collect()
+    for batch in batches(&site.pages, run.threads(), BATCH_BYTES) {
+        let outcomes = run.parse(batch, |page| {
+            parse_page(&context, &site.spool, page, &live, &gone)
         });
         for (page, outcome) in batch.iter().zip(outcomes) {
-            summary.bytes_read += page.len;
+            run.summary.bytes_read += page.len;
             progress.advance(&page.url);
             seen.insert(page.url.clone());
             match outcome {
-                PageOutcome::Unchanged => summary.unchanged += 1,
+                PageOutcome::Unchanged => run.summary.unchanged += 1,
                 PageOutcome::Skipped(kind, message) => {
-                    summary.skipped += 1;
-                    summary.problem(&page.url, kind, message);
+                    run.summary.skipped += 1;
+                    run.summary.problem(&page.url, kind, message);
                     if known.contains_key(&page.url) {
-                        writer.delete_term(Term::from_field_text(fields.path, &page.url));
-                        changed = true;
+                        run.delete_path(&page.url);
                     }
                 }
-                PageOutcome::Parsed(ready) => {
-                    changed = true;
-                    write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
-                }
+                PageOutcome::Parsed(ready) => run.write(&context, *ready, &mut body_owner),
             }
         }
     }
@@ -307,20 +276,11 @@ pub fn index_fetched(
             || excluded.contains(path.as_str())
             || (site.complete && !seen.contains(path));
         if remove && !seen.contains(path) {
-            writer.delete_term(Term::from_field_text(fields.path, path));
-            summary.deleted += 1;
-            changed = true;
+            run.delete_path(path);
+            run.summary.deleted += 1;
         }
     }
-    finish_run(
-        writer,
-        &reader,
-        whole_build,
-        changed.then_some("crawl"),
-        summary,
-        started,
-        progress,
-    )
+    run.finish(Source::Crawl, progress)
 }
 
 /// Bytes of fetched pages read back and parsed at once, beyond the first page of a batch:
@@ -374,68 +334,53 @@ fn parse_page(
         }
     };
     let kind = page.kind.source_kind();
-    let ParsedText {
-        page: extracted,
-        facets,
-        problems,
-        body_hash,
-    } = match parse_bytes(context, &page.url, kind, &bytes) {
+    let text = match parse_bytes(context, &page.url, kind, &bytes) {
         Ok(text) => text,
         Err((problem, message)) => return PageOutcome::Skipped(problem, message),
     };
     let Ok(base) = Url::parse(&page.url) else {
         return PageOutcome::Skipped(ProblemKind::ParseError, "not a URL".to_string());
     };
-    let mut outlinks = Vec::new();
-    let mut links_to = Vec::new();
-    let mut broken_links = Vec::new();
-    for href in &extracted.links {
-        let Some(target) = resolve(&base, href) else {
+    let links = resolve_links(&base, &page.url, &text.page, live, gone);
+    let parsed = Parsed::new(page.url.clone(), kind, content_hash, text, links);
+    PageOutcome::Parsed(Box::new(parsed.ready(context)))
+}
+
+/// The links and canonical link of the page at `url`, as crawled URLs: links to pages of this
+/// crawl are internal, links to pages gone from the site are broken.
+fn resolve_links(
+    base: &Url,
+    url: &str,
+    page: &Extracted,
+    live: &HashSet<&str>,
+    gone: &HashSet<&str>,
+) -> Links {
+    let mut links = Links::default();
+    for href in &page.links {
+        let Some(target) = resolve(base, href) else {
             continue;
         };
         if live.contains(target.as_str()) {
-            if !links_to.contains(&target) {
-                links_to.push(target.clone());
+            if !links.links_to.contains(&target) {
+                links.links_to.push(target.clone());
             }
-        } else if gone.contains(target.as_str()) && !broken_links.contains(&target) {
-            broken_links.push(target.clone());
+        } else if gone.contains(target.as_str()) && !links.broken_links.contains(&target) {
+            links.broken_links.push(target.clone());
         }
-        if !outlinks.contains(&target) {
-            outlinks.push(target);
+        if !links.outlinks.contains(&target) {
+            links.outlinks.push(target);
         }
     }
-    let mut canonical_elsewhere = None;
-    let mut canonical_url = None;
-    if let Some(target) = extracted
-        .canonical
-        .as_deref()
-        .and_then(|c| resolve(&base, c))
-    {
-        if target != page.url {
+    if let Some(target) = page.canonical.as_deref().and_then(|c| resolve(base, c)) {
+        if target != url {
             if live.contains(target.as_str()) {
-                canonical_elsewhere = Some(target);
+                links.canonical_elsewhere = Some(target);
             } else {
-                canonical_url = Some(target);
+                links.canonical_url = Some(target);
             }
         }
     }
-    PageOutcome::Parsed(Box::new(
-        Parsed {
-            path: page.url.clone(),
-            kind,
-            content_hash,
-            body_hash,
-            page: extracted,
-            facets,
-            outlinks,
-            links_to,
-            broken_links,
-            canonical_elsewhere,
-            canonical_url,
-            problems,
-        }
-        .ready(context),
-    ))
+    links
 }
 
 /// An `href` on the page at `base` as a normalized absolute http(s) URL.
@@ -502,7 +447,7 @@ mod tests {
     #[test]
     fn a_spooled_site_is_indexed_with_links_between_its_pages() {
         let dir = tempfile::tempdir().unwrap();
-        let options = IndexOptions::new(dir.path(), dir.path().join("index")).unwrap();
+        let options = IndexOptions::new(dir.path().join("index")).unwrap();
         let mut site = site();
         site.scope = vec!["http://h/".to_string()];
         site.complete = true;

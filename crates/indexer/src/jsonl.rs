@@ -4,18 +4,17 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::time::Instant;
 
 use him_schema::{FacetMatcher, Fields, Taxonomy};
-use rayon::prelude::*;
 use serde_json::Value;
-use tantivy::{TantivyDocument, Term};
+use tantivy::TantivyDocument;
 
 use crate::classify::assign_facets;
 use crate::document::{build_document, DocumentParts};
 use crate::extract::{collapse_whitespace, Extracted};
 use crate::options::{IndexOptions, Progress};
-use crate::pipeline::{detect_language, finish_run, open_or_create, open_writer};
+use crate::pipeline::detect_language;
+use crate::run::{Run, Source};
 use crate::summary::{ProblemKind, Summary};
 use crate::{Error, Result};
 
@@ -25,27 +24,20 @@ const BATCH: usize = 256;
 /// Largest line accepted (a document of a few MiB is already unusual in an export).
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Indexes the documents of a JSONL file into `options.index` (`options.corpus` is unused).
+/// Indexes the documents of a JSONL file into `options.index`.
 /// A document replaces the indexed document with the same `id`.
 pub fn index_jsonl(
     options: &IndexOptions,
     file: &Path,
     progress: &dyn Progress,
 ) -> Result<Summary> {
-    let started = Instant::now();
     let input = std::fs::File::open(file).map_err(|source| Error::Input {
         path: file.to_path_buf(),
         source,
     })?;
-    let index = open_or_create(options)?;
-    let fields = Fields::new(&index.schema())?;
-    let (writer, whole_build) = open_writer(&index, options)?;
-    if options.rebuild {
-        writer.delete_all_documents()?;
-    }
+    let mut run = Run::open(options)?;
     let matcher = options.taxonomy.matcher();
     let name = file.display().to_string();
-    let mut summary = Summary::default();
     let mut reader = BufReader::new(input);
     let mut line_number = 0usize;
     let mut finished = false;
@@ -73,7 +65,7 @@ pub fn index_jsonl(
                 }
                 Ok(_) => {
                     line_number += 1;
-                    summary.bytes_read += line.len() as u64;
+                    run.summary.bytes_read += line.len() as u64;
                     batch.push((line_number, line));
                 }
                 Err(source) => {
@@ -86,44 +78,33 @@ pub fn index_jsonl(
         }
         // Facets, language and the document are built by the parser threads too: the loop
         // below runs alone.
-        let parsed: Vec<_> = batch
-            .par_iter()
-            .map(|(number, line)| {
-                let prepared = parse_line(&options.taxonomy, line)
-                    .map(|page| page.map(|page| prepare(options, &matcher, &fields, page)));
-                (*number, prepared)
-            })
-            .collect();
+        let fields = run.fields.clone();
+        let parsed = run.parse(&batch, |(number, line)| {
+            let prepared = parse_line(&options.taxonomy, line)
+                .map(|page| page.map(|page| prepare(options, &matcher, &fields, page)));
+            (*number, prepared)
+        });
         for (number, result) in parsed {
             let location = format!("{name}:{number}");
             let (id, doc, warnings) = match result {
                 Ok(Some(prepared)) => prepared,
                 Ok(None) => continue,
                 Err(message) => {
-                    summary.skipped += 1;
-                    summary.problem(&location, ProblemKind::ParseError, message);
+                    run.summary.skipped += 1;
+                    run.summary
+                        .problem(&location, ProblemKind::ParseError, message);
                     continue;
                 }
             };
             for (kind, warning) in warnings {
-                summary.problem(&location, kind, warning);
+                run.summary.problem(&location, kind, warning);
             }
-            writer.delete_term(Term::from_field_text(fields.id, &id));
-            writer.add_document(doc)?;
-            summary.indexed += 1;
+            run.replace_by_id(&id, doc)?;
+            run.summary.indexed += 1;
             progress.advance(&location);
         }
     }
-    let reader = index.reader()?;
-    finish_run(
-        writer,
-        &reader,
-        whole_build,
-        Some("jsonl"),
-        summary,
-        started,
-        progress,
-    )
+    run.finish(Source::Jsonl, progress)
 }
 
 /// Reads past the end of the current line.

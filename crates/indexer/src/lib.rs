@@ -11,8 +11,8 @@
 //! let corpus = tempfile::tempdir()?;
 //! std::fs::write(corpus.path().join("rhit.html"), "<title>RHIT</title><p>Exam facts.</p>")?;
 //! let index = tempfile::tempdir()?;
-//! let options = IndexOptions::new(corpus.path(), index.path())?;
-//! let summary = index_corpus(&options, &NoProgress)?;
+//! let options = IndexOptions::new(index.path())?;
+//! let summary = index_corpus(&options, corpus.path(), &NoProgress)?;
 //! assert_eq!(summary.indexed, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -32,6 +32,7 @@ mod options;
 mod pdf;
 mod pipeline;
 mod plain;
+mod run;
 mod summary;
 
 pub use error::{Error, Result};

@@ -17,8 +17,6 @@ const WRITER_MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
 /// How to index.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
-    /// Corpus directory to walk.
-    pub corpus: PathBuf,
     /// Index directory (created when missing).
     pub index: PathBuf,
     /// Public base URL: document URLs are joined to it, and links to it are internal.
@@ -40,13 +38,11 @@ pub struct IndexOptions {
 }
 
 impl IndexOptions {
-    /// Options with defaults and the built-in taxonomy.
-    pub fn new(
-        corpus: impl Into<PathBuf>,
-        index: impl Into<PathBuf>,
-    ) -> Result<IndexOptions, him_schema::Error> {
+    /// Options for the index at `index`, with defaults and the built-in taxonomy. What is
+    /// indexed is the indexing function's argument (a corpus directory, a JSONL file, fetched
+    /// pages).
+    pub fn new(index: impl Into<PathBuf>) -> Result<IndexOptions, him_schema::Error> {
         Ok(IndexOptions {
-            corpus: corpus.into(),
             index: index.into(),
             base_url: None,
             rebuild: false,

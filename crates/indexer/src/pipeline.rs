@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use him_schema::{analysis, build_schema, open_index_dir, FacetMatcher, Fields};
-use rayon::prelude::*;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
@@ -29,6 +28,7 @@ use crate::extract::Extracted;
 use crate::html::HtmlRules;
 use crate::links::{existing_target, LinkResolver, LinkTarget, WalkedFiles};
 use crate::options::{IndexOptions, Progress};
+use crate::run::{Run, Source};
 use crate::summary::{ProblemKind, Summary};
 use crate::{pdf, plain, Error, Result};
 
@@ -89,13 +89,8 @@ pub(crate) struct Parsed {
     pub(crate) body_hash: u64,
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
-    pub(crate) outlinks: Vec<String>,
-    pub(crate) links_to: Vec<String>,
-    pub(crate) broken_links: Vec<String>,
-    /// The corpus path this page names as canonical, when it is another existing page.
-    pub(crate) canonical_elsewhere: Option<String>,
-    /// Public URL from an absolute canonical link to another site.
-    pub(crate) canonical_url: Option<String>,
+    pub(crate) links: Links,
+    /// Problems of the text and of its links.
     pub(crate) problems: Vec<(ProblemKind, String)>,
 }
 
@@ -108,11 +103,58 @@ pub(crate) struct Ready {
     pub(crate) document: TantivyDocument,
 }
 
+/// Where a page's links lead, found by resolving them for its kind of input (corpus paths or
+/// crawled URLs).
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    /// Every link, as public URLs.
+    pub(crate) outlinks: Vec<String>,
+    /// Documents of this index it links to.
+    pub(crate) links_to: Vec<String>,
+    /// Links to documents that do not exist.
+    pub(crate) broken_links: Vec<String>,
+    /// The document this page names as canonical, when it is another existing one.
+    pub(crate) canonical_elsewhere: Option<String>,
+    /// Public URL from an absolute canonical link to another site.
+    pub(crate) canonical_url: Option<String>,
+    /// Problems found resolving them (a canonical link to a missing page).
+    pub(crate) problems: Vec<(ProblemKind, String)>,
+}
+
 impl Parsed {
+    /// A parsed source from its text and its resolved links.
+    pub(crate) fn new(
+        path: String,
+        kind: SourceKind,
+        content_hash: u64,
+        text: ParsedText,
+        links: Links,
+    ) -> Parsed {
+        let ParsedText {
+            page,
+            facets,
+            mut problems,
+            body_hash,
+        } = text;
+        let mut links = links;
+        problems.append(&mut links.problems);
+        Parsed {
+            path,
+            kind,
+            content_hash,
+            body_hash,
+            page,
+            facets,
+            links,
+            problems,
+        }
+    }
+
     /// Builds the document this file becomes if it is written.
     pub(crate) fn ready(self, context: &Context<'_>) -> Ready {
         let path = self.path.as_str();
         let url = self
+            .links
             .canonical_url
             .clone()
             .unwrap_or_else(|| context.resolver.public_url(path));
@@ -131,8 +173,8 @@ impl Parsed {
                 lang: &lang,
                 page: &self.page,
                 facets: &self.facets,
-                outlinks: &self.outlinks,
-                links_to: &self.links_to,
+                outlinks: &self.links.outlinks,
+                links_to: &self.links.links_to,
                 content_hash: self.content_hash,
                 body_hash: self.body_hash,
             },
@@ -167,6 +209,8 @@ enum Outcome {
 /// Read-only context shared by parser threads.
 pub(crate) struct Context<'a> {
     pub(crate) options: &'a IndexOptions,
+    /// The corpus directory, for a corpus run (empty for fetched pages).
+    pub(crate) corpus: &'a Path,
     pub(crate) fields: Fields,
     pub(crate) rules: HtmlRules,
     pub(crate) matcher: FacetMatcher,
@@ -176,35 +220,25 @@ pub(crate) struct Context<'a> {
     pub(crate) walked: WalkedFiles,
 }
 
-/// Indexes `options.corpus` into `options.index`.
-pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<Summary> {
-    let started = Instant::now();
-    let corpus = &options.corpus;
+/// Indexes the files of `corpus` into `options.index`.
+pub fn index_corpus(
+    options: &IndexOptions,
+    corpus: &Path,
+    progress: &dyn Progress,
+) -> Result<Summary> {
     if !corpus.is_dir() {
-        return Err(Error::CorpusMissing(corpus.clone()));
+        return Err(Error::CorpusMissing(corpus.to_path_buf()));
     }
     let ignore = load_ignore(corpus)?;
-    let index = open_or_create(options)?;
-    let fields = Fields::new(&index.schema())?;
-    let (writer, whole_build) = open_writer(&index, options)?;
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
-
-    let mut summary = Summary::default();
-    let mut changed = false;
-    let known = if options.rebuild {
-        writer.delete_all_documents()?;
-        changed = true;
-        HashMap::new()
-    } else {
-        read_known(&searcher)?
-    };
+    let mut run = Run::open(options)?;
+    let known = run.known(|_| true)?;
     let mut body_owner = body_owners(&known);
 
     let (total, walked) = count_walked_files(corpus);
     let context = Context {
         options,
-        fields: fields.clone(),
+        corpus,
+        fields: run.fields.clone(),
         rules: HtmlRules::new(&options.include_selectors, &options.exclude_selectors)?,
         matcher: options.taxonomy.matcher(),
         resolver: LinkResolver::new(options.base_url.as_ref()),
@@ -212,28 +246,19 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
         walked,
     };
     progress.start(total);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.thread_count())
-        .build()
-        .map_err(|err| Error::Tantivy(tantivy::TantivyError::SystemError(err.to_string())))?;
 
     let mut seen: HashSet<String> = HashSet::new();
     let mut batch: Vec<walkdir::Result<walkdir::DirEntry>> = Vec::with_capacity(BATCH);
     let mut entries = walk(corpus).peekable();
     while entries.peek().is_some() {
         next_batch(&mut entries, &mut batch, BATCH, BATCH_BYTES, walked_size);
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|entry| inspect(&context, &ignore, entry))
-                .collect()
-        });
+        let outcomes = run.parse(&batch, |entry| inspect(&context, &ignore, entry));
         for outcome in outcomes {
             match outcome {
-                Outcome::Ignored => summary.ignored += 1,
+                Outcome::Ignored => run.summary.ignored += 1,
                 Outcome::Unchanged { path, bytes } => {
-                    summary.bytes_read += bytes;
-                    summary.unchanged += 1;
+                    run.summary.bytes_read += bytes;
+                    run.summary.unchanged += 1;
                     progress.advance(&path);
                     seen.insert(path);
                 }
@@ -243,22 +268,20 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
                     message,
                     bytes,
                 } => {
-                    summary.bytes_read += bytes;
-                    summary.skipped += 1;
+                    run.summary.bytes_read += bytes;
+                    run.summary.skipped += 1;
                     if known.contains_key(&path) {
-                        writer.delete_term(Term::from_field_text(fields.path, &path));
-                        changed = true;
+                        run.delete_path(&path);
                     }
-                    summary.problem(&path, kind, message);
+                    run.summary.problem(&path, kind, message);
                     progress.advance(&path);
                     seen.insert(path);
                 }
                 Outcome::Parsed { ready, bytes } => {
-                    summary.bytes_read += bytes;
+                    run.summary.bytes_read += bytes;
                     progress.advance(&ready.parsed.path);
                     seen.insert(ready.parsed.path.clone());
-                    changed = true;
-                    write_parsed(&writer, &context, *ready, &mut body_owner, &mut summary);
+                    run.write(&context, *ready, &mut body_owner);
                 }
             }
         }
@@ -267,21 +290,19 @@ pub fn index_corpus(options: &IndexOptions, progress: &dyn Progress) -> Result<S
     // Files gone since the last run.
     let gone: Vec<&String> = known.keys().filter(|path| !seen.contains(*path)).collect();
     for path in &gone {
-        writer.delete_term(Term::from_field_text(fields.path, path));
-        summary.deleted += 1;
-        changed = true;
+        run.delete_path(path);
+        run.summary.deleted += 1;
     }
-    report_links_to_gone(&searcher, &fields, &gone, &seen, &known, &mut summary)?;
-
-    finish_run(
-        writer,
-        &reader,
-        whole_build,
-        changed.then_some("corpus"),
-        summary,
-        started,
-        progress,
-    )
+    let searcher = run.searcher();
+    report_links_to_gone(
+        &searcher,
+        &run.fields,
+        &gone,
+        &seen,
+        &known,
+        &mut run.summary,
+    )?;
+    run.finish(Source::Corpus, progress)
 }
 
 /// Ends an indexing run: commits (when `commit_source` names the input kind), merges a whole
@@ -362,7 +383,7 @@ pub(crate) fn write_parsed(
     for (kind, message) in &parsed.problems {
         summary.problem(path, *kind, message.clone());
     }
-    for target in &parsed.broken_links {
+    for target in &parsed.links.broken_links {
         summary.broken_links += 1;
         summary.problem(
             path,
@@ -375,7 +396,7 @@ pub(crate) fn write_parsed(
             ProblemKind::Noindex,
             "not indexed: the page asks for noindex".to_string(),
         ))
-    } else if let Some(target) = &parsed.canonical_elsewhere {
+    } else if let Some(target) = &parsed.links.canonical_elsewhere {
         Some((
             ProblemKind::Canonical,
             format!("not indexed: its canonical page is {target}"),
@@ -455,7 +476,7 @@ fn inspect(
     ignore: &GlobSet,
     entry: &walkdir::Result<walkdir::DirEntry>,
 ) -> Outcome {
-    let corpus = &context.options.corpus;
+    let corpus = context.corpus;
     let entry = match entry {
         Ok(entry) => entry,
         Err(err) => {
@@ -511,18 +532,27 @@ fn inspect(
         Ok(text) => text,
         Err((problem, message)) => return skipped(problem, message, len),
     };
-    let ParsedText {
-        page,
-        facets,
-        mut problems,
-        body_hash,
-    } = text;
+    let links = resolve_links(context, corpus, &path, &text.page);
+    Outcome::Parsed {
+        ready: Box::new(Parsed::new(path, kind, content_hash, text, links).ready(context)),
+        bytes: len,
+    }
+}
 
-    let mut outlinks = Vec::new();
-    let mut links_to = Vec::new();
-    let mut broken_links = Vec::new();
+/// The links and canonical link of the corpus page at `path`, resolved to corpus paths and
+/// public URLs.
+fn resolve_links(context: &Context<'_>, corpus: &Path, path: &str, page: &Extracted) -> Links {
+    let mut links = Links::default();
+    let Links {
+        outlinks,
+        links_to,
+        broken_links,
+        canonical_elsewhere,
+        canonical_url,
+        problems,
+    } = &mut links;
     for href in &page.links {
-        match context.resolver.resolve(&path, href) {
+        match context.resolver.resolve(path, href) {
             LinkTarget::Internal(target) => match existing_target(corpus, &context.walked, &target)
             {
                 Some(found) => {
@@ -546,44 +576,23 @@ fn inspect(
         }
     }
 
-    let mut canonical_elsewhere = None;
-    let mut canonical_url = None;
     if let Some(href) = &page.canonical {
-        match context.resolver.resolve(&path, href) {
+        match context.resolver.resolve(path, href) {
             LinkTarget::Internal(target) => match existing_target(corpus, &context.walked, &target)
             {
-                Some(found) if found != path => canonical_elsewhere = Some(found),
+                Some(found) if found != path => *canonical_elsewhere = Some(found),
                 Some(_) => {}
                 None => problems.push((
                     ProblemKind::BrokenCanonical,
                     format!("canonical link to missing {target} ignored"),
                 )),
             },
-            LinkTarget::External(url) => canonical_url = Some(url),
+            LinkTarget::External(url) => *canonical_url = Some(url),
             LinkTarget::Ignored => {}
         }
     }
 
-    Outcome::Parsed {
-        ready: Box::new(
-            Parsed {
-                path,
-                kind,
-                content_hash,
-                body_hash,
-                page,
-                facets,
-                outlinks,
-                links_to,
-                broken_links,
-                canonical_elsewhere,
-                canonical_url,
-                problems,
-            }
-            .ready(context),
-        ),
-        bytes: len,
-    }
+    links
 }
 
 /// Text, facets and problems of one source, before its links are resolved.
@@ -1175,8 +1184,7 @@ mod tests {
         }
         let build = |merge: Option<MergeFn>| {
             let dir = tempfile::tempdir().unwrap();
-            let options =
-                IndexOptions::new(dir.path().join("corpus"), dir.path().join("index")).unwrap();
+            let options = IndexOptions::new(dir.path().join("index")).unwrap();
             let index = open_or_create(&options).unwrap();
             let fields = Fields::new(&index.schema()).unwrap();
             let (mut writer, whole_build) = open_writer(&index, &options).unwrap();

@@ -229,17 +229,6 @@ impl QueryModel {
             .count()
     }
 
-    /// Whether any plain word of the query would get typo clauses.
-    pub(crate) fn has_typo_candidates(&self, parsed: &ParsedQuery) -> bool {
-        parsed.groups.iter().flatten().any(|term| {
-            let QueryTerm::Word(word) = term else {
-                return false;
-            };
-            let raw = analysis::tokens(&mut self.raw.clone(), word);
-            matches!(raw.as_slice(), [token] if typo_eligible(&self.expander, word, token))
-        })
-    }
-
     /// Values of `boost` kinds the query names (`rhit`, `medical records tech`).
     fn named_facets(&self, parsed: &ParsedQuery) -> Vec<(FacetKind, String)> {
         let words: Vec<&str> = parsed
@@ -443,8 +432,22 @@ impl<'a> QueryBuilder<'a> {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
+    /// The corrections found so far, by raw token.
+    pub(crate) fn corrections(&self) -> HashMap<String, Option<String>> {
+        self.corrections.borrow().clone()
+    }
+
+    /// Starts with corrections another builder of the same request found.
+    pub(crate) fn with_corrections(
+        self,
+        known: HashMap<String, Option<String>>,
+    ) -> QueryBuilder<'a> {
+        self.corrections.borrow_mut().extend(known);
+        self
+    }
+
     /// The indexed word closest to `token` (a raw token no document has), memoized.
-    fn correction(&self, token: &str) -> Option<String> {
+    pub(crate) fn correction(&self, token: &str) -> Option<String> {
         if let Some(known) = self.corrections.borrow().get(token) {
             return known.clone();
         }
@@ -535,9 +538,11 @@ impl<'a> QueryBuilder<'a> {
             let unknown = self.correct_unknown
                 && typo_eligible(&self.model.expander, word, token)
                 && !self.stems_indexed(word);
+            // A word no document has: its closest indexed word, ranked by BM25 like a word
+            // typed (a constant-score typo clause would let the other words decide the ranking
+            // alone), and its typo clauses for the other neighbours ("registrer": registrar,
+            // then registered).
             if unknown {
-                // Its closest indexed word, ranked by BM25 like a word typed: a constant-score
-                // typo clause would let the other words decide the ranking alone.
                 if let Some(better) = self.correction(token) {
                     options.extend(
                         self.term_query(&QueryTerm::Word(better)).map(|q| {
@@ -686,6 +691,19 @@ impl<'a> QueryBuilder<'a> {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Whether a pass with typos could find more: some plain word of the query that documents
+    /// have as typed would get typo clauses (a word no document has is corrected without them).
+    pub(crate) fn has_typo_candidates(&self, parsed: &ParsedQuery) -> bool {
+        parsed.groups.iter().flatten().any(|term| {
+            let QueryTerm::Word(word) = term else {
+                return false;
+            };
+            let raw = analysis::tokens(&mut self.model.raw.clone(), word);
+            matches!(raw.as_slice(), [token] if typo_eligible(&self.model.expander, word, token))
+                && (!self.correct_unknown || self.stems_indexed(word))
+        })
     }
 
     /// Whether some plain word of the query is in no document, as typed or stemmed.

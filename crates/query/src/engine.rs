@@ -23,7 +23,7 @@ use crate::flat::SumQuery;
 use crate::highlight::Highlighter;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
-use crate::suggest::{correct_word, Completions, Suggester, Suggestion};
+use crate::suggest::{Completions, Suggester, Suggestion};
 use crate::Result;
 
 /// Longest query (in words) that gets typo tolerance: a few typed words benefit; in a long
@@ -69,14 +69,40 @@ struct RankOptions {
 
 /// The outcome of [`SearchEngine::rank`].
 struct Ranking {
-    strict: Box<dyn Query>,
-    partial: Option<Box<dyn Query>>,
+    /// The query the hits were ranked by (text and filters), for explanations.
+    query: Box<dyn Query>,
     total: usize,
-    top: Vec<(f32, DocAddress, bool)>,
+    top: Vec<(f32, DocAddress)>,
+    /// Its text part, for highlights and the disjunctive facet pass.
     text_query: Option<Box<dyn Query>>,
     every_word_matched: bool,
     /// Facet counts over every document listed, when asked for.
     facets: Option<FacetTallies>,
+    /// Corrections of unknown words found while ranking, for did-you-mean.
+    corrections: HashMap<String, Option<String>>,
+}
+
+/// One ranking pass of [`SearchEngine::rank`].
+struct Pass {
+    words: Option<Box<dyn Query>>,
+    query: Box<dyn Query>,
+    total: usize,
+    top: Vec<(f32, DocAddress)>,
+    facets: Option<FacetTallies>,
+}
+
+impl Pass {
+    fn ranking(self, every_word_matched: bool, builder: &QueryBuilder<'_>) -> Ranking {
+        Ranking {
+            corrections: builder.corrections(),
+            query: self.query,
+            total: self.total,
+            top: self.top,
+            text_query: self.words,
+            every_word_matched,
+            facets: self.facets,
+        }
+    }
 }
 
 /// Stored fields of one document, for `GET /api/doc/{id}`.
@@ -217,13 +243,13 @@ impl SearchEngine {
         // Without filters, the ranking passes count facets as they go; with filters, one more
         // pass over the unfiltered query counts every kind disjunctively (facet_table.rs).
         let Ranking {
-            strict,
-            partial,
+            query: ranked_by,
             total,
             top,
             text_query,
             every_word_matched,
             facets: ranked_facets,
+            corrections,
         } = self.rank(
             searcher,
             &parsed,
@@ -262,21 +288,17 @@ impl SearchEngine {
 
         // Offered whenever no document had every word, even if partial matches were found.
         let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
-            self.did_you_mean(searcher, &parsed, &request.query)?
+            self.did_you_mean(searcher, &parsed, &request.query, corrections)?
         } else {
             None
         };
 
         let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.query.fields)?;
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address, strict_match) in top {
+        for (score, address) in top {
             let mut hit = self.hit(searcher, &highlighter, score, address)?;
             if request.explain {
-                let query = match (&partial, strict_match) {
-                    (Some(partial_query), false) => partial_query.as_ref(),
-                    _ => strict.as_ref(),
-                };
-                hit.explain = explain_hit(query, searcher, address)?;
+                hit.explain = explain_hit(ranked_by.as_ref(), searcher, address)?;
             }
             hits.push(hit);
         }
@@ -310,7 +332,7 @@ impl SearchEngine {
         let mut ids = Vec::with_capacity(ranking.top.len());
         let mut columns: HashMap<u32, tantivy::columnar::StrColumn> = HashMap::new();
         let mut text = String::new();
-        for (_, address, _) in ranking.top {
+        for (_, address) in ranking.top {
             let column = match columns.entry(address.segment_ord) {
                 std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::hash_map::Entry::Vacant(entry) => {
@@ -370,13 +392,13 @@ impl SearchEngine {
             let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
             builder.combine(text, parsed, filters)
         };
-        let strict_pass = |typos: bool| -> Result<_> {
-            let all_words = builder.text_query(parsed, true, prefix_last, typos);
-            let strict = combined(all_words.as_deref());
-            // One pass counts, collects the page of strict matches (if the page starts
-            // there) and counts facets.
+        // One pass: the text query (every content word required, or any), counted, its page of
+        // top documents collected and facets counted together.
+        let pass = |all_required: bool, typos: bool| -> Result<_> {
+            let words = builder.text_query(parsed, all_required, prefix_last, typos);
+            let query = combined(words.as_deref());
             let (total, top, facets) = searcher.search_with_statistics_provider(
-                strict.as_ref(),
+                query.as_ref(),
                 &(
                     Count,
                     TopDocs::with_limit(limit)
@@ -386,105 +408,45 @@ impl SearchEngine {
                 ),
                 statistics,
             )?;
-            Ok((all_words, strict, total, top, facets))
+            Ok(Pass {
+                words,
+                query,
+                total,
+                top,
+                facets,
+            })
         };
+        let with_typos = |found: &Pass| {
+            typos_allowed && found.total < FEW_RESULTS && builder.has_typo_candidates(parsed)
+        };
+
         // A short query (a few content words) ranks every document with some of its words in
         // one pass, by rarity-weighted coverage and BM25 (build.rs, COVERAGE_BONUS): a page
         // without one common word of the query ("course" in "medical terminology course") can
         // be the best answer, which requiring every word first would bury or drop.
-        if parsed.groups.len() > 1 && QueryModel::content_groups(parsed) <= MAX_COVERAGE_WORDS {
-            let any_pass = |typos: bool| -> Result<_> {
-                let any_words = builder.text_query(parsed, false, prefix_last, typos);
-                let query = combined(any_words.as_deref());
-                let (total, top, facets) = searcher.search_with_statistics_provider(
-                    query.as_ref(),
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit)
-                            .and_offset(offset)
-                            .order_by_score(),
-                        tally(),
-                    ),
-                    statistics,
-                )?;
-                Ok((any_words, query, total, top, facets))
-            };
-            let mut pass = any_pass(false)?;
-            if typos_allowed && pass.2 < FEW_RESULTS && self.query.has_typo_candidates(parsed) {
-                pass = any_pass(true)?;
+        let short = QueryModel::content_groups(parsed) <= MAX_COVERAGE_WORDS;
+        if parsed.groups.len() > 1 && short {
+            let mut any = pass(false, false)?;
+            if with_typos(&any) {
+                any = pass(false, true)?;
             }
-            let (any_words, query, total, top, facets) = pass;
-            return Ok(Ranking {
-                strict: query,
-                partial: None,
-                total,
-                top: top.into_iter().map(|(s, a)| (s, a, true)).collect(),
-                text_query: any_words,
-                every_word_matched: !builder.has_unknown_word(parsed),
-                facets,
-            });
+            return Ok(any.ranking(!builder.has_unknown_word(parsed), &builder));
         }
-        let (mut all_words, mut strict, mut strict_total, mut strict_top, mut facets) =
-            strict_pass(false)?;
-        let with_typos = typos_allowed && strict_total < FEW_RESULTS;
-        if with_typos && self.query.has_typo_candidates(parsed) {
-            (all_words, strict, strict_total, strict_top, facets) = strict_pass(true)?;
+
+        // A long query requires every content word first; when few documents have them all
+        // (long natural-language queries nearly always land here), one more pass ranks every
+        // document with some of them, by BM25.
+        let mut strict = pass(true, false)?;
+        let typos = with_typos(&strict);
+        if typos {
+            strict = pass(true, true)?;
         }
-        let every_word_matched = strict_total > 0;
-
-        // Few documents have every content word: rank every document with some of them, by how
-        // many (weighted by rarity) and then by BM25 (build.rs, COVERAGE_BONUS). Documents with
-        // every word come first unless one of the words is common and a page without it is
-        // much better on the rest (long natural-language queries nearly always land here).
-        let partial = (strict_total < FEW_RESULTS && parsed.groups.len() > 1).then(|| {
-            let any_words = builder.text_query(parsed, false, prefix_last, with_typos);
-            let query = combined(any_words.as_deref());
-            (any_words, query)
-        });
-        let (total, top, text_query) = match &partial {
-            Some((any_words, query)) => {
-                let (count, top, partial_facets) = searcher.search_with_statistics_provider(
-                    query.as_ref(),
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit)
-                            .and_offset(offset)
-                            .order_by_score(),
-                        tally(),
-                    ),
-                    statistics,
-                )?;
-                facets = partial_facets;
-                let top = top
-                    .into_iter()
-                    .map(|(score, address)| (score, address, false));
-                (
-                    count,
-                    top.collect(),
-                    any_words.as_ref().map(|q| q.box_clone()),
-                )
-            }
-            None => {
-                let top = strict_top
-                    .into_iter()
-                    .map(|(score, address)| (score, address, true));
-                (
-                    strict_total,
-                    top.collect(),
-                    all_words.as_ref().map(|q| q.box_clone()),
-                )
-            }
-        };
-
-        Ok(Ranking {
-            strict,
-            partial: partial.map(|(_, query)| query),
-            total,
-            top,
-            text_query,
-            every_word_matched,
-            facets,
-        })
+        let every_word_matched = strict.total > 0;
+        if strict.total < FEW_RESULTS && parsed.groups.len() > 1 {
+            let any = pass(false, typos)?;
+            return Ok(any.ranking(every_word_matched, &builder));
+        }
+        Ok(strict.ranking(every_word_matched, &builder))
     }
 
     /// A corrected query when some words are in no document, as typed or stemmed, but a close
@@ -495,8 +457,11 @@ impl SearchEngine {
         searcher: &Searcher,
         parsed: &ParsedQuery,
         query: &str,
+        corrections: HashMap<String, Option<String>>,
     ) -> Result<Option<String>> {
-        let builder = QueryBuilder::new(&self.query, searcher).taking_words_as_typed();
+        let builder = QueryBuilder::new(&self.query, searcher)
+            .taking_words_as_typed()
+            .with_corrections(corrections);
         let mut corrected = query.to_string();
         let mut changed = false;
         for term in parsed.groups.iter().flatten() {
@@ -508,7 +473,7 @@ impl SearchEngine {
             if self.query.expander.is_protected(word) || builder.stems_indexed(word) {
                 continue;
             }
-            if let Some(better) = correct_word(searcher, self.query.fields.all_raw, token)? {
+            if let Some(better) = builder.correction(token) {
                 corrected = corrected.replacen(word.as_str(), &better, 1);
                 changed = true;
             }

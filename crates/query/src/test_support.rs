@@ -34,9 +34,8 @@ impl IndexedCorpus {
 
     /// Indexes the corpus again (incrementally, as `himsearch index` does) and commits.
     pub(crate) fn reindex(&self) {
-        let options =
-            him_indexer::IndexOptions::new(self.corpus.path(), self.index.path()).unwrap();
-        him_indexer::index_corpus(&options, &him_indexer::NoProgress).unwrap();
+        let options = him_indexer::IndexOptions::new(self.index.path()).unwrap();
+        him_indexer::index_corpus(&options, self.corpus.path(), &him_indexer::NoProgress).unwrap();
     }
 
     /// A search engine over the index, with the built-in taxonomy.

@@ -41,6 +41,10 @@ pub struct KindPolicy {
     pub extract: Extraction,
     /// Body mentions a value needs under [`Extraction::Mentions`].
     pub body_mentions: usize,
+    /// Under [`Extraction::Mentions`], one mention in a sentence that states a requirement or
+    /// a recommendation ("requires", "prefer", "must hold", "eligible for") is enough: for
+    /// credentials, which job pages name once in their requirements.
+    pub requirements: bool,
     /// Names without lower-case letters (`RHIT`) match only as written.
     pub case_sensitive_acronyms: bool,
     /// A value's name, code and aliases expand each other in queries (as synonyms).
@@ -58,6 +62,7 @@ impl Default for KindPolicy {
         KindPolicy {
             extract: Extraction::Mentions,
             body_mentions: 2,
+            requirements: false,
             case_sensitive_acronyms: true,
             expand: true,
             boost: false,
@@ -301,6 +306,8 @@ struct RawKind {
     #[serde(default)]
     body_mentions: Option<Spanned<usize>>,
     #[serde(default)]
+    requirements: Option<bool>,
+    #[serde(default)]
     case_sensitive_acronyms: Option<bool>,
     #[serde(default)]
     expand: Option<bool>,
@@ -469,6 +476,7 @@ impl RawKind {
         let policy = KindPolicy {
             extract: self.extract.unwrap_or(defaults.extract),
             body_mentions,
+            requirements: self.requirements.unwrap_or(defaults.requirements),
             case_sensitive_acronyms: self
                 .case_sensitive_acronyms
                 .unwrap_or(defaults.case_sensitive_acronyms),

@@ -1,0 +1,162 @@
+//! One indexing run, whatever its input: it opens the index and its writer (emptying it for a
+//! rebuild), reads what is indexed already, parses on its own thread pool, writes and deletes
+//! documents, and ends with one atomic commit. [`crate::index_corpus`],
+//! [`crate::index_fetched`] and [`crate::index_jsonl`] differ only in how they list and read
+//! their inputs.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use him_schema::Fields;
+use rayon::prelude::*;
+use tantivy::{IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
+
+use crate::pipeline::{
+    finish_run, open_or_create, open_writer, read_known, write_parsed, Context, Known, Ready,
+};
+use crate::{Error, IndexOptions, Progress, Result, Summary};
+
+/// What a run indexes: recorded in the commit's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A corpus directory.
+    Corpus,
+    /// Pages fetched by a crawl.
+    Crawl,
+    /// A JSONL file.
+    Jsonl,
+}
+
+impl Source {
+    fn label(self) -> &'static str {
+        match self {
+            Source::Corpus => "corpus",
+            Source::Crawl => "crawl",
+            Source::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// An open indexing run (see the module docs).
+pub(crate) struct Run<'a> {
+    pub(crate) options: &'a IndexOptions,
+    pub(crate) fields: Fields,
+    pub(crate) summary: Summary,
+    writer: IndexWriter,
+    reader: IndexReader,
+    whole_build: bool,
+    /// Whether anything was written or deleted: a run that changed nothing does not commit.
+    changed: bool,
+    pool: rayon::ThreadPool,
+    started: Instant,
+}
+
+impl<'a> Run<'a> {
+    /// Opens `options.index` for writing (creating it when missing).
+    pub(crate) fn open(options: &'a IndexOptions) -> Result<Run<'a>> {
+        let started = Instant::now();
+        let index = open_or_create(options)?;
+        let fields = Fields::new(&index.schema())?;
+        let (writer, whole_build) = open_writer(&index, options)?;
+        let reader = index.reader()?;
+        let changed = options.rebuild;
+        if options.rebuild {
+            writer.delete_all_documents()?;
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.thread_count())
+            .build()
+            .map_err(|err| Error::Tantivy(tantivy::TantivyError::SystemError(err.to_string())))?;
+        Ok(Run {
+            options,
+            fields,
+            summary: Summary::default(),
+            writer,
+            reader,
+            whole_build,
+            changed,
+            pool,
+            started,
+        })
+    }
+
+    /// The documents indexed before this run whose path `keep` accepts (none for a rebuild).
+    pub(crate) fn known(&self, keep: impl Fn(&str) -> bool) -> Result<HashMap<String, Known>> {
+        if self.options.rebuild {
+            return Ok(HashMap::new());
+        }
+        Ok(read_known(&self.searcher())?
+            .into_iter()
+            .filter(|(path, _)| keep(path))
+            .collect())
+    }
+
+    /// A searcher over the index as it was when the run opened.
+    pub(crate) fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Threads of the run's parser pool.
+    pub(crate) fn threads(&self) -> usize {
+        self.pool.current_num_threads().max(1)
+    }
+
+    /// `parse` over `items` on the run's pool, results in input order.
+    pub(crate) fn parse<T: Sync, O: Send>(
+        &self,
+        items: &[T],
+        parse: impl Fn(&T) -> O + Sync + Send,
+    ) -> Vec<O> {
+        self.pool.install(|| items.par_iter().map(parse).collect())
+    }
+
+    /// Removes the document stored under `path`.
+    pub(crate) fn delete_path(&mut self, path: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.path, path));
+        self.changed = true;
+    }
+
+    /// Writes a parsed page (unless it duplicates another) and records its problems.
+    pub(crate) fn write(
+        &mut self,
+        context: &Context<'_>,
+        ready: Ready,
+        body_owner: &mut HashMap<u64, String>,
+    ) {
+        write_parsed(&self.writer, context, ready, body_owner, &mut self.summary);
+        self.changed = true;
+    }
+
+    /// Adds `document`, replacing any document with the same `id`.
+    pub(crate) fn replace_by_id(&mut self, id: &str, document: TantivyDocument) -> Result<()> {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.id, id));
+        self.writer.add_document(document)?;
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Commits (when anything changed), merges a whole build into one segment, and returns the
+    /// summary with the document count and time.
+    pub(crate) fn finish(self, source: Source, progress: &dyn Progress) -> Result<Summary> {
+        let Run {
+            writer,
+            reader,
+            whole_build,
+            changed,
+            summary,
+            started,
+            ..
+        } = self;
+        finish_run(
+            writer,
+            &reader,
+            whole_build,
+            changed.then_some(source.label()),
+            summary,
+            started,
+            progress,
+        )
+    }
+}
