@@ -79,7 +79,7 @@ pub(crate) fn print_results(
             hit.score
         )?;
         writeln!(out, "     {}", hit.url)?;
-        writeln!(out, "     {}", html_to_text(&hit.snippet))?;
+        writeln!(out, "     {}", hit.snippet_parts.concat())?;
     }
     writeln!(out)?;
     for (name, counts) in &response.facets {
@@ -94,26 +94,6 @@ pub(crate) fn print_results(
         writeln!(out, "{name}: {}", list.join(", "))?;
     }
     Ok(())
-}
-
-/// Snippet HTML to terminal text: tags dropped, entities decoded.
-fn html_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
 }
 
 /// Progress bar on a terminal; nothing otherwise.
@@ -160,11 +140,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn snippets_lose_their_tags_and_entities() {
-        assert_eq!(
-            html_to_text("<mark>RHIT</mark> &amp; CCS &lt;exam&gt; &quot;prep&quot; &#39;24"),
-            "RHIT & CCS <exam> \"prep\" '24"
-        );
-        assert_eq!(html_to_text("&amp;lt;"), "&lt;", "decoded once");
+    fn snippets_print_as_the_text_they_are() {
+        let hit = him_schema::api::Hit {
+            id: "a.html".into(),
+            url: "a.html".into(),
+            title: "A <b>".into(),
+            title_html: "A &lt;b&gt;".into(),
+            snippet: "<mark>RHIT</mark> &amp; CCS &lt;exam&gt; &#39;24".into(),
+            title_parts: vec!["A <b>".into()],
+            snippet_parts: vec!["".into(), "RHIT".into(), " & CCS <exam> '24".into()],
+            score: 1.0,
+            facets: Default::default(),
+            explain: None,
+        };
+        let response = SearchResponse {
+            query: "rhit".into(),
+            total: 1,
+            page: 1,
+            per_page: 10,
+            took_ms: 0,
+            hits: vec![hit],
+            facets: Default::default(),
+            suggestion: None,
+        };
+        let mut out = Vec::new();
+        print_results(&mut out, &response).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("     RHIT & CCS <exam> '24\n"), "{text}");
     }
 }

@@ -201,6 +201,10 @@ pub(crate) fn approximate_size(response: &SearchResponse) -> usize {
                     + owned(&hit.title)
                     + owned(&hit.title_html)
                     + owned(&hit.snippet)
+                    + vec(&hit.title_parts)
+                    + hit.title_parts.iter().map(owned).sum::<usize>()
+                    + vec(&hit.snippet_parts)
+                    + hit.snippet_parts.iter().map(owned).sum::<usize>()
                     + facets
             })
             .sum::<usize>();
@@ -354,6 +358,8 @@ mod tests {
             title: query.to_string(),
             title_html: query.to_string(),
             snippet: "s".repeat(snippet_chars),
+            title_parts: Vec::new(),
+            snippet_parts: Vec::new(),
             score: 1.0,
             facets: Default::default(),
             explain: None,

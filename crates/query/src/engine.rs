@@ -623,11 +623,15 @@ impl SearchEngine {
         let body = text(self.query.fields.body);
         let description = text(self.query.fields.description);
         let facets = self.stored_facets(&doc);
+        let title_marks = highlighter.title(&title);
+        let snippet = highlighter.snippet(&body, &description);
         Ok(Hit {
             id: text(self.query.fields.id),
             url: text(self.query.fields.url),
-            title_html: highlighter.title(&title),
-            snippet: highlighter.snippet(&body, &description),
+            title_html: title_marks.to_html(),
+            title_parts: title_marks.parts(),
+            snippet: snippet.to_html(),
+            snippet_parts: snippet.parts(),
             title,
             score,
             facets,

@@ -1,8 +1,11 @@
-//! Highlighting: a hit's title and snippet as HTML, the text escaped and the words that
-//! matched the query in `<mark>`. The snippet is the passage of the body that best matches;
-//! without one, the description or the body's lead.
+//! Highlighting: a hit's title and snippet as [`Highlighted`] text (the text and the byte
+//! ranges of the words that matched the query), rendered once, here, as HTML (escaped with
+//! [`escape_html`], matches in `<mark>`) and as plain parts for clients that do not parse HTML.
+//! The snippet is the passage of the body that best matches; without one, the description or
+//! the body's lead.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use him_schema::{analysis, Fields};
 use tantivy::query::Query;
@@ -20,7 +23,51 @@ const SNIPPET_CHARS: usize = 200;
 /// whole search. Ordinary pages are far shorter.
 const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
-/// Builds `title_html` and `snippet`: text HTML-escaped, matched words in `<mark>`.
+/// Text with the byte ranges of its matched words (sorted, not overlapping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Highlighted {
+    text: String,
+    marks: Vec<Range<usize>>,
+}
+
+impl Highlighted {
+    fn plain(text: String) -> Highlighted {
+        Highlighted {
+            text,
+            marks: Vec::new(),
+        }
+    }
+
+    /// The text split at the matches: even entries plain, odd entries matched.
+    pub(crate) fn parts(&self) -> Vec<String> {
+        let mut parts = Vec::with_capacity(self.marks.len() * 2 + 1);
+        let mut at = 0;
+        for mark in &self.marks {
+            parts.push(self.text[at..mark.start].to_string());
+            parts.push(self.text[mark.clone()].to_string());
+            at = mark.end;
+        }
+        parts.push(self.text[at..].to_string());
+        parts
+    }
+
+    /// HTML: the text escaped, matches in `<mark>`.
+    pub(crate) fn to_html(&self) -> String {
+        let mut html = String::with_capacity(self.text.len() + 16 * self.marks.len());
+        for (i, part) in self.parts().iter().enumerate() {
+            if i % 2 == 1 {
+                html.push_str("<mark>");
+                html.push_str(&escape_html(part));
+                html.push_str("</mark>");
+            } else {
+                html.push_str(&escape_html(part));
+            }
+        }
+        html
+    }
+}
+
+/// Highlights a hit's title and snippet.
 pub(crate) struct Highlighter {
     title: Option<SnippetGenerator>,
     body: Option<SnippetGenerator>,
@@ -49,30 +96,28 @@ impl Highlighter {
         })
     }
 
-    pub(crate) fn title(&self, title: &str) -> String {
+    pub(crate) fn title(&self, title: &str) -> Highlighted {
         match &self.title {
             Some(generator) => {
-                let mut snippet = generator.snippet(title);
+                let snippet = generator.snippet(title);
                 if snippet.is_empty() {
-                    return escape_html(title);
+                    return Highlighted::plain(title.to_string());
                 }
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                snippet.to_html()
+                highlighted(&snippet)
             }
-            None => escape_html(title),
+            None => Highlighted::plain(title.to_string()),
         }
     }
 
-    pub(crate) fn snippet(&self, body: &str, description: &str) -> String {
+    pub(crate) fn snippet(&self, body: &str, description: &str) -> Highlighted {
         if let Some(generator) = &self.body {
             let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
             while !body.is_char_boundary(scanned) {
                 scanned -= 1;
             }
-            let mut snippet = generator.snippet(&body[..scanned]);
+            let snippet = generator.snippet(&body[..scanned]);
             if !snippet.is_empty() && !snippet.highlighted().is_empty() {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                return snippet.to_html();
+                return highlighted(&snippet);
             }
         }
         let source = if description.is_empty() {
@@ -80,7 +125,31 @@ impl Highlighter {
         } else {
             description
         };
-        escape_html(&lead(source, SNIPPET_CHARS))
+        Highlighted::plain(lead(source, SNIPPET_CHARS))
+    }
+}
+
+/// A tantivy snippet as [`Highlighted`] text (its fragment and the ranges it found).
+fn highlighted(snippet: &tantivy::snippet::Snippet) -> Highlighted {
+    let text = snippet.fragment();
+    let mut marks: Vec<Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .filter(|range| range.end <= text.len() && range.start < range.end)
+        .cloned()
+        .collect();
+    marks.sort_by_key(|range| range.start);
+    // Overlapping ranges (tokens of one word) merge into one mark.
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(marks.len());
+    for range in marks {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    Highlighted {
+        text: text.to_string(),
+        marks: merged,
     }
 }
 
@@ -161,6 +230,20 @@ mod tests {
             escape_html(r#"<img src=x onerror="a('1')">&"#),
             "&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt;&amp;"
         );
+    }
+
+    #[test]
+    fn one_rendering_for_html_and_parts() {
+        let marked = Highlighted {
+            text: "RHIT & CCS <exam> 'prep'".to_string(),
+            marks: vec![0..4, 7..10],
+        };
+        assert_eq!(marked.parts(), ["", "RHIT", " & ", "CCS", " <exam> 'prep'"]);
+        assert_eq!(
+            marked.to_html(),
+            "<mark>RHIT</mark> &amp; <mark>CCS</mark> &lt;exam&gt; &#39;prep&#39;"
+        );
+        assert_eq!(Highlighted::plain("a'b".into()).to_html(), "a&#39;b");
     }
 
     #[test]

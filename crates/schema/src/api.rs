@@ -40,6 +40,13 @@ pub struct Hit {
     pub title_html: String,
     /// Best passage as HTML: escaped, matches in `<mark>`.
     pub snippet: String,
+    /// The title as plain text split at the matches: even entries as they are, odd entries
+    /// matched (`["", "RHIT", " exam"]`). For clients that render without parsing HTML.
+    #[serde(default)]
+    pub title_parts: Vec<String>,
+    /// The snippet as plain text split at the matches, like `title_parts`.
+    #[serde(default)]
+    pub snippet_parts: Vec<String>,
     /// Relevance score.
     pub score: f32,
     /// Facet values of the document per facet name.

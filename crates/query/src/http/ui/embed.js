@@ -4,7 +4,8 @@
 // then                  <him-search facets="credential,job_title"></him-search>
 //
 // No dependencies, and no HTML parsing of strings: text from the API goes in through text nodes; the
-// API's escaped *_html fields are rebuilt as text plus <mark> elements (see markedText).
+// API's *_parts fields (plain text split at the matches) become text plus <mark> elements
+// (see markedText).
 (() => {
   'use strict';
   if (window.customElements.get('him-search')) return;
@@ -125,30 +126,17 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     return node;
   }
 
-  const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-  /** Decodes the entities an HTML escaper emits: the five named ones and numeric references. */
-  function unescapeHtml(text) {
-    return text.replace(/&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-f]{1,6});/gi, (whole, name) => {
-      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] || whole;
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    });
-  }
-
   /**
-   * The API's *_html fields are escaped text with <mark> around matches. They are rebuilt as
-   * text nodes and <mark> elements, so even a wrongly escaped field could never become markup.
+   * The API's *_parts fields: plain text split at the matches (odd entries matched), built as
+   * text nodes and <mark> elements. No HTML is parsed, so no text can become markup.
    */
-  function markedText(html) {
+  function markedText(parts) {
     const fragment = document.createDocumentFragment();
-    let inMark = false;
-    for (const part of String(html || '').split(/(<mark>|<\/mark>)/)) {
-      if (part === '<mark>') { inMark = true; continue; }
-      if (part === '</mark>') { inMark = false; continue; }
-      if (!part) continue;
-      const text = document.createTextNode(unescapeHtml(part));
-      fragment.append(inMark ? h('mark', null, text) : text);
-    }
+    (Array.isArray(parts) ? parts : []).forEach((part, i) => {
+      if (!part) return;
+      const text = document.createTextNode(String(part));
+      fragment.append(i % 2 === 1 ? h('mark', null, text) : text);
+    });
     return fragment;
   }
 
@@ -608,9 +596,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         for (const value of (hit.facets && hit.facets[kind.key]) || []) tags.push(h('span', { class: 'tag' }, value));
       }
       const link = h(href ? 'a' : 'div', href ? { href, part: 'hit' } : { part: 'hit' },
-        h('span', { class: 'title' }, markedText(hit.title_html)),
+        h('span', { class: 'title' }, markedText(hit.title_parts)),
         href ? h('span', { class: 'url' }, displayUrl(href)) : null,
-        h('span', { class: 'snippet' }, markedText(hit.snippet)),
+        h('span', { class: 'snippet' }, markedText(hit.snippet_parts)),
         tags.length ? h('span', { class: 'tags' }, ...tags.slice(0, 6)) : null);
       return h('li', { class: 'hit', 'data-id': hit.id }, link);
     }
