@@ -674,6 +674,9 @@ fn explain_hit(
 }
 
 #[cfg(test)]
+mod facet_counts;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::highlight::snippet_generator;
