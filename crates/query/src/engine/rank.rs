@@ -1,0 +1,176 @@
+//! Ranking: which documents a query lists, in which order, with their count and facets. A
+//! short query (a few content words) ranks every document with some of its words in one pass,
+//! by rarity-weighted coverage and BM25; a long one requires every content word first and
+//! falls back to any of them when few documents have them all. Typo clauses are a fallback.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use him_schema::FacetKind;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::Query;
+use tantivy::{DocAddress, Searcher};
+
+use super::SearchEngine;
+use crate::build::{QueryBuilder, QueryModel, MAX_COVERAGE_WORDS};
+use crate::facet_table::{FacetTallies, FacetTally};
+use crate::flat::SumQuery;
+use crate::parse::ParsedQuery;
+use crate::Result;
+
+/// Longest query (in words) that gets typo tolerance: a few typed words benefit; in a long
+/// natural-language question every word's near neighbours add more noise than the rare
+/// misspelling costs.
+const MAX_WORDS_WITH_TYPOS: usize = 6;
+
+/// Below this many documents with every word, documents with some of the words are listed
+/// after them.
+const FEW_RESULTS: usize = 10;
+
+/// What [`SearchEngine::rank`] is asked for besides the query.
+pub(super) struct RankOptions {
+    /// Expand the last word as a prefix (typing in progress).
+    pub(super) prefix_last: bool,
+    /// Hits to skip, then hits to return.
+    pub(super) offset: usize,
+    pub(super) limit: usize,
+    /// Count every facet over the documents listed (only correct without filters: filtered
+    /// kinds need disjunctive counts).
+    pub(super) with_facets: bool,
+}
+
+/// The outcome of [`SearchEngine::rank`].
+pub(super) struct Ranking {
+    /// The query the hits were ranked by (text and filters), for explanations.
+    pub(super) query: Box<dyn Query>,
+    pub(super) total: usize,
+    pub(super) top: Vec<(f32, DocAddress)>,
+    /// Its text part, for highlights and the disjunctive facet pass.
+    pub(super) text_query: Option<Box<dyn Query>>,
+    pub(super) every_word_matched: bool,
+    /// Facet counts over every document listed, when asked for.
+    pub(super) facets: Option<FacetTallies>,
+    /// Corrections of unknown words found while ranking, for did-you-mean.
+    pub(super) corrections: HashMap<String, Option<String>>,
+}
+
+/// One ranking pass of [`SearchEngine::rank`].
+struct Pass {
+    words: Option<Box<dyn Query>>,
+    query: Box<dyn Query>,
+    total: usize,
+    top: Vec<(f32, DocAddress)>,
+    facets: Option<FacetTallies>,
+}
+
+impl Pass {
+    fn ranking(self, every_word_matched: bool, builder: &QueryBuilder<'_>) -> Ranking {
+        Ranking {
+            corrections: builder.corrections(),
+            query: self.query,
+            total: self.total,
+            top: self.top,
+            text_query: self.words,
+            every_word_matched,
+            facets: self.facets,
+        }
+    }
+}
+
+impl SearchEngine {
+    /// Ranks documents for a parsed query: those with every word first; when fewer than
+    /// [`FEW_RESULTS`] have them all, then those with some of the words.
+    pub(super) fn rank(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        filters: &[(FacetKind, Box<dyn Query>)],
+        options: RankOptions,
+    ) -> Result<Ranking> {
+        let RankOptions {
+            prefix_last,
+            offset,
+            limit,
+            with_facets,
+        } = options;
+        let tally = || {
+            with_facets
+                .then(|| FacetTally::new(Arc::clone(&self.facet_tables), self.kinds(), Vec::new()))
+        };
+        // Typo tolerance is a fallback, as in Typesense: the near neighbours of every word
+        // (a bitset per word and distance) cost more than the rest of a query, and when the
+        // words as typed already find a page of documents, the misspelled ones add nothing
+        // worth that. Long questions never get typos (MAX_WORDS_WITH_TYPOS).
+        let typos_allowed = parsed.groups.len() <= MAX_WORDS_WITH_TYPOS;
+        // Every query built below (and kept in the Ranking for facet counts and explanations)
+        // shares one memo, so each typo or prefix clause walks the term dictionary once.
+        let builder = QueryBuilder::new(&self.query, searcher);
+        let statistics = builder.statistics();
+        // The text query AND the filters. Without filters, sums of clauses are evaluated
+        // clause by clause (flat.rs); a filter limits the matches, which document-at-a-time
+        // intersection exploits.
+        let combined = |text: Option<&dyn Query>| -> Box<dyn Query> {
+            let flat = filters
+                .is_empty()
+                .then(|| SumQuery::flatten(text?))
+                .flatten();
+            let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
+            builder.combine(text, parsed, filters)
+        };
+        // One pass: the text query (every content word required, or any), counted, its page of
+        // top documents collected and facets counted together.
+        let pass = |all_required: bool, typos: bool| -> Result<_> {
+            let words = builder.text_query(parsed, all_required, prefix_last, typos);
+            let query = combined(words.as_deref());
+            let (total, top, facets) = searcher.search_with_statistics_provider(
+                query.as_ref(),
+                &(
+                    Count,
+                    TopDocs::with_limit(limit)
+                        .and_offset(offset)
+                        .order_by_score(),
+                    tally(),
+                ),
+                statistics,
+            )?;
+            Ok(Pass {
+                words,
+                query,
+                total,
+                top,
+                facets,
+            })
+        };
+        let with_typos = |found: &Pass| {
+            typos_allowed && found.total < FEW_RESULTS && builder.has_typo_candidates(parsed)
+        };
+
+        // A short query (a few content words) ranks every document with some of its words in
+        // one pass, by rarity-weighted coverage and BM25 (build.rs, COVERAGE_BONUS): a page
+        // without one common word of the query ("course" in "medical terminology course") can
+        // be the best answer, which requiring every word first would bury or drop.
+        let short = QueryModel::content_groups(parsed) <= MAX_COVERAGE_WORDS;
+        if parsed.groups.len() > 1 && short {
+            let mut any = pass(false, false)?;
+            if with_typos(&any) {
+                any = pass(false, true)?;
+            }
+            return Ok(any.ranking(!builder.has_unknown_word(parsed), &builder));
+        }
+
+        // A long query requires every content word first; when few documents have them all
+        // (long natural-language queries nearly always land here), one more pass ranks every
+        // document with some of them, by BM25.
+        let mut strict = pass(true, false)?;
+        let typos = with_typos(&strict);
+        if typos {
+            strict = pass(true, true)?;
+        }
+        let every_word_matched = strict.total > 0;
+        if strict.total < FEW_RESULTS && parsed.groups.len() > 1 {
+            let any = pass(false, typos)?;
+            return Ok(any.ranking(every_word_matched, &builder));
+        }
+        Ok(strict.ranking(every_word_matched, &builder))
+    }
+}
