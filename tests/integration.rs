@@ -12,6 +12,7 @@ mod eval;
 mod facet_kinds;
 mod hostile;
 mod indexing;
+mod questions;
 mod reliability;
 mod search;
 mod serve;

@@ -469,7 +469,7 @@ impl SearchEngine {
         let description = text(self.query.fields.description);
         let facets = self.stored_facets(&doc);
         let title_marks = highlighter.title(&title);
-        let snippet = highlighter.snippet(&body, &description);
+        let snippet = highlighter.snippet(&body, &description, &title);
         Ok(Hit {
             id: text(self.query.fields.id),
             url: text(self.query.fields.url),

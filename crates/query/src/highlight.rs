@@ -109,7 +109,11 @@ impl Highlighter {
         }
     }
 
-    pub(crate) fn snippet(&self, body: &str, description: &str) -> Highlighted {
+    /// The passage of `body` that best matches, else the description or the body's lead. A
+    /// body that opens with the page's title (its h1) is read from after it: the title is
+    /// shown already, and the snippet is for the passage that answers the query.
+    pub(crate) fn snippet(&self, body: &str, description: &str, title: &str) -> Highlighted {
+        let body = without_title(body, title);
         if let Some(generator) = &self.body {
             let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
             while !body.is_char_boundary(scanned) {
@@ -127,6 +131,28 @@ impl Highlighter {
         };
         Highlighted::plain(lead(source, SNIPPET_CHARS))
     }
+}
+
+/// `body` without a leading copy of `title` (or of the title's part before a ` | ` or ` - `
+/// site suffix).
+fn without_title<'a>(body: &'a str, title: &str) -> &'a str {
+    let candidates = [
+        Some(title),
+        title.split(" | ").next(),
+        title.rsplit_once(" - ").map(|(head, _)| head),
+    ];
+    for candidate in candidates.into_iter().flatten() {
+        let candidate = candidate.trim();
+        if candidate.len() < 3 {
+            continue;
+        }
+        if let Some(rest) = body.trim_start().strip_prefix(candidate) {
+            if rest.len() > 40 {
+                return rest.trim_start();
+            }
+        }
+    }
+    body
 }
 
 /// A tantivy snippet as [`Highlighted`] text (its fragment and the ranges it found).
@@ -244,6 +270,21 @@ mod tests {
             "<mark>RHIT</mark> &amp; <mark>CCS</mark> &lt;exam&gt; &#39;prep&#39;"
         );
         assert_eq!(Highlighted::plain("a'b".into()).to_html(), "a&#39;b");
+    }
+
+    #[test]
+    fn the_title_opening_a_body_is_skipped() {
+        let body = "Is Medical Coding Hard? Short answer: it takes practice with the code books.";
+        assert_eq!(
+            without_title(body, "Is Medical Coding Hard? | HIM Careers Hub"),
+            "Short answer: it takes practice with the code books."
+        );
+        assert_eq!(without_title(body, "Another page"), body);
+        assert_eq!(
+            without_title("Short page", "Short page"),
+            "Short page",
+            "nothing left"
+        );
     }
 
     #[test]

@@ -1,0 +1,111 @@
+//! The search page on the shipped corpus, opened on ten of the questions people ask most: the
+//! first result must be the page that answers, and its snippet must show the answering
+//! passage, not the page's title again. Screenshots go to `target/tmp/browser/questions/` for
+//! people to look at.
+
+use serde_json::json;
+
+use crate::browser::{artifact, ROOT};
+use crate::util::{himsearch, repo_root, Server, Site};
+use crate::webdriver::Browser;
+
+/// (question, pages that answer it).
+const QUESTIONS: &[(&str, &[&str])] = &[
+    ("how much do coders make", &["articles/coder-salary.html"]),
+    (
+        "how long does it take to become a medical coder",
+        &["articles/how-long-to-become-a-coder.html"],
+    ),
+    (
+        "what is the difference between rhit and rhia",
+        &["articles/rhit-vs-rhia.html"],
+    ),
+    (
+        "how do i become a medical coder without a degree",
+        &[
+            "articles/how-to-become-a-medical-coder.html",
+            "articles/him-jobs-without-a-degree.html",
+        ],
+    ),
+    (
+        "how long do hospitals have to keep medical records",
+        &["topics/record-retention.html"],
+    ),
+    (
+        "can i work from home as a coder",
+        &[
+            "topics/remote-coding.html",
+            "articles/can-you-work-remotely-in-him.html",
+        ],
+    ),
+    (
+        "is medical coding hard to learn",
+        &["articles/is-medical-coding-hard.html"],
+    ),
+    (
+        "what is information blocking",
+        &["standards/information-blocking-cures-act.html"],
+    ),
+    (
+        "is the cpc exam open book",
+        &["articles/cpc-exam-format-and-prep.html"],
+    ),
+    ("who awards the ctr credential", &["credentials/ctr.html"]),
+];
+
+#[test]
+fn the_commonest_questions_open_on_their_answer() {
+    let site = Site::new();
+    let corpus = repo_root().join("corpus");
+    let index = site.index_dir();
+    let indexed = himsearch(&[
+        "index",
+        "--quiet",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert!(indexed.status.success());
+    let server = Server::start(
+        &site,
+        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    for (n, (question, answers)) in QUESTIONS.iter().enumerate() {
+        let url = format!(
+            "{}/?q={}",
+            server.origin(),
+            url::form_urlencoded::byte_serialize(question.as_bytes()).collect::<String>()
+        );
+        browser.goto(&url);
+        let first = browser.wait_for(
+            &format!("results for {question:?}"),
+            &format!(
+                "{ROOT} const hit = root.querySelector('.hit'); \
+                 return hit && root.querySelector('.root').getAttribute('aria-busy') === null \
+                   ? [hit.dataset.id, hit.querySelector('.title').textContent, \
+                      hit.querySelector('.snippet').textContent] : null;"
+            ),
+            &[json!("search")],
+        );
+        let [id, title, snippet]: [String; 3] = serde_json::from_value(first).unwrap();
+        browser.screenshot(&artifact(&format!("questions/{:02}.png", n + 1)));
+        assert!(
+            answers.contains(&id.as_str()),
+            "{question:?}: first result {id}, want one of {answers:?}"
+        );
+        let title_text = title
+            .split(" | ")
+            .next()
+            .unwrap_or(&title)
+            .trim()
+            .to_string();
+        assert!(
+            !snippet.trim_start().starts_with(&title_text),
+            "{question:?}: the snippet repeats the title: {snippet:?}"
+        );
+    }
+}
