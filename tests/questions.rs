@@ -1,6 +1,7 @@
 //! The search page on the shipped corpus, opened on ten of the questions people ask most: the
-//! first result must be the page that answers, and its snippet must show the answering
-//! passage, not the page's title again. Screenshots go to `target/tmp/browser/questions/` for
+//! first result must be the page that answers, its title shown without the site's suffix
+//! (" | HIM Careers Hub"), and its snippet must show the answering passage, not the title
+//! again. Screenshots go to `target/tmp/browser/questions/` for
 //! people to look at.
 
 use serde_json::json;

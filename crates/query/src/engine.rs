@@ -44,6 +44,8 @@ pub struct SearchEngine {
     facet_tables: Arc<FacetTables>,
     /// Responses of the current commit, when turned on.
     cache: Option<ResponseCache>,
+    /// The title suffix most pages share, hidden in hits.
+    title_suffix: affix::TitleSuffix,
 }
 
 /// Stored fields of one document, for `GET /api/doc/{id}`.
@@ -100,6 +102,7 @@ impl SearchEngine {
             query,
             taxonomy,
             completions: Completions::default(),
+            title_suffix: affix::TitleSuffix::default(),
         })
     }
 
@@ -236,8 +239,13 @@ impl SearchEngine {
 
         let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.query.fields)?;
         let mut hits = Vec::with_capacity(top.len());
+        let suffix = if top.is_empty() {
+            None
+        } else {
+            self.title_suffix.of(searcher)
+        };
         for (score, address) in top {
-            let mut hit = self.hit(searcher, &highlighter, score, address)?;
+            let mut hit = self.hit(searcher, &highlighter, suffix.as_deref(), score, address)?;
             if request.explain {
                 hit.explain = explain_hit(ranked_by.as_ref(), searcher, address)?;
             }
@@ -459,6 +467,7 @@ impl SearchEngine {
         &self,
         searcher: &Searcher,
         highlighter: &Highlighter,
+        title_suffix: Option<&str>,
         score: f32,
         address: DocAddress,
     ) -> Result<Hit> {
@@ -468,8 +477,9 @@ impl SearchEngine {
         let body = text(self.query.fields.body);
         let description = text(self.query.fields.description);
         let facets = self.stored_facets(&doc);
-        let title_marks = highlighter.title(&title);
         let snippet = highlighter.snippet(&body, &description, &title);
+        let title = affix::strip(&title, title_suffix).to_string();
+        let title_marks = highlighter.title(&title);
         Ok(Hit {
             id: text(self.query.fields.id),
             url: text(self.query.fields.url),
@@ -518,6 +528,7 @@ fn explain_hit(
     })
 }
 
+mod affix;
 mod rank;
 
 #[cfg(test)]
