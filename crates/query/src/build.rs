@@ -219,13 +219,18 @@ impl QueryModel {
         })
     }
 
-    /// Groups of the query that are not filler words (an upper bound of its content units: a
-    /// taxonomy term of several words is one unit).
-    pub(crate) fn content_groups(parsed: &ParsedQuery) -> usize {
+    /// Groups of the query that are content: not filler words, not stopwords (an upper bound
+    /// of its content units: a taxonomy term of several words is one unit).
+    pub(crate) fn content_groups(&self, parsed: &ParsedQuery) -> usize {
         parsed
             .groups
             .iter()
-            .filter(|group| !matches!(group.as_slice(), [QueryTerm::Word(w)] if is_filler(w)))
+            .filter(|group| match group.as_slice() {
+                [QueryTerm::Word(w)] => {
+                    !is_filler(w) && !analysis::tokens(&mut self.stemmer.clone(), w).is_empty()
+                }
+                _ => true,
+            })
             .count()
     }
 

@@ -529,6 +529,7 @@ fn explain_hit(
 }
 
 mod affix;
+mod feedback;
 mod rank;
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use tantivy::query::Query;
 use tantivy::{DocAddress, Searcher};
 
 use super::SearchEngine;
-use crate::build::{QueryBuilder, QueryModel, MAX_COVERAGE_WORDS};
+use crate::build::{QueryBuilder, MAX_COVERAGE_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
 use crate::flat::SumQuery;
 use crate::parse::ParsedQuery;
@@ -119,8 +119,7 @@ impl SearchEngine {
         };
         // One pass: the text query (every content word required, or any), counted, its page of
         // top documents collected and facets counted together.
-        let pass = |all_required: bool, typos: bool| -> Result<_> {
-            let words = builder.text_query(parsed, all_required, prefix_last, typos);
+        let run = |words: Option<Box<dyn Query>>| -> Result<_> {
             let query = combined(words.as_deref());
             let (total, top, facets) = searcher.search_with_statistics_provider(
                 query.as_ref(),
@@ -141,6 +140,9 @@ impl SearchEngine {
                 facets,
             })
         };
+        let pass = |all_required: bool, typos: bool| {
+            run(builder.text_query(parsed, all_required, prefix_last, typos))
+        };
         let with_typos = |found: &Pass| {
             typos_allowed && found.total < FEW_RESULTS && builder.has_typo_candidates(parsed)
         };
@@ -149,7 +151,7 @@ impl SearchEngine {
         // one pass, by rarity-weighted coverage and BM25 (build.rs, COVERAGE_BONUS): a page
         // without one common word of the query ("course" in "medical terminology course") can
         // be the best answer, which requiring every word first would bury or drop.
-        let short = QueryModel::content_groups(parsed) <= MAX_COVERAGE_WORDS;
+        let short = self.query.content_groups(parsed) <= MAX_COVERAGE_WORDS;
         if parsed.groups.len() > 1 && short {
             let mut any = pass(false, false)?;
             if with_typos(&any) {
@@ -160,7 +162,8 @@ impl SearchEngine {
 
         // A long query requires every content word first; when few documents have them all
         // (long natural-language queries nearly always land here), one more pass ranks every
-        // document with some of them, by BM25.
+        // document with some of them, by BM25, the query expanded with the words its best
+        // documents share (feedback.rs).
         let mut strict = pass(true, false)?;
         let typos = with_typos(&strict);
         if typos {
@@ -168,7 +171,18 @@ impl SearchEngine {
         }
         let every_word_matched = strict.total > 0;
         if strict.total < FEW_RESULTS && parsed.groups.len() > 1 {
-            let any = pass(false, typos)?;
+            let words = builder.text_query(parsed, false, prefix_last, typos);
+            let words = match words {
+                Some(words) => Some(super::feedback::expand(
+                    &self.query,
+                    searcher,
+                    statistics,
+                    parsed,
+                    words,
+                )?),
+                other => other,
+            };
+            let any = run(words)?;
             return Ok(any.ranking(every_word_matched, &builder));
         }
         Ok(strict.ranking(every_word_matched, &builder))
