@@ -148,14 +148,16 @@ impl FacetMatcher {
                 if start < resume {
                     continue;
                 }
-                resume = end;
-                let mut end = end;
+                let mut whole = end;
                 if automaton.case_insensitive {
-                    end += plural_suffix_len(&bytes[end..]);
+                    whole += plural_suffix_len(&bytes[end..]);
                 }
                 let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
-                let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
+                let after_ok = whole == bytes.len() || !is_word_byte(bytes[whole]);
+                // Only a match of whole words hides the matches it overlaps: "ER Coder" inside
+                // "other coders" is no match, and must not hide "coders".
                 if before_ok && after_ok {
+                    resume = end;
                     found(kind, &automaton.patterns[pattern].1);
                 }
             }
@@ -270,6 +272,22 @@ mod tests {
                 .get(Taxonomy::builtin_kind("credential")),
             ["RHIA", "RHIT"]
         );
+    }
+
+    #[test]
+    fn a_match_inside_a_word_does_not_hide_the_real_one() {
+        let m = matcher();
+        for text in [
+            "experienced coders",
+            "other coders wanted",
+            "certified coders",
+        ] {
+            assert_eq!(
+                m.extract_kind(Taxonomy::builtin_kind("job_title"), text),
+                ["Coder"],
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -139,7 +139,8 @@ mod tests {
         ));
         let fixture = IndexedCorpus::new(&pages);
         let engine = fixture.engine();
-        let query = "the crystalline lens in vertebrates including humans and other species studied";
+        let query =
+            "the crystalline lens in vertebrates including humans and other species studied";
         let response = engine.search(SearchRequest::new(query)).unwrap();
         let ids: Vec<&str> = response.hits.iter().map(|h| h.id.as_str()).collect();
         assert!(ids.contains(&"related.html"), "{ids:?}");
