@@ -101,12 +101,9 @@ fn request(args: SearchArgs, taxonomy: &Taxonomy) -> Result<SearchRequest, Failu
         filters.push((kind.trim().to_string(), value.trim().to_string()));
     }
     for (name, value) in filters {
-        let kind = taxonomy.kind_named(&name).ok_or_else(|| {
-            usage(him_query::Error::UnknownFacet {
-                name: name.clone(),
-                known: taxonomy.kind_list(),
-            })
-        })?;
+        let kind = taxonomy
+            .kind_named(&name)
+            .ok_or_else(|| usage(him_query::Error::unknown_facet(&name, taxonomy)))?;
         request = request.filter_kind(kind, value);
     }
     Ok(request)

@@ -118,13 +118,7 @@ impl SearchEngine {
         let names = self.facet_tables.kind_names(&self.reader.searcher())?;
         Ok(names
             .into_iter()
-            .filter(|name| {
-                !self
-                    .taxonomy
-                    .kinds()
-                    .iter()
-                    .any(|spec| spec.kind.name() == name)
-            })
+            .filter(|name| self.taxonomy.kind_keyed(name).is_none())
             .collect())
     }
 

@@ -41,6 +41,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::UnknownFacet`] for `name`, naming the kinds of `taxonomy`.
+    pub fn unknown_facet(name: &str, taxonomy: &him_schema::Taxonomy) -> Error {
+        Error::UnknownFacet {
+            name: name.to_string(),
+            known: taxonomy.kind_list(),
+        }
+    }
+
     /// Stable snake_case code for the API's error body.
     pub fn code(&self) -> &'static str {
         match self {

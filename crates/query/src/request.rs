@@ -100,10 +100,7 @@ impl SearchRequest {
         }
         for (kind, values) in &mut self.filters {
             if !taxonomy.has_kind(*kind) {
-                return Err(Error::UnknownFacet {
-                    name: kind.name().to_string(),
-                    known: taxonomy.kind_list(),
-                });
+                return Err(Error::unknown_facet(kind.name(), taxonomy));
             }
             if values.len() > MAX_FILTER_VALUES {
                 return Err(Error::InvalidParameter(format!(

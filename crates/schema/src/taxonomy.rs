@@ -209,6 +209,15 @@ impl Taxonomy {
         self.kind(kind).is_some()
     }
 
+    /// The kind of this taxonomy whose key is exactly `key` (a URL parameter, an index's facet
+    /// path).
+    pub fn kind_keyed(&self, key: &str) -> Option<FacetKind> {
+        self.kinds
+            .iter()
+            .find(|spec| spec.kind.name() == key)
+            .map(|spec| spec.kind)
+    }
+
     /// The kind of this taxonomy `name` stands for (`job-title` names `job_title`).
     pub fn kind_named(&self, name: &str) -> Option<FacetKind> {
         let wanted = FacetKind::loose_key(name);

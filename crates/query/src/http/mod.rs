@@ -418,16 +418,8 @@ async fn facet_values(
 ) -> Result<Response, ApiError> {
     let taxonomy = state.engine.taxonomy();
     let kind = taxonomy
-        .kinds()
-        .iter()
-        .find(|spec| spec.kind.name() == facet)
-        .map(|spec| spec.kind)
-        .ok_or_else(|| {
-            ApiError::from(crate::Error::UnknownFacet {
-                name: facet.clone(),
-                known: taxonomy.kind_list(),
-            })
-        })?;
+        .kind_keyed(&facet)
+        .ok_or_else(|| ApiError::from(crate::Error::unknown_facet(&facet, taxonomy)))?;
     let query = limited_query(raw.as_deref());
     let limit = limit_of(&query, 20, 100)?;
     if query.q.chars().count() > crate::MAX_QUERY_CHARS {

@@ -81,18 +81,10 @@ fn search_request(
             "page" => request.page = parse_number("page", &value)?,
             "per_page" => request.per_page = parse_number("per_page", &value)?,
             "explain" => request.explain = parse_bool("explain", &value)?,
-            other => match taxonomy
-                .kinds()
-                .iter()
-                .find(|spec| spec.kind.name() == other)
-            {
-                Some(spec) => request = request.filter_kind(spec.kind, value),
+            other => match taxonomy.kind_keyed(other) {
+                Some(kind) => request = request.filter_kind(kind, value),
                 None if unknown == Unknown::Reject => {
-                    return Err(crate::Error::UnknownFacet {
-                        name: other.to_string(),
-                        known: taxonomy.kind_list(),
-                    }
-                    .into())
+                    return Err(crate::Error::unknown_facet(other, taxonomy).into())
                 }
                 None => {}
             },
