@@ -31,7 +31,13 @@ pub(crate) fn assign_facets(
     // A value named once counts on a short page (about it, whatever it names) and in a
     // requirement sentence ("employers prefer candidates who hold the RHIT").
     let short = page.body.split_whitespace().count() <= SHORT_PAGE_WORDS;
-    let required = matcher.extract(&requirement_sentences(&page.body));
+    // The body's sentences are scanned for requirements only when some kind asks for them.
+    let wants_requirements = taxonomy.kinds().iter().any(|spec| spec.policy.requirements);
+    let required = if wants_requirements {
+        matcher.extract(&requirement_sentences(&page.body))
+    } else {
+        FacetValues::default()
+    };
     let mut facets = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;

@@ -54,15 +54,15 @@ impl Highlighted {
     /// HTML: the text escaped, matches in `<mark>`.
     pub(crate) fn to_html(&self) -> String {
         let mut html = String::with_capacity(self.text.len() + 16 * self.marks.len());
-        for (i, part) in self.parts().iter().enumerate() {
-            if i % 2 == 1 {
-                html.push_str("<mark>");
-                html.push_str(&escape_html(part));
-                html.push_str("</mark>");
-            } else {
-                html.push_str(&escape_html(part));
-            }
+        let mut at = 0;
+        for mark in &self.marks {
+            html.push_str(&escape_html(&self.text[at..mark.start]));
+            html.push_str("<mark>");
+            html.push_str(&escape_html(&self.text[mark.clone()]));
+            html.push_str("</mark>");
+            at = mark.end;
         }
+        html.push_str(&escape_html(&self.text[at..]));
         html
     }
 }
