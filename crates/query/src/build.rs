@@ -21,6 +21,7 @@ use tantivy::{Searcher, Term};
 use crate::expand::Expander;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
+use crate::phrases::{CachedPhraseQuery, PhraseCache};
 use crate::stats::MemoStatistics;
 use crate::suggest::correct_word;
 
@@ -189,6 +190,8 @@ pub(crate) struct QueryModel {
     /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
+    /// Matches of the taxonomy's phrases (synonyms) for the commit being served.
+    phrases: std::sync::Arc<PhraseCache>,
 }
 
 impl QueryModel {
@@ -216,6 +219,7 @@ impl QueryModel {
             expander: Expander::new(taxonomy),
             ranked_fields,
             named_values,
+            phrases: Default::default(),
         })
     }
 
@@ -282,6 +286,8 @@ pub(crate) struct QueryBuilder<'a> {
     corrections: RefCell<HashMap<String, Option<String>>>,
     /// Whether words no document has are corrected (off to count what a query finds as typed).
     correct_unknown: bool,
+    /// The documents the searcher serves (`Commit::documents`), for the phrase cache.
+    commit: u64,
 }
 
 impl<'a> QueryBuilder<'a> {
@@ -293,6 +299,7 @@ impl<'a> QueryBuilder<'a> {
             statistics: MemoStatistics::new(searcher),
             corrections: RefCell::new(HashMap::new()),
             correct_unknown: true,
+            commit: crate::cache::Commit::of(searcher).documents(),
         }
     }
 
@@ -595,7 +602,7 @@ impl<'a> QueryBuilder<'a> {
                 let tokens = analysis::tokens(&mut self.model.stemmer.clone(), alt);
                 !own.iter().all(|t| tokens.contains(t))
             })
-            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt)))
+            .filter_map(|alt| self.field_query(&QueryTerm::Phrase(alt), true))
             .collect();
         if alternatives.is_empty() {
             return Vec::new();
@@ -640,6 +647,12 @@ impl<'a> QueryBuilder<'a> {
     /// each pass would build its weight (a BM25 table and a scorer). A word no field has
     /// becomes a query that matches nothing, so a required word still excludes every document.
     fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
+        self.field_query(term, false)
+    }
+
+    /// [`QueryBuilder::term_query`]; a phrase from the taxonomy (`taxonomy_phrase`) takes its
+    /// matches from the phrase cache (phrases.rs).
+    fn field_query(&self, term: &QueryTerm, taxonomy_phrase: bool) -> Option<Box<dyn Query>> {
         let mut analyzer = self.model.stemmer.clone();
         let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
         if tokens.is_empty() {
@@ -662,6 +675,11 @@ impl<'a> QueryBuilder<'a> {
                 }
                 let query: Box<dyn Query> = match <[_; 1]>::try_from(terms) {
                     Ok([(_, term)]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    Err(terms) if taxonomy_phrase => Box::new(CachedPhraseQuery::new(
+                        terms,
+                        self.commit,
+                        std::sync::Arc::clone(&self.model.phrases),
+                    )),
                     Err(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
                 };
                 Some(Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>)

@@ -113,6 +113,11 @@ impl Commit {
         }
     }
 
+    /// What identifies the documents served (segments and deletes), whatever the reloads.
+    pub(crate) fn documents(&self) -> u64 {
+        self.segments
+    }
+
     /// Whether both serve the same segments with the same deletes, whatever their reloads.
     pub(crate) fn same_documents(&self, other: &Commit) -> bool {
         self.segments == other.segments

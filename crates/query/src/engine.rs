@@ -532,7 +532,7 @@ mod facet_counts;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::highlight::snippet_generator;
+    use crate::highlight::passage_finder;
     use crate::test_support::IndexedCorpus;
     use tantivy::snippet::SnippetGenerator;
 
@@ -555,8 +555,8 @@ mod tests {
         assert!(!engine.completions.is_rebuilding());
     }
 
-    /// Our snippet generator (stemming only words that could match) highlights exactly what
-    /// tantivy's own generator, stemming every word, highlights.
+    /// Our passage finder (snippet.rs) picks and marks exactly what tantivy's own snippet
+    /// generator, analyzing every word, picks and marks.
     #[test]
     fn snippets_match_tantivys_generator() {
         let bodies = [
@@ -591,15 +591,28 @@ mod tests {
                 .text_query(&parsed, false, false, false)
                 .unwrap();
             for field in [engine.query.fields.body, engine.query.fields.title] {
-                let ours = snippet_generator(&searcher, query.as_ref(), field, 80).unwrap();
+                let ours = passage_finder(&searcher, query.as_ref(), field, 80).unwrap();
                 let mut theirs =
                     SnippetGenerator::create(&searcher, query.as_ref(), field).unwrap();
                 theirs.set_max_num_chars(80);
                 let mut highlighted = 0;
                 for body in bodies.iter().chain(&["Page 1 about coding"]) {
-                    let (a, b) = (ours.snippet(body), theirs.snippet(body));
-                    assert_eq!(a.to_html(), b.to_html(), "{text:?} in {body:?}");
-                    highlighted += a.highlighted().len();
+                    let snippet = theirs.snippet(body);
+                    let found = ours.find(body);
+                    let range = found.as_ref().map_or(0..0, |f| f.range.clone());
+                    assert_eq!(
+                        &body[range.clone()],
+                        snippet.fragment(),
+                        "{text:?} in {body:?}"
+                    );
+                    let marks: Vec<_> = found
+                        .map(|f| f.marks)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|m| m.start - range.start..m.end - range.start)
+                        .collect();
+                    assert_eq!(marks, snippet.highlighted(), "{text:?} in {body:?}");
+                    highlighted += marks.len();
                 }
                 if field == engine.query.fields.body {
                     assert!(highlighted > 0, "{text:?} highlights something");

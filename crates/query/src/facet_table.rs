@@ -1,51 +1,47 @@
-//! Facet counting from per-segment tables: for every document, the facet values it carries,
-//! decoded once per segment (when a commit is loaded) instead of once per matching document
+//! Facet counting from per-segment tables: for every facet value, the documents that carry
+//! it, built once per segment (when a commit is loaded) instead of read per matching document
 //! per query.
 //!
 //! tantivy's `FacetCollector` reads a multi-valued column for every match and every facet kind
 //! (an optional-index rank, then a dictionary mapping); at 100k documents that was 40% of a
-//! one-word search. [`FacetTables`] is a tantivy `Warmer`: each new segment gets a compact
-//! table (`offsets` into one array of value ids) before its searcher is published, and the
-//! [`FacetTally`] collector counts every facet kind of a document in one small loop. The same
-//! collector computes disjunctive counts (a filtered kind counted without its own filter) in a
-//! single pass, by checking the filters against the table instead of re-running the query once
-//! per filtered kind.
+//! one-word search. [`FacetTables`] is a tantivy `Warmer`: each new segment gets a roaring
+//! bitmap of documents per value before its searcher is published, as Meilisearch keeps them.
+//! The [`FacetTally`] collector only gathers a query's matches into a bitmap; a value's count is
+//! the size of its intersection with them, so counting costs the number of values, not the
+//! number of matches times the values each carries (a counter per document's set of values,
+//! the previous design, spent a fifth of a filtered search on the 10k-page benchmark site once
+//! most pages carried a set of their own; BENCHMARKS.md, #18). Disjunctive counts (a filtered
+//! kind counted without its own filter) come from the same bitmaps: the matches are narrowed
+//! by every other kind's accepted values, in one pass.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use him_schema::api::FacetCount;
 use him_schema::{FacetKind, FACETS_FIELD};
+use roaring::RoaringBitmap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::{SegmentId, SegmentReader};
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, Warmer};
 
-/// The facet values of every document of one segment, as sets: documents share few distinct
-/// sets of values (9,750 for the 100k-page benchmark index, of 23 values), so a query counts
-/// matches per set, one increment per document, and spreads the sets' counts over their
-/// values once at the end.
+/// The facet values of one segment and the documents of each.
 #[derive(Debug, Default)]
 pub(crate) struct SegmentFacets {
     /// Kind and value of each segment-local value id.
     values: Vec<(FacetKind, String)>,
     /// Every kind key the segment's facets name, declared or not.
     kind_names: BTreeSet<String>,
-    /// Set `s` holds the value ids `set_ids[set_offsets[s]..set_offsets[s + 1]]`.
-    set_offsets: Vec<u32>,
-    set_ids: Vec<u32>,
-    /// The set of each document.
-    doc_sets: Vec<u32>,
+    /// The documents of each value id (deleted ones included: doc ids are stable, and the
+    /// matches they are intersected with never hold deleted documents).
+    docs: Vec<RoaringBitmap>,
 }
 
 impl SegmentFacets {
-    /// Reads every document's facets of `segment` (deleted documents included: doc ids are
-    /// stable, and queries never reach deleted documents).
+    /// Reads every document's facets of `segment`.
     fn build(segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
-        let max_doc = segment.max_doc() as usize;
         let mut values: Vec<(FacetKind, String)> = Vec::new();
         let mut kind_names = BTreeSet::new();
-        let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); max_doc];
         let mut facet = Facet::root();
         let reader = segment.facet_reader(FACETS_FIELD)?;
         // Facet ordinals to local value ids: only `/kind/value` facets of declared kinds have
@@ -67,44 +63,30 @@ impl SegmentFacets {
             };
             local.push(id);
         }
-        for (doc, ids) in per_doc.iter_mut().enumerate() {
-            for ord in reader.facet_ords(doc as DocId) {
+        let mut lists: Vec<Vec<DocId>> = vec![Vec::new(); values.len()];
+        for doc in 0..segment.max_doc() {
+            for ord in reader.facet_ords(doc) {
                 if let Some(Some(id)) = local.get(ord as usize) {
-                    if !ids.contains(id) {
-                        ids.push(*id);
+                    let list = &mut lists[*id as usize];
+                    if list.last() != Some(&doc) {
+                        list.push(doc);
                     }
                 }
             }
         }
-        let mut set_numbers: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut set_offsets = vec![0];
-        let mut set_ids = Vec::new();
-        let mut doc_sets = Vec::with_capacity(max_doc);
-        for mut ids in per_doc {
-            ids.sort_unstable();
-            let next = set_numbers.len() as u32;
-            let number = *set_numbers.entry(ids).or_insert_with_key(|ids| {
-                set_ids.extend_from_slice(ids);
-                set_offsets.push(set_ids.len() as u32);
-                next
-            });
-            doc_sets.push(number);
-        }
+        let docs = lists
+            .into_iter()
+            .map(|list| {
+                RoaringBitmap::from_sorted_iter(list).map_err(|_| {
+                    tantivy::TantivyError::InternalError("facet documents out of order".into())
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
         Ok(SegmentFacets {
             values,
             kind_names,
-            set_offsets,
-            set_ids,
-            doc_sets,
+            docs,
         })
-    }
-
-    fn set_count(&self) -> usize {
-        self.set_offsets.len() - 1
-    }
-
-    fn set_values(&self, set: usize) -> &[u32] {
-        &self.set_ids[self.set_offsets[set] as usize..self.set_offsets[set + 1] as usize]
     }
 }
 
@@ -191,10 +173,9 @@ pub(crate) type FacetTallies = Vec<(FacetKind, Vec<FacetCount>)>;
 /// One segment's counting state.
 pub(crate) struct SegmentTally {
     table: Arc<SegmentFacets>,
-    /// Matches per set of values.
-    set_counts: Vec<u32>,
-    /// Sets with at least one match, in order of their first.
-    touched: Vec<u32>,
+    /// The query's matches so far, a bit per document of the segment (setting a bit is the
+    /// cheapest way to take a match; a roaring bitmap is made of it once, at the end).
+    matches: Vec<u64>,
     /// Per local value id: whether its kind is counted.
     counted: Vec<bool>,
     /// Per local value id: the index in `filters` of its kind's filter, if its kind is filtered.
@@ -203,42 +184,18 @@ pub(crate) struct SegmentTally {
     accepted: Vec<bool>,
     /// Number of filtered kinds.
     filter_count: usize,
-    /// Per filter, whether the set being counted passes it (scratch).
-    passed: Vec<bool>,
 }
 
 impl SegmentTally {
-    /// Adds `matches` documents carrying the values `ids` to `counts`.
-    fn count_set(&mut self, ids: &[u32], matches: u64, counts: &mut [u64]) {
-        let mut failed = None;
-        if self.filter_count > 0 {
-            self.passed.fill(false);
-            for &id in ids {
-                if let (true, Some(filter)) =
-                    (self.accepted[id as usize], self.filter_of[id as usize])
-                {
-                    self.passed[filter] = true;
-                }
-            }
-            let mut failing = self
-                .passed
-                .iter()
-                .enumerate()
-                .filter(|(_, passed)| !**passed);
-            failed = failing.next().map(|(filter, _)| filter);
-            if failing.next().is_some() {
-                // Fails two filters: counts towards no kind.
-                return;
+    /// Per filter, the documents it accepts (any of its accepted values).
+    fn accepted_docs(&self) -> Vec<RoaringBitmap> {
+        let mut accepted = vec![RoaringBitmap::new(); self.filter_count];
+        for (id, docs) in self.table.docs.iter().enumerate() {
+            if let (true, Some(filter)) = (self.accepted[id], self.filter_of[id]) {
+                accepted[filter] |= docs;
             }
         }
-        for &id in ids {
-            let id = id as usize;
-            // Passing every filter, a document counts for every kind; failing one, only for
-            // that kind's own values (what choosing another value of it would add).
-            if self.counted[id] && (failed.is_none() || self.filter_of[id] == failed) {
-                counts[id] += matches;
-            }
-        }
+        accepted
     }
 }
 
@@ -246,23 +203,39 @@ impl SegmentCollector for SegmentTally {
     type Fruit = (Arc<SegmentFacets>, Vec<u64>);
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        let Some(&set) = self.table.doc_sets.get(doc as usize) else {
-            return;
-        };
-        let count = &mut self.set_counts[set as usize];
-        if *count == 0 {
-            self.touched.push(set);
+        if let Some(word) = self.matches.get_mut(doc as usize / 64) {
+            *word |= 1 << (doc % 64);
         }
-        *count += 1;
     }
 
-    fn harvest(mut self) -> Self::Fruit {
+    fn harvest(self) -> Self::Fruit {
         let table = Arc::clone(&self.table);
+        let accepted = self.accepted_docs();
+        let bytes: Vec<u8> = self.matches.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let matches = RoaringBitmap::from_lsb0_bytes(0, &bytes);
+        // Passing every filter, a document counts for every kind; failing one, only for that
+        // kind's own values (what choosing another value of it would add).
+        let passing = |except: Option<usize>| -> RoaringBitmap {
+            let mut docs = matches.clone();
+            for (filter, accepts) in accepted.iter().enumerate() {
+                if Some(filter) != except {
+                    docs &= accepts;
+                }
+            }
+            docs
+        };
+        let all = passing(None);
+        let mut except: Vec<Option<RoaringBitmap>> = vec![None; self.filter_count];
         let mut counts = vec![0u64; table.values.len()];
-        let touched = std::mem::take(&mut self.touched);
-        for &set in &touched {
-            let matches = u64::from(self.set_counts[set as usize]);
-            self.count_set(table.set_values(set as usize), matches, &mut counts);
+        for (id, docs) in table.docs.iter().enumerate() {
+            if !self.counted[id] {
+                continue;
+            }
+            let base = match self.filter_of[id] {
+                None => &all,
+                Some(filter) => except[filter].get_or_insert_with(|| passing(Some(filter))),
+            };
+            counts[id] = base.intersection_len(docs);
         }
         (table, counts)
     }
@@ -298,14 +271,12 @@ impl Collector for FacetTally {
             })
             .collect();
         Ok(SegmentTally {
-            set_counts: vec![0; table.set_count()],
-            touched: Vec::new(),
+            matches: vec![0; segment.max_doc() as usize / 64 + 1],
             table,
             counted,
             filter_of,
             accepted,
             filter_count: self.filters.len(),
-            passed: vec![false; self.filters.len()],
         })
     }
 

@@ -7,20 +7,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use him_schema::{analysis, Fields};
+use him_schema::Fields;
 use tantivy::query::Query;
-use tantivy::schema::{Field, FieldType};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::Field;
 use tantivy::Searcher;
 
+use crate::snippet::{Found, PassageFinder};
 use crate::Result;
 
 /// Characters in a snippet (about 30 words).
 const SNIPPET_CHARS: usize = 200;
 
-/// Bytes of a body searched for the best snippet: the snippet generator tokenizes and stems
-/// all it is given, and one hit on a 5 MB PDF's text would otherwise cost more than the
-/// whole search. Ordinary pages are far shorter.
+/// Bytes of a body searched for the best snippet: one hit on a 5 MB PDF's text would
+/// otherwise cost more than the whole search. Ordinary pages are far shorter.
 const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
 /// Text with the byte ranges of its matched words (sorted, not overlapping).
@@ -69,8 +68,8 @@ impl Highlighted {
 
 /// Highlights a hit's title and snippet.
 pub(crate) struct Highlighter {
-    title: Option<SnippetGenerator>,
-    body: Option<SnippetGenerator>,
+    title: Option<PassageFinder>,
+    body: Option<PassageFinder>,
 }
 
 impl Highlighter {
@@ -86,25 +85,17 @@ impl Highlighter {
             });
         };
         Ok(Highlighter {
-            title: Some(snippet_generator(searcher, query, fields.title, 1000)?),
-            body: Some(snippet_generator(
-                searcher,
-                query,
-                fields.body,
-                SNIPPET_CHARS,
-            )?),
+            title: Some(passage_finder(searcher, query, fields.title, 1000)?),
+            body: Some(passage_finder(searcher, query, fields.body, SNIPPET_CHARS)?),
         })
     }
 
     pub(crate) fn title(&self, title: &str) -> Highlighted {
         match &self.title {
-            Some(generator) => {
-                let snippet = generator.snippet(title);
-                if snippet.is_empty() {
-                    return Highlighted::plain(title.to_string());
-                }
-                highlighted(&snippet)
-            }
+            Some(finder) => match finder.find(title) {
+                Some(found) => highlighted(title, found),
+                None => Highlighted::plain(title.to_string()),
+            },
             None => Highlighted::plain(title.to_string()),
         }
     }
@@ -114,14 +105,13 @@ impl Highlighter {
     /// shown already, and the snippet is for the passage that answers the query.
     pub(crate) fn snippet(&self, body: &str, description: &str, title: &str) -> Highlighted {
         let body = without_title(body, title);
-        if let Some(generator) = &self.body {
+        if let Some(finder) = &self.body {
             let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
             while !body.is_char_boundary(scanned) {
                 scanned -= 1;
             }
-            let snippet = generator.snippet(&body[..scanned]);
-            if !snippet.is_empty() && !snippet.highlighted().is_empty() {
-                return highlighted(&snippet);
+            if let Some(found) = finder.find(&body[..scanned]) {
+                return highlighted(body, found);
             }
         }
         let source = if description.is_empty() {
@@ -155,46 +145,33 @@ fn without_title<'a>(body: &'a str, title: &str) -> &'a str {
     body
 }
 
-/// A tantivy snippet as [`Highlighted`] text (its fragment and the ranges it found).
-fn highlighted(snippet: &tantivy::snippet::Snippet) -> Highlighted {
-    let text = snippet.fragment();
-    let mut marks: Vec<Range<usize>> = snippet
-        .highlighted()
-        .iter()
-        .filter(|range| range.end <= text.len() && range.start < range.end)
-        .cloned()
-        .collect();
-    marks.sort_by_key(|range| range.start);
-    // Overlapping ranges (tokens of one word) merge into one mark.
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(marks.len());
-    for range in marks {
-        match merged.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
-        }
-    }
+/// The passage `found` in `text`, as [`Highlighted`] text.
+fn highlighted(text: &str, found: Found) -> Highlighted {
+    let start = found.range.start;
     Highlighted {
-        text: text.to_string(),
-        marks: merged,
+        text: text[found.range].to_string(),
+        marks: found
+            .marks
+            .into_iter()
+            .map(|mark| mark.start - start..mark.end - start)
+            .collect(),
     }
 }
 
-/// What `SnippetGenerator::create` makes, but tokenizing with the highlighting analyzer,
-/// which stems only the words that could match: the same snippets, for less than half the
-/// tokenizing (analysis.rs).
-pub(crate) fn snippet_generator(
+/// Finds passages of `field` for `query`'s terms in that field, weighted as tantivy's snippet
+/// generator weighs them (rarer words make the better passage).
+pub(crate) fn passage_finder(
     searcher: &Searcher,
     query: &dyn Query,
     field: Field,
     max_chars: usize,
-) -> Result<SnippetGenerator> {
+) -> Result<PassageFinder> {
     let mut terms = BTreeSet::new();
     query.query_terms(&mut |term, _| {
         if term.field() == field {
             terms.insert(term.clone());
         }
     });
-    // Weighted as tantivy weights them: rarer words make the better fragment.
     let mut weights = BTreeMap::new();
     for term in &terms {
         let value = term.value();
@@ -206,18 +183,8 @@ pub(crate) fn snippet_generator(
             weights.insert(text.to_string(), 1.0 / (1.0 + doc_freq as f32));
         }
     }
-    let stemmed = match searcher.schema().get_field_entry(field).field_type() {
-        FieldType::Str(options) => options
-            .get_indexing_options()
-            .is_some_and(|indexing| indexing.tokenizer() == analysis::STEMMED),
-        _ => false,
-    };
-    let analyzer = if stemmed {
-        analysis::highlighting_analyzer(weights.keys().map(String::as_str))
-    } else {
-        searcher.index().tokenizer_for_field(field)?
-    };
-    Ok(SnippetGenerator::new(weights, analyzer, field, max_chars))
+    let analyzer = searcher.index().tokenizer_for_field(field)?;
+    Ok(PassageFinder::new(weights, max_chars, analyzer))
 }
 
 /// The first `max` characters of `text`, cut at a word boundary, with an ellipsis if cut.

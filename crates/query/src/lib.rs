@@ -29,7 +29,9 @@ mod highlight;
 pub mod http;
 mod materialize;
 mod parse;
+mod phrases;
 mod request;
+mod snippet;
 mod stats;
 mod suggest;
 #[cfg(test)]

@@ -20,56 +20,16 @@ pub const STEMMED: &str = "him_stem";
 pub const RAW: &str = "him_raw";
 
 /// Tokens longer than this are dropped: they are base64 blobs or URLs, never words people type.
-const MAX_TOKEN_LEN: usize = 40;
+pub const MAX_TOKEN_LEN: usize = 40;
 
 /// Builds the stemmed analyzer.
 pub fn stemmed_analyzer() -> TextAnalyzer {
-    stemmed_analyzer_stemming(Initials::All)
-}
-
-/// The stemmed analyzer for highlighting matches of `terms` (stemmed tokens): wherever its
-/// token could equal one of `terms`, it is exactly [`stemmed_analyzer`]'s token; elsewhere the
-/// word is left unstemmed. Snowball's English stemmer strips and rewrites endings only, so a
-/// word whose first letter begins none of the terms cannot stem to one of them. Stemming every
-/// word of ten bodies was over half the cost of a page of snippets (profiled at 100k pages).
-pub fn highlighting_analyzer<'a>(terms: impl IntoIterator<Item = &'a str>) -> TextAnalyzer {
-    let mut first_letters = [false; 128];
-    for term in terms {
-        match term.as_bytes().first() {
-            Some(&byte) if byte.is_ascii() => first_letters[usize::from(byte)] = true,
-            Some(_) => {}
-            // An empty term matches nothing; stemming everything is still right.
-            None => return stemmed_analyzer(),
-        }
-    }
-    stemmed_analyzer_stemming(Initials::Only(first_letters))
-}
-
-fn stemmed_analyzer_stemming(initials: Initials) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(CachedStemmer { initials })
+        .filter(CachedStemmer)
         .build()
-}
-
-/// Which words [`CachedStemmer`] stems, by their first byte.
-#[derive(Clone, Copy, Debug)]
-enum Initials {
-    All,
-    /// Words starting with a marked ASCII byte, and every word starting with a non-ASCII one.
-    Only([bool; 128]),
-}
-
-impl Initials {
-    fn includes(&self, word: &str) -> bool {
-        match (self, word.as_bytes().first()) {
-            (Initials::All, _) => true,
-            (Initials::Only(marked), Some(&byte)) => !byte.is_ascii() || marked[usize::from(byte)],
-            (Initials::Only(_), None) => false,
-        }
-    }
 }
 
 /// Stems retained per thread before the cache starts over: words follow Zipf's law, so a
@@ -121,7 +81,7 @@ thread_local! {
 
 /// Lucene's English stop words, the list tantivy's `StopWordFilter` uses for English; a
 /// `match` rather than its hash set, which was a fifth of tokenizing time.
-fn is_english_stop_word(word: &str) -> bool {
+pub fn is_english_stop_word(word: &str) -> bool {
     matches!(
         word,
         "a" | "an"
@@ -164,9 +124,7 @@ fn is_english_stop_word(word: &str) -> bool {
 /// per-thread cache of stems: stemming was a quarter of all indexing work, and most tokens
 /// are words seen before.
 #[derive(Clone, Copy, Debug)]
-pub struct CachedStemmer {
-    initials: Initials,
-}
+pub struct CachedStemmer;
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
@@ -175,7 +133,6 @@ impl TokenFilter for CachedStemmer {
         CachedStemmerFilter {
             inner: tokenizer,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
-            initials: self.initials,
         }
     }
 }
@@ -185,7 +142,6 @@ impl TokenFilter for CachedStemmer {
 pub struct CachedStemmerFilter<T> {
     inner: T,
     stemmer: frostem::Stemmer,
-    initials: Initials,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
@@ -200,16 +156,40 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: self.stemmer,
-            initials: self.initials,
         }
     }
+}
+
+/// Replaces `text` (a lowercase, ASCII-folded word that is not a stop word) by its English
+/// Snowball stem, from the per-thread cache when it holds it: what [`stemmed_analyzer`] makes
+/// of the word.
+pub fn stem_in_place(text: &mut String) {
+    cached_stem(frostem::Stemmer::new(frostem::Algorithm::English), text);
+}
+
+fn cached_stem(stemmer: frostem::Stemmer, text: &mut String) {
+    let Some(word) = InlineWord::new(text) else {
+        *text = stemmer.stem(text).into_owned();
+        return;
+    };
+    STEMS.with_borrow_mut(|cache| {
+        if let Some(stem) = cache.get(&word) {
+            text.clear();
+            text.push_str(stem.as_str());
+        } else {
+            let stem = stemmer.stem(text).into_owned();
+            if let Some(inline) = InlineWord::new(&stem) {
+                cache.insert(word, inline);
+            }
+            *text = stem;
+        }
+    });
 }
 
 /// Token stream of [`CachedStemmerFilter`].
 pub struct CachedStemmerStream<T> {
     tail: T,
     stemmer: frostem::Stemmer,
-    initials: Initials,
 }
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
@@ -222,27 +202,7 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
                 break;
             }
         }
-        let stemmer = self.stemmer;
-        let token = self.tail.token_mut();
-        if !self.initials.includes(&token.text) {
-            return true;
-        }
-        let Some(word) = InlineWord::new(&token.text) else {
-            token.text = stemmer.stem(&token.text).into_owned();
-            return true;
-        };
-        STEMS.with_borrow_mut(|cache| {
-            if let Some(stem) = cache.get(&word) {
-                token.text.clear();
-                token.text.push_str(stem.as_str());
-            } else {
-                let stem = stemmer.stem(&token.text).into_owned();
-                if let Some(inline) = InlineWord::new(&stem) {
-                    cache.insert(word, inline);
-                }
-                token.text = stem;
-            }
-        });
+        cached_stem(self.stemmer, &mut self.tail.token_mut().text);
         true
     }
 
@@ -410,38 +370,6 @@ mod tests {
         for _ in 0..2 {
             // The second pass answers from the cache.
             assert_eq!(tokens(&mut ours, text), tokens(&mut theirs, text));
-        }
-    }
-
-    /// Wherever the stemmed analyzer's token is one of the terms, the highlighting analyzer
-    /// gives the same token, and nowhere else does it give one of them: tried with the stem
-    /// of every word of the taxonomy and of words whose endings the stemmer rewrites.
-    #[test]
-    fn highlighting_matches_exactly_where_stemming_does() {
-        let text = format!(
-            "{} skies dying lying tying idly gently early only yearly yelling Yvonne's \
-             Ängström naïve résumé coders' Coding codified 123abc ab a",
-            include_str!("../taxonomy.toml")
-        );
-        let stemmed = positioned_tokens(&mut stemmed_analyzer(), &text);
-        let mut stems: Vec<&str> = stemmed.iter().map(|(_, stem)| stem.as_str()).collect();
-        stems.sort_unstable();
-        stems.dedup();
-        assert!(stems.len() > 300, "a broad vocabulary: {}", stems.len());
-        for pair in stems.chunks(2) {
-            let highlighted = positioned_tokens(&mut highlighting_analyzer(pair.to_vec()), &text);
-            assert_eq!(highlighted.len(), stemmed.len());
-            for ((position, ours), (_, stem)) in highlighted.iter().zip(&stemmed) {
-                let wanted = pair.contains(&stem.as_str());
-                assert_eq!(
-                    pair.contains(&ours.as_str()),
-                    wanted,
-                    "{ours} at {position}"
-                );
-                if wanted {
-                    assert_eq!(ours, stem);
-                }
-            }
         }
     }
 

@@ -1,0 +1,254 @@
+//! The passage of a text that best matches a query's terms: what tantivy's `SnippetGenerator`
+//! finds, in one pass over the text's bytes instead of through a token stream.
+//!
+//! The generator runs the field's whole analyzer over the text (tokenize, lowercase, fold,
+//! drop stop words, stem), building a token per word, to compare stems with the query's. In a
+//! search it is the passage of each of ten hits: a fifth of a one-word search on the 10k-page
+//! benchmark site (BENCHMARKS.md, #18). Here a word is only cut out of the text, and only
+//! lower-cased, folded and stemmed when it could be a stop word (which moves the passages'
+//! borders, so it must be known) or a match (its first letter begins a query term: Snowball's
+//! English stemmer rewrites endings only). The passages and marks are the generator's,
+//! checked against it in `engine.rs`'s tests.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use him_schema::analysis::{self, MAX_TOKEN_LEN};
+use tantivy::tokenizer::TextAnalyzer;
+
+/// Longest stop word, in bytes ("there", "these", "their").
+const LONGEST_STOP_WORD: usize = 5;
+
+/// Finds the best passage of a text for a set of weighted stemmed terms.
+#[derive(Clone)]
+pub(crate) struct PassageFinder {
+    /// Weight of each term: rarer words make the better passage.
+    weights: BTreeMap<String, f32>,
+    /// Whether a word beginning with this ASCII byte (lower-cased) could stem to a term.
+    initials: [bool; 128],
+    /// Most bytes a passage spans.
+    max_bytes: usize,
+    /// For words that are not ASCII (rare): the field's analyzer, word by word.
+    analyzer: TextAnalyzer,
+}
+
+/// A passage: its byte range in the text, its matches, its score.
+struct Passage {
+    start: usize,
+    stop: usize,
+    score: f32,
+    marks: Vec<Range<usize>>,
+}
+
+impl Passage {
+    fn new(start: usize) -> Passage {
+        Passage {
+            start,
+            stop: start,
+            score: 0.0,
+            marks: Vec::new(),
+        }
+    }
+}
+
+/// The best passage: its byte range in the text and its matches' ranges (in the text).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found {
+    pub(crate) range: Range<usize>,
+    pub(crate) marks: Vec<Range<usize>>,
+}
+
+impl PassageFinder {
+    /// `weights` by stemmed term; `analyzer` is the stemmed analyzer of the field.
+    pub(crate) fn new(
+        weights: BTreeMap<String, f32>,
+        max_bytes: usize,
+        analyzer: TextAnalyzer,
+    ) -> PassageFinder {
+        let mut initials = [false; 128];
+        for term in weights.keys() {
+            match term.as_bytes().first() {
+                Some(&byte) if byte.is_ascii() => initials[usize::from(byte)] = true,
+                // A term beginning with another character: only non-ASCII words could match
+                // it, and those are always analyzed.
+                _ => {}
+            }
+        }
+        PassageFinder {
+            weights,
+            initials,
+            max_bytes,
+            analyzer,
+        }
+    }
+
+    /// The passage of `text` with the highest total weight of matched words (the first of
+    /// equals); `None` when no word matches.
+    pub(crate) fn find(&self, text: &str) -> Option<Found> {
+        if self.weights.is_empty() {
+            return None;
+        }
+        let mut analyzer = self.analyzer.clone();
+        let mut best: Option<Passage> = None;
+        let mut passage = Passage::new(0);
+        let mut lower = String::with_capacity(MAX_TOKEN_LEN);
+        for word in words(text) {
+            let Some(weight) = self.weigh(&text[word.clone()], &mut lower, &mut analyzer) else {
+                continue; // not a token: too long, or a stop word
+            };
+            if word.end - passage.start > self.max_bytes {
+                keep_better(&mut best, passage);
+                passage = Passage::new(word.start);
+            }
+            passage.stop = word.end;
+            if weight > 0.0 {
+                passage.score += weight;
+                passage.marks.push(word);
+            }
+        }
+        keep_better(&mut best, passage);
+        best.map(|passage| Found {
+            range: passage.start..passage.stop,
+            marks: passage.marks,
+        })
+    }
+
+    /// `None` when the analyzer drops `word`; else its weight (0 when it matches no term).
+    fn weigh(&self, word: &str, lower: &mut String, analyzer: &mut TextAnalyzer) -> Option<f32> {
+        if word.len() >= MAX_TOKEN_LEN {
+            return None;
+        }
+        if !word.is_ascii() {
+            let tokens = analysis::tokens(analyzer, word);
+            let [stem] = tokens.as_slice() else {
+                return None;
+            };
+            return Some(self.weights.get(stem).copied().unwrap_or(0.0));
+        }
+        let bytes = word.as_bytes();
+        if !self.initials[usize::from(bytes[0].to_ascii_lowercase())] {
+            // No match possible; only whether it is a stop word matters.
+            return (!is_stop_word(bytes)).then_some(0.0);
+        }
+        lower.clear();
+        lower.extend(bytes.iter().map(|b| char::from(b.to_ascii_lowercase())));
+        if analysis::is_english_stop_word(lower) {
+            return None;
+        }
+        analysis::stem_in_place(lower);
+        Some(self.weights.get(lower.as_str()).copied().unwrap_or(0.0))
+    }
+}
+
+/// Whether an ASCII word is a stop word, any case, without allocating.
+fn is_stop_word(word: &[u8]) -> bool {
+    if word.len() > LONGEST_STOP_WORD {
+        return false;
+    }
+    if !word.iter().any(u8::is_ascii_uppercase) {
+        return std::str::from_utf8(word).is_ok_and(analysis::is_english_stop_word);
+    }
+    let mut buffer = [0u8; LONGEST_STOP_WORD];
+    for (out, byte) in buffer.iter_mut().zip(word) {
+        *out = byte.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buffer[..word.len()]).is_ok_and(analysis::is_english_stop_word)
+}
+
+/// Keeps `candidate` if it scores and beats `best` (ties go to the earlier passage).
+fn keep_better(best: &mut Option<Passage>, candidate: Passage) {
+    if candidate.score > 0.0 && best.as_ref().is_none_or(|b| candidate.score > b.score) {
+        *best = Some(candidate);
+    }
+}
+
+/// Byte ranges of the runs of alphanumeric characters of `text`: the words tantivy's
+/// `SimpleTokenizer` cuts.
+fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = skip(text, at, false);
+        if start >= bytes.len() {
+            return None;
+        }
+        at = skip(text, start, true);
+        Some(start..at)
+    })
+}
+
+/// The first byte at or after `at` that begins a character which is (`alphanumeric` true) or
+/// is not alphanumeric, or the text's length. ASCII bytes decide alone; only a multi-byte
+/// character is decoded.
+fn skip(text: &str, mut at: usize, alphanumeric: bool) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        // The ASCII run first, in a tight loop: nearly all text.
+        while let Some(&byte) = bytes.get(at) {
+            if !byte.is_ascii() {
+                break;
+            }
+            if byte.is_ascii_alphanumeric() != alphanumeric {
+                return at;
+            }
+            at += 1;
+        }
+        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+            return at;
+        };
+        if c.is_alphanumeric() != alphanumeric {
+            return at;
+        }
+        at += c.len_utf8();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::TokenStream;
+
+    /// Wherever the stemmed analyzer's token is one of the terms, the finder marks the word,
+    /// and nowhere else: tried with the stem of every word of the taxonomy and of words whose
+    /// endings the stemmer rewrites, two stems at a time.
+    #[test]
+    fn marks_exactly_where_stemming_matches() {
+        let text = format!(
+            "{} skies dying lying tying idly gently early only yearly yelling Yvonne's \
+             Ängström naïve résumé coders' Coding codified 123abc ab a Thé THERE",
+            include_str!("../../schema/taxonomy.toml")
+        );
+        let mut analyzer = analysis::stemmed_analyzer();
+        let mut stemmed: Vec<(Range<usize>, String)> = Vec::new();
+        let mut stream = analyzer.token_stream(&text);
+        while let Some(token) = stream.next() {
+            stemmed.push((token.offset_from..token.offset_to, token.text.clone()));
+        }
+        let mut stems: Vec<&str> = stemmed.iter().map(|(_, stem)| stem.as_str()).collect();
+        stems.sort_unstable();
+        stems.dedup();
+        assert!(stems.len() > 300, "a broad vocabulary: {}", stems.len());
+        for pair in stems.chunks(2) {
+            let weights = pair.iter().map(|stem| (stem.to_string(), 1.0)).collect();
+            let finder = PassageFinder::new(weights, text.len(), analysis::stemmed_analyzer());
+            let found = finder.find(&text).expect("the pair is in the text");
+            assert_eq!(found.range.start, 0);
+            let wanted: Vec<Range<usize>> = stemmed
+                .iter()
+                .filter(|(_, stem)| pair.contains(&stem.as_str()))
+                .map(|(range, _)| range.clone())
+                .collect();
+            assert_eq!(found.marks, wanted, "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_runs_of_alphanumerics() {
+        let text = "RHIT-exam, naïve café 42x ";
+        let cut: Vec<&str> = words(text).map(|r| &text[r]).collect();
+        assert_eq!(cut, ["RHIT", "exam", "naïve", "café", "42x"]);
+        assert!(is_stop_word(b"THE") && is_stop_word(b"there") && !is_stop_word(b"theres"));
+        assert_eq!(words("").count(), 0);
+        assert_eq!(words(" ,; ").count(), 0);
+    }
+}
