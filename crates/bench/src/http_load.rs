@@ -7,9 +7,12 @@
 //! `zipf` (a long tail: 50,000 distinct searches and completions of HIM words drawn with
 //! Zipf's law, seeded, the shape of real site-search traffic; what a response cache can and
 //! cannot absorb) and `soak` (mixed plus hostile requests: oversize queries and bodies, bad
-//! parameters, unknown routes, junk JSON).
+//! parameters, unknown routes, junk JSON), `healthz` (the health check alone: what the server
+//! and this client cost without a search) and `file:PATH` (a search per line of PATH, such as
+//! `../shared/bench/latency_queries.txt`).
 //!
-//! Usage: http-load URL [--connections N] [--seconds S] [--workload mixed|zipf|soak] [--json]
+//! Usage: http-load URL [--connections N] [--seconds S]
+//!        [--workload mixed|zipf|soak|healthz|file:PATH] [--json]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -226,6 +229,29 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
+/// A search per non-empty line of the file at `path`.
+fn queries_from(path: &str) -> std::io::Result<Vec<Job>> {
+    Ok(std::fs::read_to_string(path)?
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| get(&format!("/api/search?q={}", form_encode(line))))
+        .collect())
+}
+
+/// `text` as a form-encoded query parameter value.
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b' ' => out.push('+'),
+            b if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) => out.push(char::from(b)),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut base = None;
@@ -248,7 +274,7 @@ fn main() {
     }
     let Some(base) = base else {
         eprintln!(
-            "usage: http-load URL [--connections N] [--seconds S] [--workload mixed|zipf|soak] [--json]"
+            "usage: http-load URL [--connections N] [--seconds S] [--workload mixed|zipf|soak|healthz|file:PATH] [--json]"
         );
         std::process::exit(2);
     };
@@ -256,6 +282,18 @@ fn main() {
         "mixed" => mixed(),
         "zipf" => zipf(),
         "soak" => soak(),
+        "healthz" => vec![get("/healthz")],
+        other if other.starts_with("file:") => match queries_from(&other["file:".len()..]) {
+            Ok(jobs) if !jobs.is_empty() => jobs,
+            Ok(_) => {
+                eprintln!("http-load: no queries in {other:?}");
+                std::process::exit(2);
+            }
+            Err(err) => {
+                eprintln!("http-load: {other:?}: {err}");
+                std::process::exit(2);
+            }
+        },
         other => {
             eprintln!("http-load: unknown workload {other:?}");
             std::process::exit(2);

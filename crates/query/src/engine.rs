@@ -11,10 +11,12 @@ use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_for_search, parse_facet, FacetKind, Taxonomy};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, Query, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, Searcher, TantivyDocument, Term, TERMINATED,
+};
 
 use crate::build::{QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
@@ -310,7 +312,7 @@ impl SearchEngine {
             .taking_words_as_typed()
             .with_corrections(corrections);
         let mut corrected = query.to_string();
-        let mut changed = false;
+        let mut replacements: Vec<String> = Vec::new();
         for term in parsed.groups.iter().flatten() {
             let QueryTerm::Word(word) = term else {
                 continue;
@@ -322,24 +324,23 @@ impl SearchEngine {
             }
             if let Some(better) = builder.correction(token) {
                 corrected = corrected.replacen(word.as_str(), &better, 1);
-                changed = true;
+                replacements.push(better);
             }
         }
-        if !changed {
+        if replacements.is_empty() {
             return Ok(None);
         }
-        // Offered only when it finds more: more documents with any of its words as typed.
-        let found = |parsed: &ParsedQuery| -> Result<usize> {
-            match builder.text_query(parsed, false, false, false) {
-                Some(text) => Ok(searcher.search_with_statistics_provider(
-                    text.as_ref(),
-                    &Count,
-                    builder.statistics(),
-                )?),
-                None => Ok(0),
-            }
+        // Offered only when it finds more: a document with a corrected word (as written) that
+        // has none of the query's words as typed. The unknown words it replaces are in no
+        // document, so the corrected query finds more exactly when such a document exists;
+        // looking for one stops at the first, where counting both queries read every match
+        // of every word (a long question's words match most of a site).
+        let Some(added) = builder.text_query(&parse(&replacements.join(" ")), false, false, false)
+        else {
+            return Ok(None);
         };
-        let better = found(&parse(&corrected))? > found(parsed)?;
+        let typed = builder.text_query(parsed, false, false, false);
+        let better = finds_beyond(searcher, added.as_ref(), typed.as_deref())?;
         Ok(better.then_some(corrected))
     }
 
@@ -489,6 +490,40 @@ impl SearchEngine {
     }
 }
 
+/// Whether some live document matches `query` but not `beyond` (matching nothing when absent).
+fn finds_beyond(
+    searcher: &Searcher,
+    query: &dyn Query,
+    beyond: Option<&dyn Query>,
+) -> Result<bool> {
+    let unscored = || EnableScoring::disabled_from_searcher(searcher);
+    let query = query.weight(unscored())?;
+    let beyond = beyond.map(|q| q.weight(unscored())).transpose()?;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut candidates = query.scorer(reader, 1.0)?;
+        let mut covered = match &beyond {
+            Some(weight) => Some(weight.scorer(reader, 1.0)?),
+            None => None,
+        };
+        let mut doc = candidates.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                let at = match covered.as_mut() {
+                    Some(covered) if covered.doc() < doc => covered.seek(doc),
+                    Some(covered) => covered.doc(),
+                    None => TERMINATED,
+                };
+                if at != doc {
+                    return Ok(true);
+                }
+            }
+            doc = candidates.advance();
+        }
+    }
+    Ok(false)
+}
+
 /// Whether the last word is still being typed: a query ending in a space or a closing quote is
 /// finished.
 fn prefix_last(query: &str) -> bool {
@@ -553,6 +588,31 @@ mod tests {
         );
         assert!(Arc::ptr_eq(&first, &engine.suggester().unwrap()));
         assert!(!engine.completions.is_rebuilding());
+    }
+
+    /// did-you-mean offers a correction only when it finds a document the words as typed do
+    /// not; a correction whose pages all have the other words already is not offered.
+    #[test]
+    fn a_correction_is_offered_only_when_it_finds_more() {
+        let fixture = IndexedCorpus::new(&[
+            ("a.html", "<title>Alpha</title><p>coding alpha notes</p>"),
+            ("b.html", "<title>Beta</title><p>coding beta notes</p>"),
+            ("c.html", "<title>Gamma</title><p>gamma alone</p>"),
+        ]);
+        let engine = fixture.engine();
+        let suggestion = |q: &str| engine.search(SearchRequest::new(q)).unwrap().suggestion;
+        // zzqx is in no document and close to none, so no document has every word.
+        assert_eq!(suggestion("gammma zzqx"), Some("gamma zzqx".to_string()));
+        assert_eq!(
+            suggestion("coding alphha zzqx"),
+            None,
+            "every alpha page has coding already"
+        );
+        assert_eq!(
+            suggestion("notes gammma zzqx"),
+            Some("notes gamma zzqx".to_string()),
+            "the gamma page has no notes"
+        );
     }
 
     /// Our passage finder (snippet.rs) picks and marks exactly what tantivy's own snippet

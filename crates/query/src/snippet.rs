@@ -19,6 +19,28 @@ use tantivy::tokenizer::TextAnalyzer;
 /// Longest stop word, in bytes ("there", "these", "their").
 const LONGEST_STOP_WORD: usize = 5;
 
+/// The letters stop words begin with (the test below checks the list against the analyzer's).
+const STOP_INITIALS: &[u8] = b"abfinostw";
+
+/// Each byte's class: part of an ASCII word, an ASCII separator, or part of a multi-byte
+/// character (decoded to ask).
+const WORD: u8 = 1;
+const SEPARATOR: u8 = 0;
+const MULTIBYTE: u8 = 2;
+const CLASSES: [u8; 256] = {
+    let mut classes = [MULTIBYTE; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        classes[byte] = if (byte as u8).is_ascii_alphanumeric() {
+            WORD
+        } else {
+            SEPARATOR
+        };
+        byte += 1;
+    }
+    classes
+};
+
 /// Finds the best passage of a text for a set of weighted stemmed terms.
 #[derive(Clone)]
 pub(crate) struct PassageFinder {
@@ -92,8 +114,9 @@ impl PassageFinder {
         let mut best: Option<Passage> = None;
         let mut passage = Passage::new(0);
         let mut lower = String::with_capacity(MAX_TOKEN_LEN);
-        for word in words(text) {
-            let Some(weight) = self.weigh(&text[word.clone()], &mut lower, &mut analyzer) else {
+        for (word, ascii) in words(text) {
+            let Some(weight) = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer)
+            else {
                 continue; // not a token: too long, or a stop word
             };
             if word.end - passage.start > self.max_bytes {
@@ -114,11 +137,17 @@ impl PassageFinder {
     }
 
     /// `None` when the analyzer drops `word`; else its weight (0 when it matches no term).
-    fn weigh(&self, word: &str, lower: &mut String, analyzer: &mut TextAnalyzer) -> Option<f32> {
+    fn weigh(
+        &self,
+        word: &str,
+        ascii: bool,
+        lower: &mut String,
+        analyzer: &mut TextAnalyzer,
+    ) -> Option<f32> {
         if word.len() >= MAX_TOKEN_LEN {
             return None;
         }
-        if !word.is_ascii() {
+        if !ascii {
             let tokens = analysis::tokens(analyzer, word);
             let [stem] = tokens.as_slice() else {
                 return None;
@@ -128,7 +157,7 @@ impl PassageFinder {
         let bytes = word.as_bytes();
         if !self.initials[usize::from(bytes[0].to_ascii_lowercase())] {
             // No match possible; only whether it is a stop word matters.
-            return (!is_stop_word(bytes)).then_some(0.0);
+            return (!is_stop_word(word)).then_some(0.0);
         }
         lower.clear();
         lower.extend(bytes.iter().map(|b| char::from(b.to_ascii_lowercase())));
@@ -141,18 +170,19 @@ impl PassageFinder {
 }
 
 /// Whether an ASCII word is a stop word, any case, without allocating.
-fn is_stop_word(word: &[u8]) -> bool {
-    if word.len() > LONGEST_STOP_WORD {
+fn is_stop_word(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    if bytes.len() > LONGEST_STOP_WORD || !STOP_INITIALS.contains(&bytes[0].to_ascii_lowercase()) {
         return false;
     }
-    if !word.iter().any(u8::is_ascii_uppercase) {
-        return std::str::from_utf8(word).is_ok_and(analysis::is_english_stop_word);
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return analysis::is_english_stop_word(word);
     }
     let mut buffer = [0u8; LONGEST_STOP_WORD];
-    for (out, byte) in buffer.iter_mut().zip(word) {
+    for (out, byte) in buffer.iter_mut().zip(bytes) {
         *out = byte.to_ascii_lowercase();
     }
-    std::str::from_utf8(&buffer[..word.len()]).is_ok_and(analysis::is_english_stop_word)
+    std::str::from_utf8(&buffer[..bytes.len()]).is_ok_and(analysis::is_english_stop_word)
 }
 
 /// Keeps `candidate` if it scores and beats `best` (ties go to the earlier passage).
@@ -162,43 +192,47 @@ fn keep_better(best: &mut Option<Passage>, candidate: Passage) {
     }
 }
 
-/// Byte ranges of the runs of alphanumeric characters of `text`: the words tantivy's
-/// `SimpleTokenizer` cuts.
-fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+/// Byte ranges of the runs of alphanumeric characters of `text` (the words tantivy's
+/// `SimpleTokenizer` cuts), each with whether it is all ASCII.
+fn words(text: &str) -> impl Iterator<Item = (Range<usize>, bool)> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
-        let start = skip(text, at, false);
+        let (start, _) = skip(text, at, false);
         if start >= bytes.len() {
             return None;
         }
-        at = skip(text, start, true);
-        Some(start..at)
+        let (end, ascii) = skip(text, start, true);
+        at = end;
+        Some((start..end, ascii))
     })
 }
 
 /// The first byte at or after `at` that begins a character which is (`alphanumeric` true) or
-/// is not alphanumeric, or the text's length. ASCII bytes decide alone; only a multi-byte
-/// character is decoded.
-fn skip(text: &str, mut at: usize, alphanumeric: bool) -> usize {
+/// is not alphanumeric, or the text's length; and whether every byte passed was ASCII.
+fn skip(text: &str, mut at: usize, alphanumeric: bool) -> (usize, bool) {
     let bytes = text.as_bytes();
+    let wanted = if alphanumeric { WORD } else { SEPARATOR };
+    let mut ascii = true;
     loop {
         // The ASCII run first, in a tight loop: nearly all text.
         while let Some(&byte) = bytes.get(at) {
-            if !byte.is_ascii() {
+            if CLASSES[usize::from(byte)] != wanted {
                 break;
-            }
-            if byte.is_ascii_alphanumeric() != alphanumeric {
-                return at;
             }
             at += 1;
         }
+        match bytes.get(at) {
+            Some(&byte) if CLASSES[usize::from(byte)] == MULTIBYTE => {}
+            _ => return (at, ascii),
+        }
         let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-            return at;
+            return (at, ascii);
         };
         if c.is_alphanumeric() != alphanumeric {
-            return at;
+            return (at, ascii);
         }
+        ascii = false;
         at += c.len_utf8();
     }
 }
@@ -242,13 +276,52 @@ mod tests {
         }
     }
 
+    /// Every stop word begins with one of [`STOP_INITIALS`]: Lucene's English list, which the
+    /// analyzer drops, and no other word of up to three letters is one.
+    #[test]
+    fn stop_words_begin_with_the_listed_letters() {
+        let lucene = "a an and are as at be but by for if in into is it no not of on or such \
+                      that the their then there these they this to was will with";
+        for word in lucene.split_whitespace() {
+            assert!(analysis::is_english_stop_word(word), "{word}");
+            assert!(
+                is_stop_word(word) || word.len() > LONGEST_STOP_WORD,
+                "{word}"
+            );
+        }
+        let letters = || (b'a'..=b'z').map(char::from);
+        for a in letters() {
+            for b in letters() {
+                for c in letters() {
+                    for word in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
+                        assert_eq!(
+                            is_stop_word(&word),
+                            analysis::is_english_stop_word(&word),
+                            "{word}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn words_are_runs_of_alphanumerics() {
         let text = "RHIT-exam, naïve café 42x ";
-        let cut: Vec<&str> = words(text).map(|r| &text[r]).collect();
-        assert_eq!(cut, ["RHIT", "exam", "naïve", "café", "42x"]);
-        assert!(is_stop_word(b"THE") && is_stop_word(b"there") && !is_stop_word(b"theres"));
+        let cut: Vec<(&str, bool)> = words(text).map(|(r, ascii)| (&text[r], ascii)).collect();
+        assert_eq!(
+            cut,
+            [
+                ("RHIT", true),
+                ("exam", true),
+                ("naïve", false),
+                ("café", false),
+                ("42x", true)
+            ]
+        );
+        assert!(is_stop_word("THE") && is_stop_word("there") && !is_stop_word("theres"));
         assert_eq!(words("").count(), 0);
+        assert_eq!(words("«»—").count(), 0, "non-ASCII separators");
         assert_eq!(words(" ,; ").count(), 0);
     }
 }
