@@ -11,13 +11,14 @@ use std::collections::HashMap;
 
 use him_schema::{analysis, FacetKind, Fields, Taxonomy};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery,
-    DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, DisjunctionMaxQuery,
+    EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, Term};
+use tantivy::{Score, Searcher, Term};
 
+use crate::clauses::{Bonus, Covered};
 use crate::expand::Expander;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
@@ -423,12 +424,10 @@ impl<'a> QueryBuilder<'a> {
                 ),
                 (Some(_), true) => (Occur::Must, query),
                 (Some(_), false) if weight == 0.0 => (Occur::Should, query),
-                (Some(_), false) => {
-                    let bonus = ConstScoreQuery::new(query.box_clone(), COVERAGE_BONUS * weight);
-                    let either: Vec<(Occur, Box<dyn Query>)> =
-                        vec![(Occur::Should, Box::new(bonus)), (Occur::Should, query)];
-                    (Occur::Should, Box::new(BooleanQuery::new(either)))
-                }
+                (Some(_), false) => (
+                    Occur::Should,
+                    Box::new(Covered::new(query, COVERAGE_BONUS * weight)),
+                ),
             });
         }
         for (kind, value) in self.model.named_facets(parsed) {
@@ -613,33 +612,45 @@ impl<'a> QueryBuilder<'a> {
         ))]
     }
 
-    /// Rewards documents where the words stand close together, in title or body.
+    /// Rewards documents where the words stand close together, in title or body: a [`Bonus`]
+    /// (every document it matches has the words), bounded by its phrases' best BM25 scores.
     fn proximity_query(&self, words: &[&str]) -> Option<Box<dyn Query>> {
         let tokens = analysis::tokens(&mut self.model.stemmer.clone(), &words.join(" "));
         if tokens.len() < 2 {
             return None;
         }
+        let mut bound = 0.0;
         let per_field: Vec<Box<dyn Query>> = [
             (self.model.fields.title, 2.0),
             (self.model.fields.body, 1.0),
         ]
         .into_iter()
         .map(|(field, boost)| {
-            let terms = tokens
+            let terms: Vec<(usize, Term)> = tokens
                 .iter()
                 .enumerate()
                 .map(|(pos, t)| (pos, Term::from_field_text(field, t)))
                 .collect();
+            let plain: Vec<Term> = terms.iter().map(|(_, term)| term.clone()).collect();
+            // Without statistics the bound is unknown: no page can be skipped.
+            bound += Bm25Weight::for_terms(&self.statistics, &plain)
+                .map_or(Score::INFINITY, |weight| weight.max_score())
+                * boost
+                * PROXIMITY_BOOST;
             Box::new(BoostQuery::new(
                 Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP)),
                 boost * PROXIMITY_BOOST,
             )) as Box<dyn Query>
         })
         .collect();
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            per_field,
-            TIE_BREAKER,
-        )))
+        Some(Box::new(Bonus {
+            inner: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                per_field,
+                TIE_BREAKER,
+            )),
+            // The dis-max adds at most every field's best; a margin for rounding.
+            bound: bound * (1.0 + 1e-3),
+        }))
     }
 
     /// One word or phrase over every ranked field that has it. A field where no document has

@@ -16,6 +16,12 @@
 //! trees qualify). Document at a time remains better when a rare word or a filter limits the
 //! matches, since an intersection skips what this reads; the engine uses this for
 //! disjunctions and single required clauses only, without filters.
+//!
+//! A [`Bonus`] clause (proximity) is scored last, and only for the documents that could enter
+//! the page of hits with it: those whose score without it, plus its bound, reaches the score
+//! of the page's last document without it (`SumQuery::with_top`). Every other document keeps
+//! its lower score, which ranks it below the page either way: the page and its scores are
+//! exactly those of the whole sum.
 
 use tantivy::query::{
     BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
@@ -23,6 +29,7 @@ use tantivy::query::{
 };
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
+use crate::clauses::Bonus;
 use crate::materialize::insert_matches;
 
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
@@ -30,12 +37,16 @@ use crate::materialize::insert_matches;
 #[derive(Debug)]
 pub(crate) struct SumQuery {
     clauses: Vec<Clause>,
+    /// The number of best documents asked for (offset and page), when known.
+    top: Option<usize>,
 }
 
 #[derive(Debug)]
 struct Clause {
     /// Whether matching this clause makes a document match; otherwise it only adds its score.
     selects: bool,
+    /// For a [`Bonus`]: the most it adds to a document.
+    bound: Option<Score>,
     query: Box<dyn Query>,
 }
 
@@ -47,9 +58,11 @@ impl Clone for SumQuery {
                 .iter()
                 .map(|clause| Clause {
                     selects: clause.selects,
+                    bound: clause.bound,
                     query: clause.query.box_clone(),
                 })
                 .collect(),
+            top: self.top,
         }
     }
 }
@@ -62,7 +75,14 @@ impl SumQuery {
     pub(crate) fn flatten(query: &dyn Query) -> Option<SumQuery> {
         let mut clauses = Vec::new();
         flatten_into(query, true, true, &mut clauses);
-        (clauses.len() > 1).then_some(SumQuery { clauses })
+        let selects = clauses.iter().any(|clause| clause.selects);
+        (clauses.len() > 1 && selects).then_some(SumQuery { clauses, top: None })
+    }
+
+    /// Only the best `top` documents' scores need be exact (see the module's doc).
+    pub(crate) fn with_top(mut self, top: usize) -> SumQuery {
+        self.top = Some(top);
+        self
     }
 }
 
@@ -70,6 +90,14 @@ impl SumQuery {
 /// Only the root may have a `Must` clause: below it, optional clauses would be added to
 /// documents their own `Must` clause does not match.
 fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clause>) {
+    if let Some(bonus) = query.downcast_ref::<Bonus>() {
+        out.push(Clause {
+            selects: false,
+            bound: Some(bonus.bound),
+            query: bonus.inner.box_clone(),
+        });
+        return;
+    }
     if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
         let clauses = boolean.clauses();
         let must_count = clauses
@@ -94,6 +122,7 @@ fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clau
     }
     out.push(Clause {
         selects,
+        bound: None,
         query: query.box_clone(),
     });
 }
@@ -103,11 +132,18 @@ impl Query for SumQuery {
         let clauses = self
             .clauses
             .iter()
-            .map(|clause| Ok((clause.selects, clause.query.weight(enable_scoring)?)))
+            .map(|clause| {
+                Ok(WeightedClause {
+                    selects: clause.selects,
+                    bound: clause.bound,
+                    weight: clause.query.weight(enable_scoring)?,
+                })
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(SumWeight {
             clauses,
             scoring: enable_scoring.is_scoring_enabled(),
+            top: self.top,
         }))
     }
 
@@ -118,17 +154,24 @@ impl Query for SumQuery {
     }
 }
 
+struct WeightedClause {
+    selects: bool,
+    bound: Option<Score>,
+    weight: Box<dyn Weight>,
+}
+
 struct SumWeight {
-    clauses: Vec<(bool, Box<dyn Weight>)>,
+    clauses: Vec<WeightedClause>,
     scoring: bool,
+    top: Option<usize>,
 }
 
 impl Weight for SumWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut selected = BitSet::with_max_value(reader.max_doc());
         if !self.scoring {
-            for (_, weight) in self.clauses.iter().filter(|(selects, _)| *selects) {
-                insert_matches(weight.as_ref(), reader, &mut selected)?;
+            for clause in self.clauses.iter().filter(|clause| clause.selects) {
+                insert_matches(clause.weight.as_ref(), reader, &mut selected)?;
             }
             return Ok(Box::new(ConstScorer::new(
                 BitSetDocSet::from(selected),
@@ -136,18 +179,19 @@ impl Weight for SumWeight {
             )));
         }
         let mut scores = vec![0.0 as Score; reader.max_doc() as usize];
-        for (selects, weight) in &self.clauses {
-            if *selects {
-                weight.for_each(reader, &mut |doc, score| {
+        for clause in self.clauses.iter().filter(|clause| clause.bound.is_none()) {
+            if clause.selects {
+                clause.weight.for_each(reader, &mut |doc, score| {
                     scores[doc as usize] += score;
                     selected.insert(doc);
                 })?;
             } else {
-                weight.for_each(reader, &mut |doc, score| {
+                clause.weight.for_each(reader, &mut |doc, score| {
                     scores[doc as usize] += score;
                 })?;
             }
         }
+        self.add_bonuses(reader, &selected, &mut scores)?;
         Ok(Box::new(SumScorer {
             docs: BitSetDocSet::from(selected),
             scores,
@@ -158,11 +202,11 @@ impl Weight for SumWeight {
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut details = Vec::new();
         let mut selected = false;
-        for (selects, weight) in &self.clauses {
-            let mut scorer = weight.scorer(reader, 1.0)?;
+        for clause in &self.clauses {
+            let mut scorer = clause.weight.scorer(reader, 1.0)?;
             if scorer.doc() <= doc && scorer.seek(doc) == doc {
-                selected |= *selects;
-                details.push(weight.explain(reader, doc)?);
+                selected |= clause.selects;
+                details.push(clause.weight.explain(reader, doc)?);
             }
         }
         if !selected {
@@ -179,6 +223,52 @@ impl Weight for SumWeight {
             explanation.add_detail(detail);
         }
         Ok(explanation)
+    }
+}
+
+impl SumWeight {
+    /// Adds the [`Bonus`] clauses' scores to the selected documents that could enter the best
+    /// `top` with them (all of them when `top` is unknown or covers every selected document).
+    fn add_bonuses(
+        &self,
+        reader: &SegmentReader,
+        selected: &BitSet,
+        scores: &mut [Score],
+    ) -> tantivy::Result<()> {
+        let bonuses: Vec<&WeightedClause> = self
+            .clauses
+            .iter()
+            .filter(|clause| clause.bound.is_some())
+            .collect();
+        if bonuses.is_empty() {
+            return Ok(());
+        }
+        let mut docs = Vec::with_capacity(selected.len());
+        let mut all = BitSetDocSet::from(selected.clone());
+        while all.doc() != TERMINATED {
+            docs.push(all.doc());
+            all.advance();
+        }
+        let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
+        if let Some(top) = self.top.filter(|&top| top > 0 && top < docs.len()) {
+            // The top-th best score without the bonuses: the top documents reach it at least.
+            let mut without: Vec<Score> = docs.iter().map(|&doc| scores[doc as usize]).collect();
+            let (_, &mut threshold, _) =
+                without.select_nth_unstable_by(top - 1, |a, b| b.total_cmp(a));
+            docs.retain(|&doc| scores[doc as usize] + bound >= threshold);
+        }
+        for clause in bonuses {
+            let mut scorer = clause.weight.scorer(reader, 1.0)?;
+            for &doc in &docs {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                if scorer.doc() == doc {
+                    scores[doc as usize] += scorer.score();
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -334,6 +424,49 @@ mod tests {
             Box::new(BoostQuery::new(c.phrase(&["cancer", "coder"]), 1.5)),
             should(vec![c.word("zzz"), should(vec![c.word("exam")])]),
         ]));
+    }
+
+    /// With a bonus clause scored only where it can change the page, the page of the best
+    /// documents and their scores are those of the whole sum, for every page size.
+    #[test]
+    fn a_bonus_changes_nothing_on_the_page() {
+        let c = corpus();
+        let terms: Vec<Term> = ["cancer", "coder"]
+            .iter()
+            .map(|w| Term::from_field_text(c.body, w))
+            .collect();
+        let bound = tantivy::query::Bm25Weight::for_terms(&c.searcher, &terms)
+            .unwrap()
+            .max_score()
+            * 3.0
+            * 1.001;
+        let phrase: Box<dyn Query> = Box::new(BoostQuery::new(
+            Box::new(PhraseQuery::new_with_offset_and_slop(
+                terms.into_iter().enumerate().collect(),
+                2,
+            )),
+            3.0,
+        ));
+        let query = should(vec![
+            c.word("coder"),
+            c.word("cancer"),
+            Box::new(Bonus {
+                inner: phrase,
+                bound,
+            }),
+        ]);
+        for top in [1, 2, 5, 10, 100] {
+            let sum = SumQuery::flatten(query.as_ref()).unwrap().with_top(top);
+            let collector = (Count, TopDocs::with_limit(top).order_by_score());
+            let (count, best) = c.searcher.search(query.as_ref(), &collector).unwrap();
+            let (sum_count, sum_best) = c.searcher.search(&sum, &collector).unwrap();
+            assert_eq!(sum_count, count);
+            assert_eq!(sum_best.len(), best.len());
+            for ((score, address), (sum_score, sum_address)) in best.iter().zip(&sum_best) {
+                assert_eq!(address, sum_address, "top {top}");
+                assert!((score - sum_score).abs() <= 1e-5 * score.abs(), "top {top}");
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 mod build;
 mod cache;
 mod check;
+mod clauses;
 mod engine;
 mod error;
 pub mod eval;

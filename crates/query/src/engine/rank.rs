@@ -113,7 +113,8 @@ impl SearchEngine {
             let flat = filters
                 .is_empty()
                 .then(|| SumQuery::flatten(text?))
-                .flatten();
+                .flatten()
+                .map(|sum| sum.with_top(offset + limit));
             let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
             builder.combine(text, parsed, filters)
         };
