@@ -17,7 +17,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
-use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::store::Compressor;
 use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -1112,15 +1112,15 @@ pub(crate) fn detect_language(text: &str) -> String {
 }
 
 /// Settings of new indexes. The document store (titles, descriptions, bodies, links) is most
-/// of an index; zstd keeps it about half the size of tantivy's default lz4, so less of it
-/// has to be in memory for the same hits, and a page of hits decompresses in microseconds
-/// either way. Level 1 rather than zstd's default 3: at 1k pages it cut compression from 8.3%
-/// to 5.1% of indexing instructions for a store 1-2% larger. Indexes made with lz4 keep working.
+/// of an index, and every search reads a page of hits from it: lz4 rather than zstd (level 1)
+/// made every kind of query 17-45% faster on the 10k-page benchmark site (same binary, the
+/// two indexes interleaved; decompressing and setting up zstd was a fifth of a one-word
+/// search), for a store 43% larger (29 -> 42 MB; BENCHMARKS.md, #18). The store is read
+/// with pread, so its size costs disk and page cache, not the server's memory. Indexes made
+/// with zstd keep working.
 fn index_settings() -> IndexSettings {
     IndexSettings {
-        docstore_compression: Compressor::Zstd(ZstdCompressor {
-            compression_level: Some(1),
-        }),
+        docstore_compression: Compressor::Lz4,
         // Each hit shown decompresses the whole block holding it; with 4 KB blocks instead of
         // tantivy's 16 KB, a search of 10 hits at 100k pages took about 5% less time for a
         // store 10% larger (BENCHMARKS.md). The server reads the store with pread,
