@@ -85,16 +85,21 @@ impl Highlighter {
             });
         };
         Ok(Highlighter {
-            title: Some(passage_finder(searcher, query, fields.title, 1000)?),
+            title: Some(passage_finder(
+                searcher,
+                query,
+                fields.title,
+                SNIPPET_CHARS,
+            )?),
             body: Some(passage_finder(searcher, query, fields.body, SNIPPET_CHARS)?),
         })
     }
 
     pub(crate) fn title(&self, title: &str) -> Highlighted {
         match &self.title {
-            Some(finder) => match finder.find(title) {
-                Some(found) => highlighted(title, found),
-                None => Highlighted::plain(title.to_string()),
+            Some(finder) => Highlighted {
+                text: title.to_string(),
+                marks: finder.mark_all(title),
             },
             None => Highlighted::plain(title.to_string()),
         }

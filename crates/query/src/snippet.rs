@@ -1,26 +1,22 @@
-//! The passage of a text that best matches a query's terms: what tantivy's `SnippetGenerator`
-//! finds, in one pass over the text's bytes instead of through a token stream.
+//! The passage of a text that best matches a query's terms, found from the matching words
+//! alone.
 //!
-//! The generator runs the field's whole analyzer over the text (tokenize, lowercase, fold,
-//! drop stop words, stem), building a token per word, to compare stems with the query's. In a
-//! search it is the passage of each of ten hits: a fifth of a one-word search on the 10k-page
-//! benchmark site (BENCHMARKS.md, #18). Here a word is only cut out of the text, and only
-//! lower-cased, folded and stemmed when it could be a stop word (which moves the passages'
-//! borders, so it must be known) or a match (its first letter begins a query term: Snowball's
-//! English stemmer rewrites endings only). The passages and marks are the generator's,
-//! checked against it in `engine.rs`'s tests.
+//! tantivy's `SnippetGenerator` runs the field's analyzer over the whole text (tokenize,
+//! lowercase, fold, drop stop words, stem) and scores every passage of a fixed chain: ten
+//! hits' bodies were a fifth to a third of a one-word search on the 10k-page benchmark site
+//! (BENCHMARKS.md, #18), at about 6 ns a byte even when cutting words by hand. Here the words
+//! that could match are found by their first two letters (Snowball's English stemmer rewrites
+//! endings only, past a word's first two letters, but for three irregular words), with a
+//! multi-pattern search that skips the rest of the text, and only those are stemmed. The
+//! passage is the window of at most `max_bytes` whose matches weigh most (a rarer word weighs
+//! more, as in tantivy), widened around them to whole words.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
 use him_schema::analysis::{self, MAX_TOKEN_LEN};
 use tantivy::tokenizer::TextAnalyzer;
-
-/// Longest stop word, in bytes ("there", "these", "their").
-const LONGEST_STOP_WORD: usize = 5;
-
-/// The letters stop words begin with (the test below checks the list against the analyzer's).
-const STOP_INITIALS: &[u8] = b"abfinostw";
 
 /// Each byte's class: part of an ASCII word, an ASCII separator, or part of a multi-byte
 /// character (decoded to ask).
@@ -46,31 +42,13 @@ const CLASSES: [u8; 256] = {
 pub(crate) struct PassageFinder {
     /// Weight of each term: rarer words make the better passage.
     weights: BTreeMap<String, f32>,
-    /// Whether a word beginning with this ASCII byte (lower-cased) could stem to a term.
-    initials: [bool; 128],
+    /// The openings (first two letters, any case) of the ASCII words that could stem to a
+    /// term; `None` when no term is ASCII.
+    openings: Option<AhoCorasick>,
     /// Most bytes a passage spans.
     max_bytes: usize,
     /// For words that are not ASCII (rare): the field's analyzer, word by word.
     analyzer: TextAnalyzer,
-}
-
-/// A passage: its byte range in the text, its matches, its score.
-struct Passage {
-    start: usize,
-    stop: usize,
-    score: f32,
-    marks: Vec<Range<usize>>,
-}
-
-impl Passage {
-    fn new(start: usize) -> Passage {
-        Passage {
-            start,
-            stop: start,
-            score: 0.0,
-            marks: Vec::new(),
-        }
-    }
 }
 
 /// The best passage: its byte range in the text and its matches' ranges (in the text).
@@ -87,53 +65,108 @@ impl PassageFinder {
         max_bytes: usize,
         analyzer: TextAnalyzer,
     ) -> PassageFinder {
-        let mut initials = [false; 128];
+        let mut openings: Vec<String> = Vec::new();
         for term in weights.keys() {
-            match term.as_bytes().first() {
-                Some(&byte) if byte.is_ascii() => initials[usize::from(byte)] = true,
-                // A term beginning with another character: only non-ASCII words could match
-                // it, and those are always analyzed.
-                _ => {}
+            let mut chars = term.chars();
+            let opening = match (chars.next(), chars.next()) {
+                (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => format!("{a}{b}"),
+                // One letter, or a second letter that is not ASCII (words with such letters
+                // are also analyzed whole, below): the first letter alone.
+                (Some(a), _) if a.is_ascii() => a.to_string(),
+                _ => continue,
+            };
+            openings.push(opening);
+            // Snowball's irregular words whose stems change the second letter.
+            if let Some(irregular) = ["die", "lie", "tie"].iter().find(|i| **i == term) {
+                openings.push(format!("{}y", &irregular[..1]));
             }
         }
+        let openings = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&openings)
+            .ok()
+            .filter(|_| !openings.is_empty());
         PassageFinder {
             weights,
-            initials,
-            max_bytes,
+            openings,
+            max_bytes: max_bytes.max(MAX_TOKEN_LEN),
             analyzer,
         }
     }
 
-    /// The passage of `text` with the highest total weight of matched words (the first of
-    /// equals); `None` when no word matches.
+    /// The passage of at most `max_bytes` whose matched words weigh most (the first of
+    /// equals), widened around them to whole words; `None` when no word matches.
     pub(crate) fn find(&self, text: &str) -> Option<Found> {
+        let matches = self.matches(text);
+        let (first, last) = best_window(&matches, self.max_bytes)?;
+        let marks: Vec<Range<usize>> = matches[first..last]
+            .iter()
+            .map(|(range, _)| range.clone())
+            .collect();
+        let range = widen(
+            text,
+            marks[0].start,
+            marks[marks.len() - 1].end,
+            self.max_bytes,
+        );
+        Some(Found { range, marks })
+    }
+
+    /// Every word of `text` that matches a term (a title is shown whole).
+    pub(crate) fn mark_all(&self, text: &str) -> Vec<Range<usize>> {
+        self.matches(text)
+            .into_iter()
+            .map(|(range, _)| range)
+            .collect()
+    }
+
+    /// The words of `text` that match a term, in order, with their weights. Words are found
+    /// by their openings (a fast multi-pattern search) instead of cutting the whole text into
+    /// words; words with a character that is not ASCII are found and analyzed apart.
+    fn matches(&self, text: &str) -> Vec<(Range<usize>, f32)> {
+        let mut found = Vec::new();
         if self.weights.is_empty() {
-            return None;
+            return found;
         }
         let mut analyzer = self.analyzer.clone();
-        let mut best: Option<Passage> = None;
-        let mut passage = Passage::new(0);
         let mut lower = String::with_capacity(MAX_TOKEN_LEN);
-        for (word, ascii) in words(text) {
-            let Some(weight) = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer)
-            else {
-                continue; // not a token: too long, or a stop word
-            };
-            if word.end - passage.start > self.max_bytes {
-                keep_better(&mut best, passage);
-                passage = Passage::new(word.start);
+        let mut weigh = |word: Range<usize>, ascii: bool, found: &mut Vec<_>| {
+            let weight = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer);
+            if let Some(weight) = weight.filter(|weight| *weight > 0.0) {
+                found.push((word, weight));
             }
-            passage.stop = word.end;
-            if weight > 0.0 {
-                passage.score += weight;
-                passage.marks.push(word);
+        };
+        if let Some(openings) = &self.openings {
+            for opening in openings.find_iter(text) {
+                let start = opening.start();
+                if starts_word(text, start) {
+                    let (end, ascii) = skip(text, start, true);
+                    weigh(start..end, ascii, &mut found);
+                }
             }
         }
-        keep_better(&mut best, passage);
-        best.map(|passage| Found {
-            range: passage.start..passage.stop,
-            marks: passage.marks,
-        })
+        // A word with a letter that is not ASCII may fold to any term ("Étude", "cœur").
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        let mut more = false;
+        while let Some(offset) = bytes[at..].iter().position(|b| !b.is_ascii()) {
+            let here = at + offset;
+            let c = text[here..].chars().next().unwrap_or(' ');
+            if !c.is_alphanumeric() {
+                at = here + c.len_utf8();
+                continue;
+            }
+            let start = word_start(text, here);
+            let (end, _) = skip(text, start, true);
+            weigh(start..end, false, &mut found);
+            more = true;
+            at = end;
+        }
+        if more {
+            found.sort_by_key(|(range, _)| range.start);
+            found.dedup_by_key(|(range, _)| range.start);
+        }
+        found
     }
 
     /// `None` when the analyzer drops `word`; else its weight (0 when it matches no term).
@@ -154,13 +187,8 @@ impl PassageFinder {
             };
             return Some(self.weights.get(stem).copied().unwrap_or(0.0));
         }
-        let bytes = word.as_bytes();
-        if !self.initials[usize::from(bytes[0].to_ascii_lowercase())] {
-            // No match possible; only whether it is a stop word matters.
-            return (!is_stop_word(word)).then_some(0.0);
-        }
         lower.clear();
-        lower.extend(bytes.iter().map(|b| char::from(b.to_ascii_lowercase())));
+        lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
         if analysis::is_english_stop_word(lower) {
             return None;
         }
@@ -169,43 +197,75 @@ impl PassageFinder {
     }
 }
 
-/// Whether an ASCII word is a stop word, any case, without allocating.
-fn is_stop_word(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    if bytes.len() > LONGEST_STOP_WORD || !STOP_INITIALS.contains(&bytes[0].to_ascii_lowercase()) {
-        return false;
-    }
-    if !bytes.iter().any(u8::is_ascii_uppercase) {
-        return analysis::is_english_stop_word(word);
-    }
-    let mut buffer = [0u8; LONGEST_STOP_WORD];
-    for (out, byte) in buffer.iter_mut().zip(bytes) {
-        *out = byte.to_ascii_lowercase();
-    }
-    std::str::from_utf8(&buffer[..bytes.len()]).is_ok_and(analysis::is_english_stop_word)
-}
-
-/// Keeps `candidate` if it scores and beats `best` (ties go to the earlier passage).
-fn keep_better(best: &mut Option<Passage>, candidate: Passage) {
-    if candidate.score > 0.0 && best.as_ref().is_none_or(|b| candidate.score > b.score) {
-        *best = Some(candidate);
-    }
-}
-
-/// Byte ranges of the runs of alphanumeric characters of `text` (the words tantivy's
-/// `SimpleTokenizer` cuts), each with whether it is all ASCII.
-fn words(text: &str) -> impl Iterator<Item = (Range<usize>, bool)> + '_ {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        let (start, _) = skip(text, at, false);
-        if start >= bytes.len() {
-            return None;
+/// The matches `first..last` of the window of at most `max_bytes` whose matches weigh most
+/// (the first of equals).
+fn best_window(matches: &[(Range<usize>, f32)], max_bytes: usize) -> Option<(usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    let mut end = 0;
+    let mut sum = 0.0f64;
+    for (first, (range, weight)) in matches.iter().enumerate() {
+        if end <= first {
+            end = first;
+            sum = 0.0;
         }
-        let (end, ascii) = skip(text, start, true);
-        at = end;
-        Some((start..end, ascii))
-    })
+        while end < matches.len() && matches[end].0.end - range.start <= max_bytes {
+            sum += f64::from(matches[end].1);
+            end += 1;
+        }
+        if end > first && best.is_none_or(|(score, _, _)| sum > score) {
+            best = Some((sum, first, end));
+        }
+        if end > first {
+            sum -= f64::from(*weight);
+        }
+    }
+    best.map(|(_, first, last)| (first, last))
+}
+
+/// A passage of at most `max_bytes` holding `first..last`, the room left shared before and
+/// after, cut at spaces.
+fn widen(text: &str, first: usize, last: usize, max_bytes: usize) -> Range<usize> {
+    let room = max_bytes.saturating_sub(last - first);
+    let mut start = first.saturating_sub(room / 2);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    // From the text's start or just after a space, so that nothing is cut in two.
+    if start > 0 && !text[..start].ends_with(char::is_whitespace) {
+        start = text[start..first]
+            .find(char::is_whitespace)
+            .map_or(first, |space| start + space);
+        start += text[start..first].len() - text[start..first].trim_start().len();
+    }
+    let mut end = (start + max_bytes).min(text.len()).max(last);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Back to the end of the last whole word.
+    if end < text.len() && end > last {
+        if let Some(cut) = text[last..end].rfind(|c: char| !c.is_alphanumeric()) {
+            end = last + cut;
+        }
+    }
+    start..text[..end].trim_end().len().max(last)
+}
+
+/// Whether a word begins at byte `at`: nothing alphanumeric just before it.
+fn starts_word(text: &str, at: usize) -> bool {
+    !text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+/// The start of the word holding byte `at`.
+fn word_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric())
+        .last()
+        .map_or(at, |(start, _)| start)
 }
 
 /// The first byte at or after `at` that begins a character which is (`alphanumeric` true) or
@@ -266,7 +326,6 @@ mod tests {
             let weights = pair.iter().map(|stem| (stem.to_string(), 1.0)).collect();
             let finder = PassageFinder::new(weights, text.len(), analysis::stemmed_analyzer());
             let found = finder.find(&text).expect("the pair is in the text");
-            assert_eq!(found.range.start, 0);
             let wanted: Vec<Range<usize>> = stemmed
                 .iter()
                 .filter(|(_, stem)| pair.contains(&stem.as_str()))
@@ -276,52 +335,44 @@ mod tests {
         }
     }
 
-    /// Every stop word begins with one of [`STOP_INITIALS`]: Lucene's English list, which the
-    /// analyzer drops, and no other word of up to three letters is one.
+    /// The window whose matches weigh most wins, the first of equals; the passage holds it
+    /// whole, within the length, from the start of a word.
     #[test]
-    fn stop_words_begin_with_the_listed_letters() {
-        let lucene = "a an and are as at be but by for if in into is it no not of on or such \
-                      that the their then there these they this to was will with";
-        for word in lucene.split_whitespace() {
-            assert!(analysis::is_english_stop_word(word), "{word}");
-            assert!(
-                is_stop_word(word) || word.len() > LONGEST_STOP_WORD,
-                "{word}"
-            );
+    fn the_heaviest_window_is_shown_whole() {
+        let weights: BTreeMap<String, f32> = [("coder", 1.0), ("registrar", 0.5), ("audit", 2.0)]
+            .iter()
+            .map(|(term, weight)| (term.to_string(), *weight))
+            .collect();
+        let finder = PassageFinder::new(weights, 60, analysis::stemmed_analyzer());
+        let text = "Coders code. A registrar keeps registries of cancer cases for the state. \
+                    Then, much later in the page, auditors audit the coders' work carefully.";
+        let found = finder.find(text).unwrap();
+        let passage = &text[found.range.clone()];
+        assert!(passage.len() <= 60, "{passage:?}");
+        let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
+        // "auditors" stems to "auditor", not "audit".
+        assert_eq!(marked, ["audit", "coders"], "{passage:?}");
+        assert!(
+            passage.starts_with(|c: char| c.is_alphanumeric()),
+            "{passage:?}"
+        );
+        for mark in &found.marks {
+            assert!(found.range.start <= mark.start && mark.end <= found.range.end);
         }
-        let letters = || (b'a'..=b'z').map(char::from);
-        for a in letters() {
-            for b in letters() {
-                for c in letters() {
-                    for word in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
-                        assert_eq!(
-                            is_stop_word(&word),
-                            analysis::is_english_stop_word(&word),
-                            "{word}"
-                        );
-                    }
-                }
-            }
-        }
+        assert_eq!(finder.find("nothing to see here"), None);
+        let equal = "coder one. and then some filler words to push far apart. coder two.";
+        let found = finder.find(equal).unwrap();
+        assert_eq!(&equal[found.marks[0].clone()], "coder");
+        assert_eq!(found.marks[0].start, 0, "the first of equals");
     }
 
     #[test]
-    fn words_are_runs_of_alphanumerics() {
+    fn words_are_cut_at_non_alphanumerics() {
         let text = "RHIT-exam, naïve café 42x ";
-        let cut: Vec<(&str, bool)> = words(text).map(|(r, ascii)| (&text[r], ascii)).collect();
-        assert_eq!(
-            cut,
-            [
-                ("RHIT", true),
-                ("exam", true),
-                ("naïve", false),
-                ("café", false),
-                ("42x", true)
-            ]
-        );
-        assert!(is_stop_word("THE") && is_stop_word("there") && !is_stop_word("theres"));
-        assert_eq!(words("").count(), 0);
-        assert_eq!(words("«»—").count(), 0, "non-ASCII separators");
-        assert_eq!(words(" ,; ").count(), 0);
+        assert_eq!(skip(text, 0, true), (4, true));
+        assert_eq!(skip(text, 4, false), (5, true));
+        assert_eq!(skip(text, 11, true), (17, false), "naïve");
+        assert_eq!(word_start(text, 15), 11);
+        assert!(starts_word(text, 5) && !starts_word(text, 6));
     }
 }
