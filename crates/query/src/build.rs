@@ -22,9 +22,9 @@ use crate::clauses::{Bonus, Covered};
 use crate::expand::Expander;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
-use crate::phrases::{CachedPhraseQuery, PhraseCache};
 use crate::stats::MemoStatistics;
 use crate::suggest::correct_word;
+use crate::synonyms::{CachedClause, SynonymCache};
 
 /// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
 /// weigh most; the title field itself is not boosted further, because on the public test
@@ -191,8 +191,8 @@ pub(crate) struct QueryModel {
     /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
-    /// Matches of the taxonomy's phrases (synonyms) for the commit being served.
-    phrases: std::sync::Arc<PhraseCache>,
+    /// Matches of the synonym clauses for the commit being served.
+    synonyms: std::sync::Arc<SynonymCache>,
 }
 
 impl QueryModel {
@@ -220,7 +220,7 @@ impl QueryModel {
             expander: Expander::new(taxonomy),
             ranked_fields,
             named_values,
-            phrases: Default::default(),
+            synonyms: Default::default(),
         })
     }
 
@@ -287,7 +287,7 @@ pub(crate) struct QueryBuilder<'a> {
     corrections: RefCell<HashMap<String, Option<String>>>,
     /// Whether words no document has are corrected (off to count what a query finds as typed).
     correct_unknown: bool,
-    /// The documents the searcher serves (`Commit::documents`), for the phrase cache.
+    /// The documents the searcher serves (`Commit::documents`), for the synonym cache.
     commit: u64,
 }
 
@@ -601,14 +601,20 @@ impl<'a> QueryBuilder<'a> {
                 let tokens = analysis::tokens(&mut self.model.stemmer.clone(), alt);
                 !own.iter().all(|t| tokens.contains(t))
             })
-            .filter_map(|alt| self.field_query(&QueryTerm::Phrase(alt), true))
+            .filter_map(|alt| self.term_query(&QueryTerm::Phrase(alt)))
             .collect();
         if alternatives.is_empty() {
             return Vec::new();
         }
-        vec![Box::new(BoostQuery::new(
-            Box::new(DisjunctionMaxQuery::new(alternatives)),
-            SYNONYM_BOOST,
+        // The same clause recurs in every query naming the term: its matches are kept per
+        // commit (synonyms.rs).
+        vec![Box::new(CachedClause::new(
+            Box::new(BoostQuery::new(
+                Box::new(DisjunctionMaxQuery::new(alternatives)),
+                SYNONYM_BOOST,
+            )),
+            self.commit,
+            std::sync::Arc::clone(&self.model.synonyms),
         ))]
     }
 
@@ -658,12 +664,6 @@ impl<'a> QueryBuilder<'a> {
     /// each pass would build its weight (a BM25 table and a scorer). A word no field has
     /// becomes a query that matches nothing, so a required word still excludes every document.
     fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
-        self.field_query(term, false)
-    }
-
-    /// [`QueryBuilder::term_query`]; a phrase from the taxonomy (`taxonomy_phrase`) takes its
-    /// matches from the phrase cache (phrases.rs).
-    fn field_query(&self, term: &QueryTerm, taxonomy_phrase: bool) -> Option<Box<dyn Query>> {
         let mut analyzer = self.model.stemmer.clone();
         let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
         if tokens.is_empty() {
@@ -686,11 +686,6 @@ impl<'a> QueryBuilder<'a> {
                 }
                 let query: Box<dyn Query> = match <[_; 1]>::try_from(terms) {
                     Ok([(_, term)]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                    Err(terms) if taxonomy_phrase => Box::new(CachedPhraseQuery::new(
-                        terms,
-                        self.commit,
-                        std::sync::Arc::clone(&self.model.phrases),
-                    )),
                     Err(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
                 };
                 Some(Box::new(BoostQuery::new(query, *boost)) as Box<dyn Query>)

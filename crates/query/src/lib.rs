@@ -30,11 +30,11 @@ mod highlight;
 pub mod http;
 mod materialize;
 mod parse;
-mod phrases;
 mod request;
 mod snippet;
 mod stats;
 mod suggest;
+mod synonyms;
 #[cfg(test)]
 mod test_support;
 
