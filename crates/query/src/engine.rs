@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
 use him_schema::{analysis, open_index_for_search, parse_facet, FacetKind, Taxonomy};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
@@ -330,17 +330,31 @@ impl SearchEngine {
         if replacements.is_empty() {
             return Ok(None);
         }
-        // Offered only when it finds more: a document with a corrected word (as written) that
-        // has none of the query's words as typed. The unknown words it replaces are in no
-        // document, so the corrected query finds more exactly when such a document exists;
-        // looking for one stops at the first, where counting both queries read every match
-        // of every word (a long question's words match most of a site).
+        // Offered only when it finds more documents with its words as written. It can only
+        // when some document has a corrected word and none of the words as typed: looking for
+        // one stops at the first, where counting both queries reads every match of every word
+        // (a long question's words match most of a site), so the counts are compared only
+        // then (a typed word's synonyms may still find more than its correction).
         let Some(added) = builder.text_query(&parse(&replacements.join(" ")), false, false, false)
         else {
             return Ok(None);
         };
         let typed = builder.text_query(parsed, false, false, false);
-        let better = finds_beyond(searcher, added.as_ref(), typed.as_deref())?;
+        if !finds_beyond(searcher, added.as_ref(), typed.as_deref())? {
+            return Ok(None);
+        }
+        let count = |query: Option<Box<dyn Query>>| -> Result<usize> {
+            match query {
+                Some(query) => Ok(searcher.search_with_statistics_provider(
+                    query.as_ref(),
+                    &Count,
+                    builder.statistics(),
+                )?),
+                None => Ok(0),
+            }
+        };
+        let corrected_query = builder.text_query(&parse(&corrected), false, false, false);
+        let better = count(corrected_query)? > count(typed)?;
         Ok(better.then_some(corrected))
     }
 

@@ -79,7 +79,8 @@ impl SumQuery {
         (clauses.len() > 1 && selects).then_some(SumQuery { clauses, top: None })
     }
 
-    /// Only the best `top` documents' scores need be exact (see the module's doc).
+    /// Only the best `top` documents' scores need be exact (see the module's doc): the sum's
+    /// own matches must be what is listed, so not under an exclusion or a filter.
     pub(crate) fn with_top(mut self, top: usize) -> SumQuery {
         self.top = Some(top);
         self
@@ -243,10 +244,14 @@ impl SumWeight {
         if bonuses.is_empty() {
             return Ok(());
         }
+        // Deleted documents are matched but never listed: they must not set the threshold.
+        let alive = reader.alive_bitset();
         let mut docs = Vec::with_capacity(selected.len());
         let mut all = BitSetDocSet::from(selected.clone());
         while all.doc() != TERMINATED {
-            docs.push(all.doc());
+            if alive.is_none_or(|alive| alive.is_alive(all.doc())) {
+                docs.push(all.doc());
+            }
             all.advance();
         }
         let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
@@ -466,6 +471,68 @@ mod tests {
                 assert_eq!(address, sum_address, "top {top}");
                 assert!((score - sum_score).abs() <= 1e-5 * score.abs(), "top {top}");
             }
+        }
+    }
+
+    /// Deleted documents, matched but never listed, do not set the bonus threshold: with the
+    /// best pages by their words deleted, the page and its scores are still the whole sum's.
+    #[test]
+    fn deleted_documents_do_not_set_the_bonus_threshold() {
+        let mut builder = Schema::builder();
+        let body = builder.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let add = |text: &str, copies: usize| {
+            for _ in 0..copies {
+                writer.add_document(doc!(body => text)).unwrap();
+            }
+        };
+        // Far ahead on their words, then deleted.
+        add("gone ra rb rc rd re rf coder coder x cancer cancer", 5);
+        // Ahead of the next pages on their words, without the phrase.
+        add("coder coder x cancer cancer", 5);
+        // Behind on their words, first with the phrase "cancer coder".
+        add("cancer coder x y z", 5);
+        add("filler words only", 100);
+        writer.commit().unwrap();
+        writer.delete_term(Term::from_field_text(body, "gone"));
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let word = |w: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(body, w),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let terms: Vec<Term> = ["cancer", "coder"]
+            .iter()
+            .map(|w| Term::from_field_text(body, w))
+            .collect();
+        let bound = tantivy::query::Bm25Weight::for_terms(&searcher, &terms)
+            .unwrap()
+            .max_score()
+            * 1.001;
+        let mut clauses = vec![word("cancer"), word("coder")];
+        clauses.extend(["ra", "rb", "rc", "rd", "re", "rf"].map(word));
+        clauses.push(Box::new(Bonus {
+            inner: Box::new(PhraseQuery::new(terms)),
+            bound,
+        }));
+        let query = should(clauses);
+        let collector = TopDocs::with_limit(3).order_by_score();
+        let best = searcher.search(query.as_ref(), &collector).unwrap();
+        let sum = SumQuery::flatten(query.as_ref()).unwrap().with_top(3);
+        let sum_best = searcher.search(&sum, &collector).unwrap();
+        // The phrase pages (10-14) lead.
+        assert!(
+            best.iter().all(|(_, a)| (10..15).contains(&a.doc_id)),
+            "{best:?}"
+        );
+        assert_eq!(sum_best.len(), best.len());
+        for ((score, address), (sum_score, sum_address)) in best.iter().zip(&sum_best) {
+            assert_eq!(address, sum_address);
+            assert!((score - sum_score).abs() <= 1e-5 * score.abs());
         }
     }
 

@@ -114,7 +114,11 @@ impl SearchEngine {
                 .is_empty()
                 .then(|| SumQuery::flatten(text?))
                 .flatten()
-                .map(|sum| sum.with_top(offset + limit));
+                // Excluded words remove matches after the sum ranks them: every score exact.
+                .map(|sum| match parsed.excluded.is_empty() {
+                    true => sum.with_top(offset + limit),
+                    false => sum,
+                });
             let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
             builder.combine(text, parsed, filters)
         };
