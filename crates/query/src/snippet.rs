@@ -68,12 +68,17 @@ impl PassageFinder {
         let mut openings: Vec<String> = Vec::new();
         for term in weights.keys() {
             let mut chars = term.chars();
-            let opening = match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => format!("{a}{b}"),
-                // One letter, or a second letter that is not ASCII (words with such letters
-                // are also analyzed whole, below): the first letter alone.
-                (Some(a), _) if a.is_ascii() => a.to_string(),
-                _ => continue,
+            // Openings are letters and digits only, so that a match never spans the border
+            // of a word and hides the next one (`find_iter` reports no overlaps). A term that
+            // begins otherwise ("(1)", folded from "⑴") comes from a word that is not ASCII,
+            // which the second scan below analyzes whole.
+            let alphanumeric = |c: Option<char>| c.filter(char::is_ascii_alphanumeric);
+            let opening = match (alphanumeric(chars.next()), alphanumeric(chars.next())) {
+                (Some(a), Some(b)) => format!("{a}{b}"),
+                // One letter, or a second character that is not an ASCII letter or digit
+                // (such words are analyzed whole as well): the first letter alone.
+                (Some(a), None) => a.to_string(),
+                (None, _) => continue,
             };
             openings.push(opening);
             // Snowball's irregular words whose stems change the second letter.
@@ -364,6 +369,24 @@ mod tests {
         let found = finder.find(equal).unwrap();
         assert_eq!(&equal[found.marks[0].clone()], "coder");
         assert_eq!(found.marks[0].start, 0, "the first of equals");
+    }
+
+    /// A term folded from a symbol ("⑴" is "(1)") marks that symbol, and its opening does not
+    /// hide the next word's ("1ab" right after it).
+    #[test]
+    fn folded_symbols_hide_no_word() {
+        let weights: BTreeMap<String, f32> = [("(1)", 1.0), ("1ab", 1.0)]
+            .iter()
+            .map(|(term, weight)| (term.to_string(), *weight))
+            .collect();
+        let finder = PassageFinder::new(weights, 200, analysis::stemmed_analyzer());
+        let text = "see (1ab and ⑴ here";
+        let marked: Vec<&str> = finder
+            .mark_all(text)
+            .iter()
+            .map(|m| &text[m.clone()])
+            .collect();
+        assert_eq!(marked, ["1ab", "⑴"]);
     }
 
     #[test]
