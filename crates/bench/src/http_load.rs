@@ -229,27 +229,23 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
-/// A search per non-empty line of the file at `path`.
+/// A search per non-empty line of the file at `path`, the line form-encoded by `url` (through
+/// reqwest).
 fn queries_from(path: &str) -> std::io::Result<Vec<Job>> {
     Ok(std::fs::read_to_string(path)?
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .map(|line| get(&format!("/api/search?q={}", form_encode(line))))
+        .map(|line| {
+            let mut url = reqwest::Url::parse("http://localhost/api/search").expect("a valid URL");
+            url.query_pairs_mut().append_pair("q", line);
+            get(&format!(
+                "{}?{}",
+                url.path(),
+                url.query().unwrap_or_default()
+            ))
+        })
         .collect())
-}
-
-/// `text` as a form-encoded query parameter value.
-fn form_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b' ' => out.push('+'),
-            b if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) => out.push(char::from(b)),
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn main() {
