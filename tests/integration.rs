@@ -4,7 +4,9 @@
 mod util;
 mod webdriver;
 
+mod analytics;
 mod browser;
+mod browser_analytics;
 mod cli_errors;
 mod corpus;
 mod crawl;

@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::{Parser, Subcommand};
 use him_schema::Taxonomy;
 
-use crate::{check, crawl, eval, index, jobs, search, serve, usage, Failure};
+use crate::{analytics, check, crawl, eval, index, jobs, search, serve, usage, Failure};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,8 @@ pub(crate) enum Command {
     Check(check::CheckArgs),
     /// Crawl a live site (robots.txt, sitemaps, links) into an index.
     Crawl(crawl::CrawlArgs),
+    /// Report what readers searched for, found nothing for, and opened (what serve records).
+    Analytics(analytics::AnalyticsArgs),
     /// Extract one PDF's text from stdin to stdout under a memory and time budget (what
     /// indexing runs for every PDF).
     #[command(hide = true)]

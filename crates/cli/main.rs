@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod analytics;
 mod args;
 mod check;
 mod crawl;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run_eval(args),
         Command::Check(args) => check::run_check(args),
         Command::Crawl(args) => crawl::run_crawl(args),
+        Command::Analytics(args) => analytics::run_analytics(args),
         Command::ExtractPdf => jobs::run_extract_pdf(),
         Command::AdminJob(args) => jobs::run_admin_job(args),
     };

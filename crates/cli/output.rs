@@ -162,6 +162,7 @@ mod tests {
             hits: vec![hit],
             facets: Default::default(),
             suggestion: None,
+            query_id: None,
         };
         let mut out = Vec::new();
         print_results(&mut out, &response).unwrap();

@@ -99,6 +99,13 @@ pub(crate) struct ServeArgs {
         value_parser = seconds()
     )]
     body_timeout: u64,
+    /// Record searches and clicks in this SQLite file, or `off` to record nothing. Default:
+    /// beside the index directory, named after it (`index/` -> `index.analytics.db`).
+    #[arg(long, value_name = "FILE|off")]
+    analytics: Option<String>,
+    /// Days analytics rows are kept; older ones are deleted (at start and hourly).
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = RangedU64ValueParser::<u32>::new().range(1..=3650))]
+    analytics_days: u32,
 }
 
 /// The server would take 0 as 1: refused rather than silently changed. Past a few thousand the
@@ -128,11 +135,17 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<(), Failure> {
             eprintln!("warning: completions not built in advance: {err}");
         }
     });
+    let recorder = config.analytics.clone();
     let state = AppState::new(engine, config);
     if let Some(every) = args.recrawl_every {
         jobs::schedule_recrawl(state.clone(), every);
     }
-    listen(args.addr, state, documents)
+    let served = listen(args.addr, state, documents);
+    // What was answered last is written before the process ends.
+    if let Some(recorder) = recorder {
+        recorder.flush();
+    }
+    served
 }
 
 /// The engine over the index, after indexing the corpus into it when it holds no index yet.
@@ -178,8 +191,28 @@ fn config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
         api_key,
         admin_key,
         admin_job,
+        analytics: recorder(args),
         ..Default::default()
     })
+}
+
+/// The analytics recorder the flags ask for. A database that cannot be opened does not stop
+/// the server: it is reported (here, in the log and on /readyz) and searches go on.
+fn recorder(args: &ServeArgs) -> Option<Arc<him_analytics::Recorder>> {
+    let path = match args.analytics.as_deref() {
+        Some("off") => return None,
+        Some(path) => PathBuf::from(path),
+        None => crate::analytics::default_database(&args.index),
+    };
+    let settings = him_analytics::Settings {
+        retention_days: args.analytics_days,
+        ..Default::default()
+    };
+    let recorder = him_analytics::Recorder::open(&path, settings);
+    if let him_analytics::Health::Degraded(problem) = recorder.health() {
+        eprintln!("warning: analytics are degraded, searches go on: {problem}");
+    }
+    Some(Arc::new(recorder))
 }
 
 /// Serves `state` on `addr` until Ctrl-C or SIGTERM.

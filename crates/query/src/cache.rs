@@ -352,6 +352,7 @@ mod tests {
             hits: Vec::new(),
             facets: Default::default(),
             suggestion: None,
+            query_id: None,
         })
     }
 

@@ -257,6 +257,7 @@ impl SearchEngine {
             hits,
             facets,
             suggestion,
+            query_id: None,
         })
     }
 
@@ -397,6 +398,12 @@ impl SearchEngine {
         counts.retain(|c| c.value.to_lowercase().contains(&wanted));
         counts.truncate(limit);
         Ok(counts)
+    }
+
+    /// A stored title as hits show it: without the suffix most of the site's titles share.
+    pub fn shown_title(&self, stored: &str) -> String {
+        let suffix = self.title_suffix.of(&self.reader.searcher());
+        affix::strip(stored, suffix.as_deref()).to_string()
     }
 
     /// Stored fields of the document with this id.
@@ -573,6 +580,7 @@ fn explain_hit(
 
 mod affix;
 mod feedback;
+mod gaps;
 mod rank;
 
 #[cfg(test)]

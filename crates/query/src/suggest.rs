@@ -308,6 +308,20 @@ pub(crate) fn correct_word(
         return Ok(None);
     }
     let max_distance: u8 = if len >= 9 { 2 } else { 1 };
+    nearest_word(searcher, field, word, max_distance, true)
+}
+
+/// The indexed word of `field` within `max_distance` edits of `word` (adjacent transpositions
+/// count as one), the closest and then the most frequent; `None` when `word` itself is indexed
+/// or nothing is that close. `same_first` keeps only words with the same first letter (typos
+/// seldom touch it, and without it short words have many neighbours).
+pub(crate) fn nearest_word(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    max_distance: u8,
+    same_first: bool,
+) -> tantivy::Result<Option<String>> {
     let Some(first) = word.chars().next() else {
         return Ok(None);
     };
@@ -324,7 +338,7 @@ pub(crate) fn correct_word(
             let Ok(close) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
-            if !close.starts_with(first) {
+            if same_first && !close.starts_with(first) {
                 continue;
             }
             // Adjacent transpositions count as one edit (optimal string alignment distance), as

@@ -25,6 +25,10 @@ pub struct SearchResponse {
     /// A corrected query when this one found nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// The id of this search in the server's analytics, for click events (`POST
+    /// /api/events`); absent when analytics are off and outside the HTTP API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_id: Option<String>,
 }
 
 /// One search hit.

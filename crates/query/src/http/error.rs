@@ -42,6 +42,10 @@ pub enum Code {
     Timeout,
     /// The index cannot be read.
     IndexUnavailable,
+    /// A click names a search this server did not answer (or no longer keeps).
+    UnknownQueryId,
+    /// The analytics database cannot be read.
+    AnalyticsUnavailable,
     /// A bug or an I/O failure on our side.
     Internal,
 }
@@ -66,6 +70,10 @@ impl Code {
             Code::Overloaded => ("overloaded", StatusCode::SERVICE_UNAVAILABLE),
             Code::Timeout => ("timeout", StatusCode::SERVICE_UNAVAILABLE),
             Code::IndexUnavailable => ("index_unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            Code::UnknownQueryId => ("unknown_query_id", StatusCode::BAD_REQUEST),
+            Code::AnalyticsUnavailable => {
+                ("analytics_unavailable", StatusCode::SERVICE_UNAVAILABLE)
+            }
             Code::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }

@@ -29,6 +29,12 @@ struct LookupLabels {
     result: &'static str,
 }
 
+/// What became of an analytics event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EventLabels {
+    outcome: &'static str,
+}
+
 type LatencyFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -65,7 +71,12 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (format 0.0.4).
-    pub fn render(&self, documents: u64, cache: Option<crate::CacheStats>) -> String {
+    pub fn render(
+        &self,
+        documents: u64,
+        cache: Option<crate::CacheStats>,
+        analytics: Option<&him_analytics::Recorder>,
+    ) -> String {
         // A registry per scrape: the families are shared handles, and the values read at
         // scrape time (documents, cache counters) are registered as they are now.
         let mut registry = Registry::default();
@@ -97,6 +108,26 @@ impl Metrics {
                 "himsearch_cache_lookups",
                 "Cacheable searches, answered from the response cache (hit) or run (miss)",
                 lookups,
+            );
+        }
+        if let Some(recorder) = analytics {
+            let events = Family::<EventLabels, Counter>::default();
+            events
+                .get_or_create(&EventLabels { outcome: "written" })
+                .inc_by(recorder.written());
+            events
+                .get_or_create(&EventLabels { outcome: "dropped" })
+                .inc_by(recorder.dropped());
+            registry.register(
+                "himsearch_analytics_events",
+                "Analytics events written to the database, or dropped (queue full, database failing)",
+                events,
+            );
+            let degraded = i64::from(recorder.health() != him_analytics::Health::Ok);
+            registry.register(
+                "himsearch_analytics_degraded",
+                "1 while the analytics database cannot be written",
+                ConstGauge::new(degraded),
             );
         }
         let mut out = String::new();
@@ -164,10 +195,10 @@ himsearch_cache_lookups_total{result=\"miss\"} 2
             }
             families
         };
-        let rendered = metrics.render(5, Some(cache));
+        let rendered = metrics.render(5, Some(cache), None);
         assert_eq!(by_family(&rendered), by_family(expected));
         assert!(rendered.ends_with('\n'));
-        let without_cache = metrics.render(5, None);
+        let without_cache = metrics.render(5, None, None);
         assert!(without_cache.ends_with("himsearch_index_documents 5\n"));
         assert!(!without_cache.contains("cache"));
     }
@@ -183,7 +214,7 @@ himsearch_cache_lookups_total{result=\"miss\"} 2
             metrics.record(route, status, Duration::from_micros(100));
         }
         metrics.record("/healthz", 200, Duration::from_secs(2));
-        let text = metrics.render(0, None);
+        let text = metrics.render(0, None, None);
         for line in [
             "himsearch_requests_total{route=\"/api/search\",status=\"200\"} 1",
             "himsearch_requests_total{route=\"/api/search\",status=\"400\"} 1",

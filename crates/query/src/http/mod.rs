@@ -3,6 +3,7 @@
 //! per client in `limits`, per connection in `conn`.
 
 mod access;
+mod analytics;
 mod conn;
 mod error;
 mod limits;
@@ -94,6 +95,8 @@ pub struct ServerConfig {
     pub admin_key: Option<String>,
     /// What `POST /admin/reindex` runs.
     pub admin_job: Option<AdminJob>,
+    /// Where searches and clicks are recorded; `None` records nothing (`--analytics off`).
+    pub analytics: Option<Arc<him_analytics::Recorder>>,
 }
 
 impl Default for ServerConfig {
@@ -117,6 +120,7 @@ impl Default for ServerConfig {
             api_key: None,
             admin_key: None,
             admin_job: None,
+            analytics: None,
         }
     }
 }
@@ -158,6 +162,7 @@ pub fn router(state: AppState) -> Router {
             .route("/api/facets", get(all_facets))
             .route("/api/facets/{facet}", get(facet_values))
             .route("/api/doc/{*id}", get(document))
+            .route("/api/events", axum::routing::post(analytics::post_event))
             .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
             .route("/readyz", get(ready))
             .route("/metrics", get(metrics_text))
@@ -169,6 +174,7 @@ pub fn router(state: AppState) -> Router {
             )
             .route("/admin/reindex", axum::routing::post(access::start_job))
             .route("/admin/status", get(access::job_status))
+            .route("/admin/analytics", get(analytics::report))
             .merge(ui::routes());
     if let Some(dir) = &state.config.site_dir {
         app = app.merge(site::routes(dir));
@@ -333,9 +339,12 @@ async fn run_search(
             "explain needs the admin key",
         ));
     }
-    run_blocking(state, client, move |engine| engine.search(request))
-        .await
-        .map(Json)
+    let pending = analytics::pending(state, &request);
+    let mut response = run_blocking(state, client, move |engine| engine.search(request)).await?;
+    if let Some(pending) = pending {
+        analytics::record(state, pending, &mut response);
+    }
+    Ok(Json(response))
 }
 
 #[derive(Debug)]
@@ -459,13 +468,24 @@ async fn document(
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    Json(json!({"status": "ready", "documents": state.engine.num_docs()})).into_response()
+    let (analytics, problem) = analytics::readiness(&state);
+    let mut body = json!({
+        "status": "ready",
+        "documents": state.engine.num_docs(),
+        "analytics": analytics,
+    });
+    if let Some(problem) = problem {
+        body["analytics_error"] = problem.into();
+    }
+    Json(body).into_response()
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let body = state
-        .metrics
-        .render(state.engine.num_docs(), state.engine.cache_stats());
+    let body = state.metrics.render(
+        state.engine.num_docs(),
+        state.engine.cache_stats(),
+        state.config.analytics.as_deref(),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -75,6 +75,14 @@ pub const ROUTES: &[RouteDoc] = &[
         query: &[],
     },
     RouteDoc {
+        method: "post",
+        path: "/api/events",
+        summary:
+            "Report a click on a hit: {\"type\": \"click\", \"query_id\", \"id\", \"position\"} \
+                  (202; 400 for a bad event or an unknown query_id; 404 when analytics are off)",
+        query: &[],
+    },
+    RouteDoc {
         method: "get",
         path: "/healthz",
         summary: "Liveness",
@@ -83,7 +91,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/readyz",
-        summary: "Readiness: the index is open",
+        summary: "Readiness: the index is open; analytics ok, off or degraded",
         query: &[],
     },
     RouteDoc {

@@ -1,5 +1,6 @@
 //! The browser side: the embeddable widget (`/embed.js`), the search page (`/`), the page that
-//! documents the embed snippet (`/embed`) and their stylesheet. Everything is compiled into the
+//! documents the embed snippet (`/embed`), the analytics dashboard (`/admin`, whose data needs
+//! the admin key) and their stylesheet. Everything is compiled into the
 //! binary; nothing is fetched from elsewhere. Pages carry a strict Content-Security-Policy: no
 //! inline script, same-origin only.
 
@@ -15,6 +16,8 @@ const EMBED_DOCS_JS: &str = include_str!("ui/embed-docs.js");
 const SEARCH_HTML: &str = include_str!("ui/search.html");
 const EMBED_HTML: &str = include_str!("ui/embed.html");
 const PAGE_CSS: &str = include_str!("ui/page.css");
+const ADMIN_HTML: &str = include_str!("ui/admin.html");
+const ADMIN_JS: &str = include_str!("ui/admin.js");
 
 /// Policy of our own pages: scripts, styles and API calls from this origin only, no framing.
 /// The widget styles itself with a constructed stylesheet, which `style-src 'self'` permits.
@@ -27,11 +30,13 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { page(SEARCH_HTML) }))
         .route("/embed", get(|| async { page(EMBED_HTML) }))
+        .route("/admin", get(|| async { page(ADMIN_HTML) }))
         .route("/embed.js", get(|| async { script(EMBED_JS, true) }))
         .route(
             "/ui/embed-docs.js",
             get(|| async { script(EMBED_DOCS_JS, false) }),
         )
+        .route("/ui/admin.js", get(|| async { script(ADMIN_JS, false) }))
         .route(
             "/ui/page.css",
             get(|| async { asset(PAGE_CSS, "text/css; charset=utf-8") }),

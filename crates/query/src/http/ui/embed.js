@@ -325,6 +325,34 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         if (option) this.choose(Number(option.dataset.index));
       });
       this.hits.addEventListener('keydown', (event) => this.onHitsKey(event));
+      // A result opened (click, Enter, middle click) is reported to the server's analytics.
+      const opened = (event) => {
+        const link = event.target.closest('a[part="hit"]');
+        if (link && (event.type === 'click' || event.button === 1)) this.reportClick(link.closest('li'));
+      };
+      this.hits.addEventListener('click', opened);
+      this.hits.addEventListener('auxclick', opened);
+    }
+
+    // Sends {type: 'click', query_id, id, position} for the hit in `item` of the results shown,
+    // with navigator.sendBeacon (it outlives the page being left); with an API key, which a
+    // beacon cannot carry, a keepalive fetch. Nothing is sent when the server records nothing.
+    reportClick(item) {
+      const response = this.lastResponse;
+      if (!item || !response || !response.query_id) return;
+      const index = [...this.hits.children].indexOf(item);
+      if (index < 0) return;
+      const body = JSON.stringify({
+        type: 'click', query_id: response.query_id, id: item.dataset.id,
+        position: (response.page - 1) * response.per_page + index + 1,
+      });
+      const url = new URL('api/events', this.apiBase).href;
+      try {
+        if (!this.apiKey && navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
+        fetch(url, { method: 'POST', keepalive: true, headers: this.requestHeaders(), body }).catch(() => {});
+      } catch (error) {
+        // Analytics never get in the reader's way.
+      }
     }
 
     // ---- modal ----
