@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 use crate::event::{now_ms, ClickEvent, SearchEvent};
@@ -70,8 +71,6 @@ struct Shared {
     written: AtomicU64,
     problem: Mutex<Option<String>>,
     recent: Cache<u128, ()>,
-    /// A connection to look up query ids that are no longer in `recent`.
-    reader: Mutex<Option<Connection>>,
 }
 
 /// Records searches and clicks into the database at `path`. Dropping it writes what is queued
@@ -102,7 +101,6 @@ impl Recorder {
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             problem: Mutex::new(None),
-            reader: Mutex::new(None),
         });
         let connection = match store::open_for_writing(path) {
             Ok(conn) => Some(conn),
@@ -115,13 +113,20 @@ impl Recorder {
         let writer = Writer {
             opened: connection.as_ref().and_then(|_| file_id(path)),
             shared: Arc::clone(&shared),
+            retry_now: false,
             connection,
             last_attempt: Instant::now(),
             next_retention: Instant::now(),
         };
+        let watched = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("analytics-writer".into())
-            .spawn(move || writer.run(&receiver))
+            .spawn(move || {
+                let run = std::panic::AssertUnwindSafe(|| writer.run(&receiver));
+                if std::panic::catch_unwind(run).is_err() {
+                    watched.failed("the writer thread stopped: events are no longer recorded");
+                }
+            })
             .ok();
         if thread.is_none() {
             shared.failed("the writer thread could not start");
@@ -135,10 +140,12 @@ impl Recorder {
 
     /// Queues a search; false when it was dropped (queue full or writer gone).
     pub fn record_search(&self, event: SearchEvent) -> bool {
-        if let Some(id) = id_bits(&event.id) {
+        let id = id_bits(&event.id);
+        let sent = self.send(Event::Search(event));
+        if let (true, Some(id)) = (sent, id) {
             self.shared.recent.insert(id, ());
         }
-        self.send(Event::Search(event))
+        sent
     }
 
     /// Queues a click; false when it was dropped.
@@ -161,7 +168,9 @@ impl Recorder {
     }
 
     /// Whether `query_id` is a search this server recorded: one of the recent ones, or one
-    /// in the database.
+    /// in the database. The database is opened for each lookup, which only clicks on searches
+    /// older than the recent ones need: a connection kept open would hold on to a file that
+    /// has since been replaced.
     pub fn knows(&self, query_id: &str) -> bool {
         let Some(bits) = id_bits(query_id) else {
             return false;
@@ -169,21 +178,9 @@ impl Recorder {
         if self.shared.recent.get(&bits).is_some() {
             return true;
         }
-        let mut reader = lock(&self.shared.reader);
-        if reader.is_none() {
-            *reader = store::open_for_reading(&self.shared.path).ok();
-        }
-        let found = reader
-            .as_ref()
-            .map(|conn| store::has_search(conn, query_id));
-        match found {
-            Some(Ok(found)) => found,
-            Some(Err(_)) => {
-                *reader = None;
-                false
-            }
-            None => false,
-        }
+        store::open_for_reading(&self.shared.path)
+            .ok()
+            .is_some_and(|conn| store::has_search(&conn, query_id).unwrap_or(false))
     }
 
     /// Writes everything queued so far and waits for it (tests, and a server shutting down).
@@ -251,9 +248,14 @@ impl Shared {
     }
 }
 
-/// A query id as a number: 32 hex digits, as [`crate::new_query_id`] makes them.
-fn id_bits(id: &str) -> Option<u128> {
-    if id.len() != 32 {
+/// A query id as a number: exactly 32 lower-case hex digits, as [`crate::new_query_id`]
+/// makes them (so one id has one spelling, and clicks join their search).
+pub(crate) fn id_bits(id: &str) -> Option<u128> {
+    if id.len() != 32
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return None;
     }
     u128::from_str_radix(id, 16).ok()
@@ -269,6 +271,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Writer {
     shared: Arc<Shared>,
     connection: Option<Connection>,
+    /// Open the database at the next need, without waiting for `retry_every`.
+    retry_now: bool,
     /// The file the connection has open: a file replaced, removed or overwritten under it
     /// (restored from a backup, deleted by hand, damaged) is noticed before each batch and
     /// opened again, instead of written on through a connection that no longer sees it.
@@ -282,6 +286,7 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 impl Writer {
     fn run(mut self, receiver: &mpsc::Receiver<Message>) {
         let settings = self.shared.settings.clone();
+        self.retention();
         loop {
             let first = match receiver.recv_timeout(RETENTION_EVERY) {
                 Ok(message) => Some(message),
@@ -329,9 +334,17 @@ impl Writer {
     /// and write on into a damaged file).
     fn connection(&mut self) -> Option<&mut Connection> {
         let file = file_state(&self.shared.path);
-        if self.connection.is_some() && file != FileState::Sqlite(self.opened) {
-            self.connection = None;
-            self.last_attempt = Instant::now() - self.shared.settings.retry_every;
+        if let Some(conn) = self
+            .connection
+            .take_if(|_| file != FileState::Sqlite(self.opened))
+        {
+            // Closing the last connection checkpoints its write-ahead log into the file at
+            // the path: never into one that is not ours any more.
+            if file == FileState::NotSqlite {
+                let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            }
+            drop(conn);
+            self.retry_now = true;
         }
         if file == FileState::NotSqlite {
             let message = format!(
@@ -343,8 +356,9 @@ impl Writer {
             return None;
         }
         if self.connection.is_none()
-            && self.last_attempt.elapsed() >= self.shared.settings.retry_every
+            && (self.retry_now || self.last_attempt.elapsed() >= self.shared.settings.retry_every)
         {
+            self.retry_now = false;
             self.last_attempt = Instant::now();
             match store::open_for_writing(&self.shared.path) {
                 Ok(conn) => {
@@ -417,16 +431,10 @@ enum FileState {
 }
 
 fn file_state(path: &Path) -> FileState {
-    use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return FileState::Missing;
-    };
-    let mut header = [0u8; 16];
-    match file.read_exact(&mut header) {
-        Ok(()) if &header == b"SQLite format 3\0" => FileState::Sqlite(file_id(path)),
-        // An empty file is what SQLite makes of a new database before its first write.
-        Err(_) if file.metadata().is_ok_and(|m| m.len() == 0) => FileState::Sqlite(file_id(path)),
-        _ => FileState::NotSqlite,
+    match store::header(path) {
+        store::Header::Missing => FileState::Missing,
+        store::Header::Foreign => FileState::NotSqlite,
+        store::Header::Sqlite => FileState::Sqlite(file_id(path)),
     }
 }
 

@@ -33,9 +33,10 @@ pub struct Report {
     pub clicks: u64,
     /// Searches that found nothing.
     pub zero_result_searches: u64,
-    /// Most frequent queries (the empty query of a browse is not one).
+    /// Most frequent queries (the empty query of a browse is not one), counted by their
+    /// first pages: reading on to page 2 is not searching again.
     pub top_queries: Vec<TopQuery>,
-    /// Most frequent queries that found nothing.
+    /// Most frequent queries that found nothing (first pages).
     pub zero_result_queries: Vec<QueryCount>,
     /// Most opened documents.
     pub top_clicked: Vec<Clicked>,
@@ -57,7 +58,7 @@ pub struct TopQuery {
     pub query: String,
     /// Searches.
     pub count: u64,
-    /// Share of those searches after which a hit was opened, 0 to 1.
+    /// Share of those searches after which a hit was opened (on any page), 0 to 1.
     pub click_rate: f64,
 }
 
@@ -214,14 +215,15 @@ fn as_count(n: i64) -> u64 {
 
 fn top_queries(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<TopQuery>> {
     let mut statement = conn.prepare(
-        "SELECT query, count(*) AS n,
+        "SELECT query, sum(page = 1) AS n,
                 sum(EXISTS (SELECT 1 FROM clicks c WHERE c.query_id = s.id))
          FROM searches s WHERE at >= ?1 AND at < ?2 AND query != ''
-         GROUP BY query ORDER BY n DESC, query LIMIT ?3",
+         GROUP BY query HAVING n > 0 ORDER BY n DESC, query LIMIT ?3",
     )?;
     let rows = statement.query_map(params![from, to, LIST_LEN], |row| {
         let count = as_count(row.get(1)?);
-        let clicked = as_count(row.get(2)?);
+        // Searches of any page after which a hit was opened, over first pages asked for.
+        let clicked = as_count(row.get(2)?).min(count);
         Ok(TopQuery {
             query: row.get(0)?,
             count,
@@ -242,7 +244,7 @@ fn rate(part: u64, whole: u64) -> f64 {
 fn zero_result_queries(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<QueryCount>> {
     let mut statement = conn.prepare(
         "SELECT query, count(*) AS n FROM searches
-         WHERE at >= ?1 AND at < ?2 AND total = 0 AND query != ''
+         WHERE at >= ?1 AND at < ?2 AND total = 0 AND query != '' AND page = 1
          GROUP BY query ORDER BY n DESC, query LIMIT ?3",
     )?;
     let rows = statement.query_map(params![from, to, LIST_LEN], |row| {

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS clicks (
 );
 CREATE INDEX IF NOT EXISTS clicks_at ON clicks(at);
 CREATE INDEX IF NOT EXISTS clicks_query ON clicks(query_id);
+CREATE INDEX IF NOT EXISTS clicks_doc ON clicks(doc_id, at);
 ";
 
 /// How long a statement waits for another connection's lock before failing.
@@ -63,9 +64,16 @@ pub(crate) fn open_for_writing(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Opens an existing database to read it.
+/// Opens an existing database to read it; refuses a file that does not start as SQLite's
+/// (SQLite would serve the pages still in its write-ahead log and hide the damage).
 pub(crate) fn open_for_reading(path: &Path) -> Result<Connection> {
     let err = db_error(path);
+    if header(path) == Header::Foreign {
+        return Err(err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+            Some("file is not a database".into()),
+        )));
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -73,6 +81,30 @@ pub(crate) fn open_for_reading(path: &Path) -> Result<Connection> {
     .map_err(&err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(&err)?;
     Ok(conn)
+}
+
+/// What starts the file at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Header {
+    Missing,
+    /// Something else than SQLite's header: overwritten or damaged.
+    Foreign,
+    /// SQLite's header, or an empty file (a new database before its first write).
+    Sqlite,
+}
+
+/// Reads the first 16 bytes of the file at `path`.
+pub(crate) fn header(path: &Path) -> Header {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Header::Missing;
+    };
+    let mut start = [0u8; 16];
+    match file.read_exact(&mut start) {
+        Ok(()) if &start == b"SQLite format 3\0" => Header::Sqlite,
+        Err(_) if file.metadata().is_ok_and(|m| m.len() == 0) => Header::Sqlite,
+        _ => Header::Foreign,
+    }
 }
 
 /// One event to write.

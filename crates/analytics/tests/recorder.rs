@@ -23,7 +23,7 @@ fn search(query: &str, total: u64, at_ms: i64) -> SearchEvent {
 fn click(search: &SearchEvent, doc: &str, position: u32) -> ClickEvent {
     ClickEvent {
         query_id: search.id.clone(),
-        at_ms: search.at_ms + 1000,
+        at_ms: search.at_ms,
         doc_id: doc.to_string(),
         title: Some(format!("Title of {doc}")),
         position,
@@ -190,6 +190,9 @@ fn clicks_name_known_searches_only() {
     let recorder = Recorder::open(&path, Settings::default());
     assert!(recorder.knows(&event.id));
     assert!(!recorder.knows("not an id"));
+    // One id, one spelling: the same digits in upper case, or signed, are not it.
+    assert!(!recorder.knows(&event.id.to_uppercase()));
+    assert!(!recorder.knows(&format!("+{}", &event.id[1..])));
 }
 
 #[test]
@@ -204,11 +207,22 @@ fn a_full_queue_drops_and_counts_instead_of_growing() {
     };
     let recorder = Recorder::open(&path, settings);
     let now = now_ms();
-    let sent = (0..1000)
-        .filter(|_| recorder.record_search(search("flood", 1, now)))
-        .count() as u64;
+    let mut sent = 0;
+    let mut dropped = Vec::new();
+    for _ in 0..1000 {
+        let event = search("flood", 1, now);
+        if recorder.record_search(event.clone()) {
+            sent += 1;
+        } else {
+            dropped.push(event.id);
+        }
+    }
     assert!(sent < 1000, "the queue is bounded");
     assert_eq!(recorder.dropped(), 1000 - sent);
+    assert!(
+        dropped.iter().all(|id| !recorder.knows(id)),
+        "a search never recorded cannot be clicked"
+    );
     recorder.flush();
     assert_eq!(report(&path, 1, now).unwrap().searches, sent);
 }

@@ -140,7 +140,7 @@ fn diagnosis(query: &str, missing: &[Missing]) -> Diagnosis {
             Missing::OtherForm { word, indexed } => (word, indexed),
             Missing::Absent { .. } => continue,
         };
-        suggestion = suggestion.replacen(word.as_str(), replacement, 1);
+        suggestion = replace_word(&suggestion, word, replacement);
         pairs.push(format!("“{word}” → “{replacement}”"));
     }
     if pairs.is_empty() {
@@ -158,12 +158,35 @@ fn diagnosis(query: &str, missing: &[Missing]) -> Diagnosis {
     (kind, Some(suggestion), advice)
 }
 
+/// `text` with its first whole word equal to `word` replaced (not a match inside a longer word).
+fn replace_word(text: &str, word: &str, replacement: &str) -> String {
+    let mut done = false;
+    text.split(' ')
+        .map(|w| {
+            if !done && w == word {
+                done = true;
+                replacement
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use him_analytics::GapKind;
 
+    use super::replace_word;
     use crate::test_support::IndexedCorpus;
     use crate::SearchRequest;
+
+    #[test]
+    fn only_the_whole_word_is_replaced() {
+        assert_eq!(replace_word("cod cod", "cod", "code"), "code cod");
+        assert_eq!(replace_word("codex cod", "cod", "code"), "codex code");
+    }
 
     #[test]
     fn zero_result_queries_are_told_apart() {
