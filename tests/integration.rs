@@ -14,6 +14,7 @@ mod eval;
 mod facet_kinds;
 mod hostile;
 mod indexing;
+mod meili;
 mod questions;
 mod reliability;
 mod search;

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::browser::{artifact, ROOT};
-use crate::util::{himsearch, repo_root, Server, Site};
+use crate::util::{repo_root, Server, Site};
 use crate::webdriver::Browser;
 
 /// (question, pages that answer it).
@@ -56,18 +56,8 @@ const QUESTIONS: &[(&str, &[&str])] = &[
 
 #[test]
 fn the_commonest_questions_open_on_their_answer() {
-    let site = Site::new();
+    let site = Site::shipped();
     let corpus = repo_root().join("corpus");
-    let index = site.index_dir();
-    let indexed = himsearch(&[
-        "index",
-        "--quiet",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-    ]);
-    assert!(indexed.status.success());
     let server = Server::start(
         &site,
         &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],

@@ -17,6 +17,27 @@ impl Site {
         Site { dir }
     }
 
+    /// A site whose index holds the shipped corpus (`corpus/`), which stays where it is.
+    pub(crate) fn shipped() -> Site {
+        let site = Site::new();
+        let corpus = repo_root().join("corpus");
+        let index = site.index_dir();
+        let indexed = himsearch(&[
+            "index",
+            "--quiet",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+        ]);
+        assert!(
+            indexed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&indexed.stderr)
+        );
+        site
+    }
+
     pub(crate) fn corpus(&self) -> PathBuf {
         self.dir.path().join("corpus")
     }

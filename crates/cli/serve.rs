@@ -103,9 +103,26 @@ pub(crate) struct ServeArgs {
     /// beside the index directory, named after it (`index/` -> `index.analytics.db`).
     #[arg(long, value_name = "FILE|off")]
     analytics: Option<String>,
+    /// The uid the index answers to on Meilisearch's search protocol (`/indexes/{uid}/search`).
+    #[arg(long, value_name = "NAME", default_value = "him", value_parser = index_uid)]
+    index_uid: String,
     /// Days analytics rows are kept; older ones are deleted (at start and hourly).
     #[arg(long, value_name = "N", default_value_t = 90, value_parser = RangedU64ValueParser::<u32>::new().range(1..=3650))]
     analytics_days: u32,
+}
+
+/// Meilisearch's rule for index uids: 1 to 400 ASCII letters, digits, `-` and `_`.
+fn index_uid(value: &str) -> Result<String, String> {
+    let valid = !value.is_empty()
+        && value.len() <= 400
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err("an index uid is 1 to 400 ASCII letters, digits, `-` and `_`".into())
+    }
 }
 
 /// The server would take 0 as 1: refused rather than silently changed. Past a few thousand the
@@ -192,6 +209,8 @@ fn config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
         admin_key,
         admin_job,
         analytics: recorder(args),
+        index_uid: args.index_uid.clone(),
+        index_dir: Some(args.index.clone()),
         ..Default::default()
     })
 }

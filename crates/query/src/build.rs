@@ -261,6 +261,36 @@ impl QueryModel {
         named
     }
 
+    /// The documents a filter expression accepts.
+    pub(crate) fn expression_query(&self, filter: &crate::Filter) -> Box<dyn Query> {
+        use crate::Filter;
+        let all = |clauses: Vec<(Occur, Box<dyn Query>)>| Box::new(BooleanQuery::new(clauses));
+        match filter {
+            Filter::And(parts) if parts.is_empty() => Box::new(AllQuery),
+            Filter::And(parts) => all(parts
+                .iter()
+                .map(|p| (Occur::Must, self.expression_query(p)))
+                .collect()),
+            Filter::Or(parts) => all(parts
+                .iter()
+                .map(|p| (Occur::Should, self.expression_query(p)))
+                .collect()),
+            Filter::Not(inner) => all(vec![
+                (Occur::Must, Box::new(AllQuery)),
+                (Occur::MustNot, self.expression_query(inner)),
+            ]),
+            Filter::Is(kind, values) => self.filter_query(*kind, values),
+            // A facet field indexes every value's ancestors: the kind's own path matches any.
+            Filter::Exists(kind) => Box::new(TermQuery::new(
+                tantivy::Term::from_facet(
+                    self.fields.facets,
+                    &tantivy::schema::Facet::from_path([kind.name()]),
+                ),
+                IndexRecordOption::Basic,
+            )),
+        }
+    }
+
     pub(crate) fn filter_query(&self, kind: FacetKind, values: &[String]) -> Box<dyn Query> {
         Box::new(BooleanQuery::new(
             values
@@ -705,13 +735,13 @@ impl<'a> QueryBuilder<'a> {
         &self,
         text: Option<&dyn Query>,
         parsed: &ParsedQuery,
-        filters: &[(FacetKind, Box<dyn Query>)],
+        filters: &[Box<dyn Query>],
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
             text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
         )];
-        for (_, filter) in filters {
+        for filter in filters {
             clauses.push((Occur::Must, filter.box_clone()));
         }
         for term in &parsed.excluded {

@@ -35,6 +35,9 @@ use crate::request::SearchRequest;
 pub(crate) struct CacheKey {
     query: String,
     filters: Vec<(FacetKind, Vec<String>)>,
+    expression: Option<crate::Filter>,
+    offset: Option<usize>,
+    all_words: bool,
     page: usize,
     per_page: usize,
 }
@@ -54,6 +57,9 @@ impl CacheKey {
         Some(CacheKey {
             query: request.query.clone(),
             filters,
+            expression: request.expression.clone(),
+            offset: request.offset,
+            all_words: request.all_words,
             page: request.page,
             per_page: request.per_page,
         })

@@ -172,14 +172,19 @@ impl SearchEngine {
     ) -> Result<SearchResponse> {
         let parsed = parse(&request.query);
 
-        let filters: Vec<(FacetKind, Box<dyn Query>)> = request
+        let mut filters: Vec<Box<dyn Query>> = request
             .filters
             .iter()
-            .map(|(kind, values)| (*kind, self.query.filter_query(*kind, values)))
+            .map(|(kind, values)| self.query.filter_query(*kind, values))
             .collect();
+        if let Some(expression) = &request.expression {
+            filters.push(self.query.expression_query(expression));
+        }
 
         let prefix_last = prefix_last(&request.query);
-        let offset = (request.page - 1) * request.per_page;
+        let offset = request
+            .offset
+            .unwrap_or((request.page - 1) * request.per_page);
         // Without filters, the ranking passes count facets as they go; with filters, one more
         // pass over the unfiltered query counts every kind disjunctively (facet_table.rs).
         let Ranking {
@@ -198,16 +203,26 @@ impl SearchEngine {
                 prefix_last,
                 offset,
                 limit: request.per_page,
-                with_facets: filters.is_empty(),
+                all_words: request.all_words,
+                // Counts over the matches are right unless some kind is filtered by value, which
+                // needs disjunctive counts (an expression's are conjunctive, as Meilisearch's).
+                with_facets: request.filters.is_empty(),
             },
         )?;
         let tallies = match ranked_facets {
             Some(tallies) => tallies,
             None => {
+                // The kinds filtered by value are counted disjunctively over the text query and
+                // the expression, if any.
+                let expression: Vec<Box<dyn Query>> = request
+                    .expression
+                    .iter()
+                    .map(|e| self.query.expression_query(e))
+                    .collect();
                 let query = QueryBuilder::new(&self.query, searcher).combine(
                     text_query.as_deref(),
                     &parsed,
-                    &[],
+                    &expression,
                 );
                 let tally = FacetTally::new(
                     Arc::clone(&self.facet_tables),
@@ -273,6 +288,7 @@ impl SearchEngine {
             offset: 0,
             limit: depth,
             with_facets: false,
+            all_words: false,
         };
         let ranking = self.rank(&searcher, &parsed, &[], options)?;
         let mut ids = Vec::with_capacity(ranking.top.len());

@@ -25,6 +25,7 @@ mod error;
 pub mod eval;
 mod expand;
 mod facet_table;
+mod filter;
 mod flat;
 mod highlight;
 pub mod http;
@@ -42,6 +43,7 @@ pub use cache::CacheStats;
 pub use check::{check_index, CheckReport};
 pub use engine::{DocumentView, SearchEngine};
 pub use error::{Error, Result};
+pub use filter::{parse_filter, parse_filter_array, Filter, FilterError};
 pub use highlight::escape_html;
 pub use request::{
     SearchRequest, DEFAULT_PER_PAGE, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,

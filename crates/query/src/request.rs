@@ -28,6 +28,14 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Include a score breakdown per hit.
     pub explain: bool,
+    /// A filter expression (Meilisearch's syntax), AND-ed with `filters`. With an expression
+    /// and no `filters`, facet counts are conjunctive: each value's count among the matches.
+    pub expression: Option<crate::Filter>,
+    /// Hits to skip, instead of `(page - 1) * per_page` (Meilisearch's `offset`).
+    pub offset: Option<usize>,
+    /// Only documents with every content word (Meilisearch's `matchingStrategy: all`);
+    /// otherwise a short query lists documents with some of its words after those with all.
+    pub all_words: bool,
 }
 
 impl SearchRequest {
@@ -39,6 +47,9 @@ impl SearchRequest {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
             explain: false,
+            expression: None,
+            offset: None,
+            all_words: false,
         }
     }
 
@@ -85,6 +96,12 @@ impl SearchRequest {
         if self.page == 0 || self.page > MAX_PAGE {
             return Err(Error::InvalidParameter(format!(
                 "page must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        if self.offset.is_some_and(|o| o >= MAX_PAGE * MAX_PER_PAGE) {
+            return Err(Error::InvalidParameter(format!(
+                "offset must be below {}",
+                MAX_PAGE * MAX_PER_PAGE
             )));
         }
         if self.per_page == 0 {

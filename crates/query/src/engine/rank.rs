@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use him_schema::FacetKind;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DocAddress, Searcher};
@@ -37,6 +36,8 @@ pub(super) struct RankOptions {
     /// Count every facet over the documents listed (only correct without filters: filtered
     /// kinds need disjunctive counts).
     pub(super) with_facets: bool,
+    /// Only documents with every content word, whatever the query's length.
+    pub(super) all_words: bool,
 }
 
 /// The outcome of [`SearchEngine::rank`].
@@ -84,7 +85,7 @@ impl SearchEngine {
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,
-        filters: &[(FacetKind, Box<dyn Query>)],
+        filters: &[Box<dyn Query>],
         options: RankOptions,
     ) -> Result<Ranking> {
         let RankOptions {
@@ -92,6 +93,7 @@ impl SearchEngine {
             offset,
             limit,
             with_facets,
+            all_words,
         } = options;
         let tally = || {
             with_facets
@@ -156,6 +158,14 @@ impl SearchEngine {
         // one pass, by rarity-weighted coverage and BM25 (build.rs, COVERAGE_BONUS): a page
         // without one common word of the query ("course" in "medical terminology course") can
         // be the best answer, which requiring every word first would bury or drop.
+        if all_words {
+            let mut strict = pass(true, false)?;
+            if with_typos(&strict) {
+                strict = pass(true, true)?;
+            }
+            let matched = strict.total > 0;
+            return Ok(strict.ranking(matched, &builder));
+        }
         let short = self.query.content_groups(parsed) <= MAX_COVERAGE_WORDS;
         if parsed.groups.len() > 1 && short {
             let mut any = pass(false, false)?;

@@ -7,6 +7,7 @@ mod analytics;
 mod conn;
 mod error;
 mod limits;
+mod meili;
 mod metrics;
 mod openapi;
 mod params;
@@ -97,6 +98,10 @@ pub struct ServerConfig {
     pub admin_job: Option<AdminJob>,
     /// Where searches and clicks are recorded; `None` records nothing (`--analytics off`).
     pub analytics: Option<Arc<him_analytics::Recorder>>,
+    /// The uid the served index answers to on Meilisearch's protocol (`/indexes/{uid}`).
+    pub index_uid: String,
+    /// The served index's directory, for the protocol's `createdAt` and `updatedAt`.
+    pub index_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -121,6 +126,8 @@ impl Default for ServerConfig {
             admin_key: None,
             admin_job: None,
             analytics: None,
+            index_uid: "him".to_string(),
+            index_dir: None,
         }
     }
 }
@@ -175,6 +182,7 @@ pub fn router(state: AppState) -> Router {
             .route("/admin/reindex", axum::routing::post(access::start_job))
             .route("/admin/status", get(access::job_status))
             .route("/admin/analytics", get(analytics::report))
+            .merge(meili::routes(&state))
             .merge(ui::routes());
     if let Some(dir) = &state.config.site_dir {
         app = app.merge(site::routes(dir));
@@ -190,6 +198,7 @@ pub fn router(state: AppState) -> Router {
             access::require_keys,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn(meili::shape_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -226,6 +235,8 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
             header::HeaderName::from_static("x-api-key"),
+            // Meilisearch's clients name themselves in every request (the protocol's routes).
+            header::HeaderName::from_static("x-meilisearch-client"),
         ])
         .max_age(Duration::from_secs(3600))
 }

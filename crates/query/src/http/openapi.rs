@@ -106,6 +106,101 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "This description",
         query: &[],
     },
+    RouteDoc {
+        method: "post",
+        path: "/indexes/{uid}/search",
+        summary: "Meilisearch's search protocol: a JSON body of q, offset, limit, page, hitsPerPage, \
+                  filter (string or array form, over the facet kinds), facets, attributesToRetrieve, \
+                  attributesToHighlight, highlightPreTag, highlightPostTag, attributesToCrop, \
+                  cropLength, cropMarker, showRankingScore, matchingStrategy (errors in \
+                  Meilisearch's shape)",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/indexes/{uid}/search",
+        summary: "Meilisearch's search protocol, parameters in the query string (lists comma-separated)",
+        query: MEILI_PARAMS,
+    },
+    RouteDoc {
+        method: "post",
+        path: "/multi-search",
+        summary: "Meilisearch's multi-search: {\"queries\": [{\"indexUid\", ...search parameters}]} -> {\"results\": [...]}",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/indexes",
+        summary: "Meilisearch's index list: the served index",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/indexes/{uid}",
+        summary: "The served index: uid, primaryKey (id), createdAt, updatedAt (its last commit)",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/indexes/{uid}/settings/filterable-attributes",
+        summary: "The facet kinds, which filters and facets name",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/health",
+        summary: "Meilisearch's health: {\"status\": \"available\"}",
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/version",
+        summary: "Meilisearch's version route: pkgVersion is himsearch's",
+        query: &[],
+    },
+];
+
+const MEILI_PARAMS: &[(&str, &str)] = &[
+    ("q", "Query text."),
+    ("offset", "Hits to skip (offset + limit at most 1000)."),
+    (
+        "limit",
+        "Hits to return (default 20; at most 100 are returned).",
+    ),
+    (
+        "page",
+        "1-based page, with hitsPerPage: exhaustive totalHits and totalPages.",
+    ),
+    ("hitsPerPage", "Hits per page."),
+    (
+        "filter",
+        "A filter expression: credential = RHIT AND (topic = Coding OR topic = Privacy).",
+    ),
+    ("facets", "Facet kinds to count, comma-separated, or *."),
+    (
+        "attributesToRetrieve",
+        "Attributes of each hit, comma-separated (default *).",
+    ),
+    (
+        "attributesToHighlight",
+        "Attributes highlighted in _formatted (title, content, hierarchy_lvl1, or *).",
+    ),
+    ("highlightPreTag", "Before each match (default <em>)."),
+    ("highlightPostTag", "After each match (default </em>)."),
+    (
+        "attributesToCrop",
+        "Attributes cropped in _formatted (content:20 sets a length).",
+    ),
+    ("cropLength", "Words kept around the matches (default 10)."),
+    ("cropMarker", "Marks cut text (default …)."),
+    (
+        "showRankingScore",
+        "true adds _rankingScore (0 to 1) to each hit.",
+    ),
+    (
+        "matchingStrategy",
+        "last (default: pages with some words after those with all) or all.",
+    ),
 ];
 
 /// Builds the OpenAPI 3.1 document of a server whose index uses `taxonomy`.

@@ -14,6 +14,7 @@ use crate::test_support::IndexedCorpus;
 
 mod analytics;
 mod hostile;
+mod meili;
 
 struct Fixture {
     site: IndexedCorpus,
@@ -308,12 +309,18 @@ async fn openapi_routes_all_exist() {
         let uri = route
             .path
             .replace("{facet}", "topic")
-            .replace("{id}", "jobs/coder.html");
+            .replace("{id}", "jobs/coder.html")
+            .replace("{uid}", "him");
+        let body = match uri.as_str() {
+            "/multi-search" => r#"{"queries": [{"indexUid": "him", "q": "coder"}]}"#,
+            _ if route.method == "post" => "{}",
+            _ => "",
+        };
         let request = Request::builder()
             .method(route.method.to_uppercase().as_str())
             .uri(uri.as_str())
             .header("content-type", "application/json")
-            .body(Body::from(if route.method == "post" { "{}" } else { "" }))
+            .body(Body::from(body))
             .unwrap();
         let (status, body, _) = call(&app, request).await;
         if uri == "/api/events" {
