@@ -84,7 +84,7 @@ fn the_meilisearch_client_gets_the_apis_answers() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(output.status.success(), "{report}");
-    assert!(report.contains("pass 10"), "{report}");
+    assert!(report.contains("pass 12"), "{report}");
 }
 
 /// Serves `pages` by path and `/npm/...` from the client packages: a site on another origin.

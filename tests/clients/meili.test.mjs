@@ -28,6 +28,7 @@ test('a query: same hits in the same order, same total', async () => {
     assert.deepEqual(ids(theirs.hits), ids(ours.hits), q);
     assert.equal(theirs.estimatedTotalHits, ours.total, q);
     assert.equal(theirs.query, q);
+    assert.equal(typeof theirs.processingTimeMs, 'number');
     assert.equal(theirs.offset, 0);
     assert.equal(theirs.limit, 10);
     assert.ok(ours.total > 0, q);
@@ -167,7 +168,32 @@ test('errors reach the client in the protocol shape', async () => {
   await expectError(new Meilisearch({ host, apiKey: 'wrong-key-wrong-key' }).index('him').search('rhit'), 'invalid_api_key', 403);
   await expectError(index.addDocuments([{ id: 'x' }]), 'not_implemented', 501);
   const filterError = await index.search('rhit', { filter: 'credential = RHIT AND' }).catch((e) => e);
-  assert.match(filterError.message, /1:22/);
+  assert.match(filterError.message, /22:22 credential = RHIT AND/);
+});
+
+test('facet search: the values a searchable refinement list offers', async () => {
+  const ours = await api([['q', 'exam']]);
+  const { facetHits, facetQuery } = await index.searchForFacetValues({ facetName: 'credential', facetQuery: 'rh', q: 'exam' });
+  assert.equal(facetQuery, 'rh');
+  const expected = ours.facets.credential.filter((c) => c.count > 0 && c.value.toLowerCase().startsWith('rh'));
+  assert.deepEqual(facetHits, expected);
+  assert.ok(facetHits.length >= 2, JSON.stringify(facetHits));
+});
+
+test('a filter limits the hits and never reorders them', async () => {
+  const inList = await index.search('coding', { filter: 'credential IN [CCS, CPC, RHIT]', limit: 20 });
+  const ors = await index.search('coding', { filter: 'credential = CCS OR credential = CPC OR credential = RHIT', limit: 20 });
+  assert.deepEqual(ids(ors.hits), ids(inList.hits));
+  const unfiltered = await index.search('coding', { limit: 1000 });
+  const order = ids(unfiltered.hits);
+  // The unfiltered answer holds its first 100 hits: the filtered hits among them keep its order.
+  const positions = ids(inList.hits).map((id) => order.indexOf(id)).filter((p) => p >= 0);
+  assert.ok(positions.length >= 5, JSON.stringify(positions));
+  assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]), JSON.stringify(positions));
+  const empty = await index.search('', { filter: 'credential IS EMPTY', limit: 0 });
+  assert.equal(empty.estimatedTotalHits, 0);
+  const absent = await index.search('', { filter: 'credential NOT EXISTS', limit: 5 });
+  for (const hit of absent.hits) assert.equal(hit.credential, undefined, JSON.stringify(hit));
 });
 
 test('index, settings, health and version', async () => {

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use him_schema::{analysis, FacetKind, Fields, Taxonomy};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, DisjunctionMaxQuery,
-    EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery,
+    DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::tokenizer::TextAnalyzer;
@@ -741,8 +741,12 @@ impl<'a> QueryBuilder<'a> {
             Occur::Must,
             text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
         )];
+        // A filter limits the matches and never changes their order: it scores nothing.
         for filter in filters {
-            clauses.push((Occur::Must, filter.box_clone()));
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)),
+            ));
         }
         for term in &parsed.excluded {
             if let Some(query) = self.term_query(term) {

@@ -1,6 +1,6 @@
 //! Filter expressions over facet kinds, in Meilisearch's syntax: `credential = "RHIT" AND
 //! (topic = Coding OR topic = Privacy)`, `credential IN [RHIT, RHIA]`, `NOT topic = Coding`,
-//! `credential EXISTS`, `job_title IS EMPTY`, and the array form `[["credential = RHIT",
+//! `credential EXISTS`, `job_title NOT EXISTS`, and the array form `[["credential = RHIT",
 //! "credential = RHIA"], "topic = Coding"]` (inner arrays OR-ed, the outer one AND-ed).
 //!
 //! Facet values are strings: the numeric comparisons (`<`, `>`, `TO`...) and geo filters are
@@ -33,6 +33,8 @@ pub struct FilterError {
     pub message: String,
     /// 1-based character position of the problem in the expression.
     pub position: usize,
+    /// 1-based character position just past it (Meilisearch prints `start:end`).
+    pub end: usize,
     /// The expression.
     pub expression: String,
 }
@@ -41,8 +43,8 @@ impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} (at character {} of `{}`)\n1:{} {}",
-            self.message, self.position, self.expression, self.position, self.expression
+            "{} (at character {} of `{}`)\n{}:{} {}",
+            self.message, self.position, self.expression, self.position, self.end, self.expression
         )
     }
 }
@@ -50,9 +52,18 @@ impl fmt::Display for FilterError {
 /// Parses one expression in the string syntax.
 pub fn parse_filter(expression: &str, taxonomy: &Taxonomy) -> Result<Filter, FilterError> {
     let tokens = tokenize(expression)?;
+    if tokens.len() > MAX_TOKENS {
+        return Err(FilterError {
+            message: format!("the filter is over {MAX_TOKENS} words and symbols"),
+            position: 1,
+            end: expression.chars().count() + 1,
+            expression: expression.into(),
+        });
+    }
     let mut parser = Parser {
         tokens,
         at: 0,
+        depth: 0,
         expression,
         taxonomy,
     };
@@ -80,17 +91,22 @@ pub fn parse_filter_array(
     let shape = |position| FilterError {
         message: "the array form holds strings and arrays of strings".into(),
         position,
+        end: position + 1,
         expression: serde_json::Value::Array(items.to_vec()).to_string(),
     };
     let mut all = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item {
+            // Blank entries are skipped, as Meilisearch skips them.
+            serde_json::Value::String(text) if text.trim().is_empty() => {}
             serde_json::Value::String(text) => all.push(parse_filter(text, taxonomy)?),
             serde_json::Value::Array(options) => {
                 let mut any = Vec::new();
                 for option in options {
                     let text = option.as_str().ok_or_else(|| shape(i + 1))?;
-                    any.push(parse_filter(text, taxonomy)?);
+                    if !text.trim().is_empty() {
+                        any.push(parse_filter(text, taxonomy)?);
+                    }
                 }
                 if !any.is_empty() {
                     all.push(Filter::Or(any));
@@ -137,6 +153,7 @@ fn tokenize(expression: &str) -> Result<Vec<Token>, FilterError> {
                         return Err(FilterError {
                             message: format!("a quote opened here is never closed (`{c}`)"),
                             position,
+                            end: chars.len() + 1,
                             expression: expression.into(),
                         })
                     }
@@ -195,9 +212,24 @@ fn tokenize(expression: &str) -> Result<Vec<Token>, FilterError> {
     Ok(tokens)
 }
 
+/// Most words and symbols in one filter, and most nested parentheses and `NOT`s: the parser
+/// and the query it builds recurse once per level, and a thread's stack is finite.
+const MAX_TOKENS: usize = 2000;
+const MAX_DEPTH: usize = 32;
+
+/// Symbols that are never an attribute or a value unquoted.
+const SYMBOLS: &[&str] = &[
+    "(", ")", "[", "]", ",", "=", "!=", "<", "<=", ">", ">=", "!",
+];
+
+fn is_symbol(token: &Token) -> bool {
+    !token.quoted && SYMBOLS.contains(&token.text.as_str())
+}
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     at: usize,
+    depth: usize,
     expression: &'a str,
     taxonomy: &'a Taxonomy,
 }
@@ -225,11 +257,30 @@ impl Parser<'_> {
     }
 
     fn error_at(&self, position: usize, message: impl Into<String>) -> FilterError {
+        // The token starting there, for `start:end`.
+        let length = self
+            .tokens
+            .iter()
+            .find(|t| t.position == position)
+            .map_or(0, |t| t.text.chars().count() + 2 * usize::from(t.quoted));
         FilterError {
             message: message.into(),
             position,
+            end: position + length,
             expression: self.expression.to_string(),
         }
+    }
+
+    fn deeper(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let position = self.peek().map_or(self.end_position(), |t| t.position);
+            return Err(self.error_at(
+                position,
+                format!("the filter nests over {MAX_DEPTH} parentheses and `NOT`s deep"),
+            ));
+        }
+        Ok(())
     }
 
     fn expected(&self, what: &str) -> FilterError {
@@ -271,7 +322,10 @@ impl Parser<'_> {
     fn not(&mut self) -> Result<Filter, FilterError> {
         if self.peek_is("NOT") {
             self.next();
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            self.deeper()?;
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -279,7 +333,9 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Filter, FilterError> {
         if self.peek().is_some_and(|t| !t.quoted && t.text == "(") {
             self.next();
+            self.deeper()?;
             let inner = self.or()?;
+            self.depth -= 1;
             match self.next() {
                 Some(t) if !t.quoted && t.text == ")" => return Ok(inner),
                 _ => {
@@ -293,9 +349,7 @@ impl Parser<'_> {
 
     fn condition(&mut self) -> Result<Filter, FilterError> {
         let attribute = match self.peek() {
-            Some(t) if t.quoted || !"()[],=!<>".contains(t.text.as_str()) => {
-                self.next().unwrap_or_else(|| unreachable!())
-            }
+            Some(t) if !is_symbol(t) => self.next().unwrap_or_else(|| unreachable!()),
             _ => return Err(self.expected("an attribute")),
         };
         if attribute.text.starts_with("_geo") {
@@ -345,9 +399,14 @@ impl Parser<'_> {
                 }
                 if self.peek_is("EMPTY") || self.peek_is("NULL") {
                     self.next();
-                    // A kind with no value is empty; values are never null.
-                    let empty = Filter::Not(Box::new(Filter::Exists(kind)));
-                    Ok(if negated { Filter::Exists(kind) } else { empty })
+                    // A kind a document has no value of is absent from it (`NOT EXISTS`),
+                    // never present and empty, nor null: as in Meilisearch, `IS EMPTY` and
+                    // `IS NULL` match no document, and their negations every document.
+                    Ok(if negated {
+                        Filter::And(Vec::new())
+                    } else {
+                        Filter::Or(Vec::new())
+                    })
                 } else {
                     Err(self.expected("`EMPTY` or `NULL` after `IS`"))
                 }
@@ -403,8 +462,12 @@ impl Parser<'_> {
     /// A value, as the taxonomy spells it when it names one (any case).
     fn value(&mut self, kind: FacetKind) -> Result<String, FilterError> {
         match self.peek() {
-            Some(t) if t.quoted || !"()[],=!<>".contains(t.text.as_str()) => {
-                let text = self.next().unwrap_or_else(|| unreachable!()).text;
+            Some(t) if !is_symbol(t) => {
+                let token = self.next().unwrap_or_else(|| unreachable!());
+                let text = token.text;
+                if text.trim().is_empty() || text.chars().count() > 200 {
+                    return Err(self.error_at(token.position, "a value is 1 to 200 characters"));
+                }
                 let canonical = self
                     .taxonomy
                     .canonicalize(kind, text.trim())
@@ -430,6 +493,9 @@ impl Parser<'_> {
                 break;
             }
             values.push(self.value(kind)?);
+            if values.len() > crate::MAX_FILTER_VALUES {
+                return Err(self.expected(&format!("at most {} values", crate::MAX_FILTER_VALUES)));
+            }
             match self.next() {
                 Some(t) if !t.quoted && t.text == "," => {}
                 Some(t) if !t.quoted && t.text == "]" => break,
@@ -495,7 +561,12 @@ mod tests {
         );
         assert_eq!(
             parse("credential IS NOT EMPTY").unwrap(),
-            Filter::Exists(credential)
+            Filter::And(Vec::new())
+        );
+        assert_eq!(parse("credential IS NULL").unwrap(), Filter::Or(Vec::new()));
+        assert_eq!(
+            parse("credential NOT EXISTS").unwrap(),
+            Filter::Not(Box::new(Filter::Exists(credential)))
         );
         assert_eq!(
             parse(r#""credential"="RHIT""#).unwrap(),
@@ -548,11 +619,37 @@ mod tests {
             ("credential = RHIT topic = X", 19, "expected `AND`, `OR`"),
             ("", 1, "empty"),
             ("_geoRadius(1, 2, 3)", 1, "geo"),
+            ("credential = >=", 14, "expected a value"),
+            ("credential IN [a, '']", 19, "1 to 200"),
         ];
         for (text, position, message) in cases {
             let err = parse(text).unwrap_err();
             assert_eq!(err.position, position, "{text}: {err}");
             assert!(err.message.contains(message), "{text}: {err}");
         }
+        let err = parse("credential RHIT").unwrap_err();
+        assert!(
+            err.to_string().ends_with("\n12:16 credential RHIT"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!(
+            "{}credential = RHIT{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        );
+        assert!(parse(&deep).unwrap_err().message.contains("over 2000"));
+        let nested = format!("{}credential = RHIT{}", "(".repeat(40), ")".repeat(40));
+        assert!(parse(&nested)
+            .unwrap_err()
+            .message
+            .contains("nests over 32"));
+        let nots = format!("{}credential = RHIT", "NOT ".repeat(40));
+        assert!(parse(&nots).unwrap_err().message.contains("nests over 32"));
+        let fine = format!("{}credential = RHIT{}", "(".repeat(30), ")".repeat(30));
+        assert!(parse(&fine).is_ok());
     }
 }

@@ -50,7 +50,7 @@ pub(super) fn same_key(given: &[u8], expected: &[u8]) -> bool {
     bool::from(equal)
 }
 
-fn given_key(headers: &HeaderMap) -> Option<&[u8]> {
+pub(super) fn given_key(headers: &HeaderMap) -> Option<&[u8]> {
     if let Some(value) = headers.get("x-api-key") {
         return Some(value.as_bytes());
     }

@@ -40,17 +40,36 @@ pub(super) fn pending(state: &AppState, request: &SearchRequest) -> Option<Pendi
     if state.config.analytics.is_none() || request.explain {
         return None;
     }
-    let filters = request
+    let mut filters: Vec<(String, String)> = request
         .filters
         .iter()
         .flat_map(|(kind, values)| values.iter().map(|v| (kind.name().to_string(), v.clone())))
         .collect();
+    if let Some(expression) = &request.expression {
+        chosen_values(expression, &mut filters);
+    }
     Some(Pending {
         query: normalize_query(&request.query),
         filters,
         page: u32::try_from(request.page).unwrap_or(u32::MAX),
         started: Instant::now(),
     })
+}
+
+/// The values a filter expression asks for (not those it excludes), as the filters a reader
+/// chose: what InstantSearch's refinements send through Meilisearch's protocol.
+fn chosen_values(filter: &crate::Filter, out: &mut Vec<(String, String)>) {
+    match filter {
+        crate::Filter::And(parts) | crate::Filter::Or(parts) => {
+            for part in parts {
+                chosen_values(part, out);
+            }
+        }
+        crate::Filter::Is(kind, values) => {
+            out.extend(values.iter().map(|v| (kind.name().to_string(), v.clone())));
+        }
+        crate::Filter::Not(_) | crate::Filter::Exists(_) => {}
+    }
 }
 
 /// Queues the search and gives the response its `query_id`.

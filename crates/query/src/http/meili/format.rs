@@ -69,7 +69,8 @@ pub(crate) fn hit(hit: &Hit, query: &MeiliQuery) -> Value {
     document.insert("content".into(), content.text.clone().into());
     document.insert("hierarchy_lvl0".into(), section(&hit.id).into());
     document.insert("hierarchy_lvl1".into(), title.text.clone().into());
-    for (kind, values) in &hit.facets {
+    // A kind with no value is absent from the document, as `NOT EXISTS` reads it.
+    for (kind, values) in hit.facets.iter().filter(|(_, values)| !values.is_empty()) {
         document.insert(kind.clone(), values.clone().into());
     }
     let retrieved: Map<String, Value> = match &query.retrieve {

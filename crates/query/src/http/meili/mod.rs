@@ -24,7 +24,7 @@ pub(super) use error::shape_errors;
 use error::MeiliError;
 use params::MeiliQuery;
 
-use super::access::same_key;
+use super::access::{given_key, same_key};
 use super::{run_blocking, AppState, Client};
 
 /// The protocol's routes.
@@ -38,17 +38,22 @@ pub(super) fn routes(state: &AppState) -> Router<AppState> {
             "/indexes/{uid}/settings/filterable-attributes",
             get(filterable).fallback(write_refused),
         )
-        .route("/indexes/{uid}/settings", read_only())
+        .route(
+            "/indexes/{uid}/settings",
+            get(settings).fallback(write_refused),
+        )
         .route("/indexes/{uid}/settings/{*rest}", read_only())
         .route("/indexes/{uid}/documents", read_only())
         .route("/indexes/{uid}/documents/{*rest}", read_only())
-        .route("/tasks", read_only())
+        .route("/tasks", get(tasks).fallback(write_refused))
         .route("/tasks/{*rest}", read_only())
         .route("/keys", read_only())
         .route("/keys/{*rest}", read_only())
         .route("/multi-search", post(multi_search))
         .route("/version", get(version))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_key))
+        .route("/indexes/{uid}/facet-search", post(facet_search))
+        // A layer (not a route layer), so that the refused writes need the key too.
+        .layer(middleware::from_fn_with_state(state.clone(), require_key))
         // Health is public, as Meilisearch's is.
         .route(
             "/health",
@@ -62,11 +67,7 @@ async fn require_key(State(state): State<AppState>, request: Request, next: Next
     let Some(key) = state.config.api_key.as_deref() else {
         return next.run(request).await;
     };
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .map(|v| v.strip_prefix(b"Bearer ").unwrap_or(v));
+    let given = given_key(request.headers());
     let Some(given) = given else {
         return MeiliError::new(
             StatusCode::UNAUTHORIZED,
@@ -108,19 +109,29 @@ fn check_uid(state: &AppState, uid: &str) -> Result<(), MeiliError> {
 /// `createdAt` and `updatedAt` of the served index: its directory's and its last commit's
 /// (`meta.json`) modification times, RFC 3339.
 fn index_json(state: &AppState) -> Value {
-    let time = |path: Option<std::path::PathBuf>| {
-        let at = path
-            .and_then(|p| std::fs::metadata(p).ok())
-            .and_then(|m| m.modified().ok())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        humantime::format_rfc3339_seconds(at).to_string()
+    let meta = state
+        .config
+        .index_dir
+        .as_ref()
+        .and_then(|d| std::fs::metadata(d.join("meta.json")).ok());
+    let updated = meta.as_ref().and_then(|m| m.modified().ok());
+    // The directory's birth where the file system records it, else the last commit.
+    let created = state
+        .config
+        .index_dir
+        .as_ref()
+        .and_then(|d| std::fs::metadata(d).ok())
+        .and_then(|m| m.created().ok())
+        .filter(|c| updated.is_none_or(|u| *c <= u))
+        .or(updated);
+    let time = |at: Option<SystemTime>| {
+        humantime::format_rfc3339_seconds(at.unwrap_or(SystemTime::UNIX_EPOCH)).to_string()
     };
-    let dir = state.config.index_dir.clone();
     json!({
         "uid": state.config.index_uid,
         "primaryKey": "id",
-        "createdAt": time(dir.clone()),
-        "updatedAt": time(dir.map(|d| d.join("meta.json"))),
+        "createdAt": time(created),
+        "updatedAt": time(updated),
     })
 }
 
@@ -149,6 +160,104 @@ async fn filterable(
         .map(|k| k.kind.name())
         .collect();
     Ok(Json(json!(kinds)))
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    Path(uid): Path<String>,
+) -> Result<Json<Value>, MeiliError> {
+    check_uid(&state, &uid)?;
+    let kinds: Vec<&str> = state
+        .engine
+        .taxonomy()
+        .kinds()
+        .iter()
+        .map(|k| k.kind.name())
+        .collect();
+    Ok(Json(json!({
+        "displayedAttributes": ["*"],
+        "searchableAttributes": ["title", "content"],
+        "filterableAttributes": kinds,
+        "sortableAttributes": [],
+        "rankingRules": ["words", "typo", "proximity", "attribute", "exactness"],
+        "distinctAttribute": null,
+        "pagination": {"maxTotalHits": params::MAX_TOTAL_HITS},
+        "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}},
+    })))
+}
+
+/// No task is ever enqueued: the index is written by `himsearch index` and `crawl`.
+async fn tasks() -> Json<Value> {
+    Json(json!({"results": [], "total": 0, "limit": 20, "from": null, "next": null}))
+}
+
+/// `POST /indexes/{uid}/facet-search`: the values of `facetName` among the matches of `q`
+/// and `filter` whose words start with `facetQuery` (any case), most frequent first; what a
+/// searchable refinement list asks for.
+async fn facet_search(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Path(uid): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, MeiliError> {
+    check_uid(&state, &uid)?;
+    let mut object = json_body(&headers, &body)?;
+    let name = match object.remove("facetName") {
+        Some(Value::String(name)) => name,
+        _ => {
+            return Err(MeiliError::bad(
+                "invalid_facet_search_facet_name",
+                "Missing field `facetName`.",
+            ))
+        }
+    };
+    if state.engine.taxonomy().kind_keyed(&name).is_none() {
+        return Err(MeiliError::bad(
+            "invalid_facet_search_facet_name",
+            format!("Attribute `{name}` is not facet-searchable."),
+        ));
+    }
+    let facet_query = object.remove("facetQuery").unwrap_or(Value::Null);
+    let wanted = match &facet_query {
+        Value::Null => String::new(),
+        Value::String(text) => text.to_lowercase(),
+        _ => {
+            return Err(MeiliError::bad(
+                "invalid_facet_search_facet_query",
+                "`facetQuery` is a string.",
+            ))
+        }
+    };
+    object.remove("exhaustiveFacetCount");
+    object.insert("facets".into(), json!([name.clone()]));
+    object.insert("limit".into(), 0.into());
+    let query = params::from_json(&object, state.engine.taxonomy())?;
+    let started = Instant::now();
+    let request = query.request();
+    let response = run_blocking(&state, client, move |engine| engine.search(request)).await?;
+    let hits: Vec<Value> = response
+        .facets
+        .get(&name)
+        .into_iter()
+        .flatten()
+        .filter(|c| c.count > 0)
+        .filter(|c| {
+            wanted.is_empty()
+                || c.value
+                    .to_lowercase()
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .any(|word| word.starts_with(&wanted))
+                || c.value.to_lowercase().starts_with(&wanted)
+        })
+        .take(100)
+        .map(|c| json!({"value": c.value, "count": c.count}))
+        .collect();
+    Ok(Json(json!({
+        "facetHits": hits,
+        "facetQuery": facet_query,
+        "processingTimeMs": started.elapsed().as_millis() as u64,
+    })))
 }
 
 async fn version() -> Json<Value> {
@@ -252,6 +361,16 @@ async fn multi_search(
         check_uid(&state, uid).map_err(|e| e.inside(i))?;
         let query = params::from_json(entry, state.engine.taxonomy()).map_err(|e| e.inside(i))?;
         parsed.push(query);
+    }
+    // The rate limit counts searches: each query past the first takes a request's share.
+    if let Some(ip) = client {
+        if (1..parsed.len()).any(|_| !state.limiter.allow(ip)) {
+            return Err(MeiliError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_search_requests",
+                "Too many searches from this address; retry shortly.",
+            ));
+        }
     }
     let mut results = Vec::with_capacity(parsed.len());
     for (i, query) in parsed.into_iter().enumerate() {

@@ -72,6 +72,9 @@ const KNOWN: &[&str] = &[
     "locales",
     "indexUid",
     "federationOptions",
+    "facetName",
+    "facetQuery",
+    "exhaustiveFacetCount",
 ];
 
 /// Reads a JSON object of search parameters.
@@ -117,7 +120,7 @@ pub(crate) fn from_json(
     let page = number("page", "invalid_search_page")?;
     let hits_per_page = number("hitsPerPage", "invalid_search_hits_per_page")?;
     let page_mode = (page.is_some() || hits_per_page.is_some())
-        .then(|| (page.unwrap_or(1).max(1), hits_per_page.unwrap_or(20)));
+        .then(|| (page.unwrap_or(1), hits_per_page.unwrap_or(20)));
     let filter = match get("filter") {
         None => None,
         Some(Value::String(text)) if text.trim().is_empty() => None,
@@ -296,6 +299,8 @@ impl MeiliQuery {
     /// The hits asked for, within [`MAX_TOTAL_HITS`]: (offset, count).
     pub(crate) fn window(&self) -> (usize, usize) {
         let (offset, limit) = match self.page_mode {
+            // Page 0 holds no hits, as in Meilisearch.
+            Some((0, _)) => (0, 0),
             Some((page, per_page)) => ((page - 1).saturating_mul(per_page), per_page),
             None => (self.offset, self.limit),
         };
