@@ -15,7 +15,7 @@ use crate::webdriver::{keys, Browser};
 /// A title that is markup if anyone renders it as HTML.
 const HOSTILE_TITLE: &str = "<img src=x onerror=window.__pwned=1> Coding <b>bold</b> claims";
 
-fn fixture_site() -> Site {
+pub(crate) fn fixture_site() -> Site {
     let site = Site::new();
     let page = |title: &str, body: &str| {
         format!("<!doctype html><html><head><title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>")

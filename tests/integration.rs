@@ -7,6 +7,7 @@ mod webdriver;
 mod analytics;
 mod browser;
 mod browser_analytics;
+mod browser_ux;
 mod cli_errors;
 mod corpus;
 mod crawl;

@@ -227,6 +227,19 @@ impl Browser {
         self.key_actions(actions);
     }
 
+    /// Types `text` into whatever has focus, a key every `every` (one WebDriver action list, so
+    /// the pauses are the browser's own, not the test's round trips).
+    pub(crate) fn type_slowly(&self, text: &str, every: std::time::Duration) {
+        let mut actions = Vec::new();
+        for c in text.chars() {
+            let key = c.to_string();
+            actions.push(json!({"type": "keyDown", "value": key}));
+            actions.push(json!({"type": "keyUp", "value": key}));
+            actions.push(json!({"type": "pause", "duration": every.as_millis() as u64}));
+        }
+        self.key_actions(actions);
+    }
+
     /// Presses `key` while holding Control.
     pub(crate) fn press_with_control(&self, key: &str) {
         self.key_actions(vec![
@@ -253,6 +266,16 @@ impl Browser {
             "/window/rect",
             json!({"width": width, "height": height}),
         );
+    }
+
+    /// Runs a Chrome DevTools Protocol command (chromedriver's `goog/cdp/execute`): media
+    /// emulation, for instance.
+    pub(crate) fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.session_command(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": cmd, "params": params}),
+        )
     }
 
     /// Goes back in history.

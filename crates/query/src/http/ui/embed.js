@@ -18,19 +18,39 @@
   // order: a kind a site declares appears with no change here.
   const DEFAULT_FACET_COUNT = 2;
   const FACET_VALUES_SHOWN = 8;
-  const DEBOUNCE_MS = 120;
+  // Searches wait for a pause in typing (DocSearch waits about as long): typing a word at a
+  // key every 180 ms sends one search, not one per letter. A single letter is not searched
+  // as you type (Enter searches it).
+  const DEBOUNCE_MS = 250;
+  const MIN_TYPED_CHARS = 2;
   const MAX_PER_PAGE = 100;
 
   const STYLES = `
 :host { display: block; font-family: var(--him-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
-  color: var(--him-fg, #1f2933); --_accent: var(--him-accent, #0b5cad); --_border: var(--him-border, #c7d0d9);
-  --_muted: var(--him-muted, #52606d); --_bg: var(--him-bg, #fff); --_radius: var(--him-radius, 8px);
-  --_mark: var(--him-mark, #fff1a8); --_focus: var(--him-focus, #f59e0b); line-height: 1.45; }
+  --_fg: var(--him-fg, #1f2933); --_accent: var(--him-accent, #0b5cad); --_accent-fg: var(--him-accent-fg, #fff);
+  --_border: var(--him-border, #c7d0d9); --_muted: var(--him-muted, #52606d); --_bg: var(--him-bg, #fff);
+  --_radius: var(--him-radius, 8px); --_mark: var(--him-mark, #fff1a8); --_mark-fg: var(--him-mark-fg, #1f2933);
+  --_focus: var(--him-focus, #f59e0b); --_error: var(--him-error, #b42318); color: var(--_fg); line-height: 1.45; }
+@media (prefers-color-scheme: dark) {
+  :host(:not([theme="light"])) { --_fg: var(--him-fg, #e4e7eb); --_accent: var(--him-accent, #8ec5ff);
+    --_accent-fg: var(--him-accent-fg, #0b1b2b); --_border: var(--him-border, #52606d); --_muted: var(--him-muted, #b6c0ca);
+    --_bg: var(--him-bg, #16202b); --_mark: var(--him-mark, #6b5a00); --_mark-fg: var(--him-mark-fg, #fff8d6);
+    --_error: var(--him-error, #ff9b8f); color-scheme: dark; }
+}
+:host([theme="dark"]) { --_fg: var(--him-fg, #e4e7eb); --_accent: var(--him-accent, #8ec5ff);
+  --_accent-fg: var(--him-accent-fg, #0b1b2b); --_border: var(--him-border, #52606d); --_muted: var(--him-muted, #b6c0ca);
+  --_bg: var(--him-bg, #16202b); --_mark: var(--him-mark, #6b5a00); --_mark-fg: var(--him-mark-fg, #fff8d6);
+  --_error: var(--him-error, #ff9b8f); color-scheme: dark; }
+@media (forced-colors: active) {
+  .suggestions li[aria-selected="true"] { outline: 2px solid Highlight; forced-color-adjust: none; background: Highlight; color: HighlightText; }
+  mark { forced-color-adjust: none; background: Mark; color: MarkText; }
+}
 :host([hidden]) { display: none; }
 * { box-sizing: border-box; }
 .root { container-type: inline-size; background: var(--_bg); }
 .bar { position: relative; }
 .bar input { width: 100%; font: inherit; font-size: 1.05rem; padding: .65rem .9rem; color: inherit; background: var(--_bg);
+  color-scheme: inherit;
   border: 1px solid var(--_border); border-radius: var(--_radius); }
 .bar input:focus { outline: 3px solid var(--_focus); outline-offset: 1px; border-color: var(--_accent); }
 .suggestions { position: absolute; z-index: 5; left: 0; right: 0; top: calc(100% + 4px); margin: 0; padding: .25rem 0;
@@ -38,7 +58,7 @@
   box-shadow: 0 8px 24px rgba(15, 23, 42, .14); max-height: 20rem; overflow-y: auto; }
 .suggestions[hidden] { display: none; }
 .suggestions li { padding: .45rem .9rem; cursor: pointer; display: flex; justify-content: space-between; gap: 1rem; }
-.suggestions li[aria-selected="true"] { background: var(--_accent); color: #fff; }
+.suggestions li[aria-selected="true"] { background: var(--_accent); color: var(--_accent-fg); }
 .suggestions li[aria-selected="true"] .kind { color: inherit; }
 .kind { color: var(--_muted); font-size: .8rem; white-space: nowrap; }
 .body { display: grid; grid-template-columns: 1fr; gap: 1.25rem; margin-top: .9rem; }
@@ -57,7 +77,7 @@
 fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
 legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .facet-value { display: flex; align-items: center; gap: .45rem; font-size: .9rem; padding: .15rem 0; cursor: pointer; }
-.facet-value input { margin: 0; accent-color: var(--_accent); width: 1rem; height: 1rem; }
+.facet-value input { margin: 0; accent-color: var(--_accent); width: 1rem; height: 1rem; color-scheme: inherit; }
 .facet-value input:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
 .facet-value .name { flex: 1; min-width: 0; overflow-wrap: anywhere; }
 .count { color: var(--_muted); font-size: .8rem; font-variant-numeric: tabular-nums; }
@@ -66,7 +86,14 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .link:focus-visible, .pager button:focus-visible, .trigger:focus-visible, .close:focus-visible {
   outline: 3px solid var(--_focus); outline-offset: 2px; }
 .status { margin: 0 0 .5rem; color: var(--_muted); font-size: .9rem; min-height: 1.3em; }
-.status.error { color: #b42318; }
+.status.error { color: var(--_error); }
+.root.loading .hits, .root.loading .pager { opacity: .45; transition: opacity .15s .2s; }
+.spinner { display: inline-block; width: .8em; height: .8em; margin-right: .4em; vertical-align: -.1em; border-radius: 50%;
+  border: 2px solid var(--_border); border-top-color: var(--_accent); animation: him-spin .7s linear infinite; }
+@keyframes him-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
+.help[hidden] { display: none; }
+.tips { margin: .25rem 0 .75rem; padding-left: 1.2rem; color: var(--_muted); font-size: .9rem; }
 .didyoumean { margin: 0 0 .75rem; }
 .didyoumean[hidden] { display: none; }
 .hits { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: .35rem; }
@@ -80,7 +107,7 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .hit .snippet { display: block; margin-top: .2rem; font-size: .92rem; overflow-wrap: anywhere; }
 .tags { display: flex; flex-wrap: wrap; gap: .3rem; margin-top: .35rem; }
 .tag { font-size: .72rem; border: 1px solid var(--_border); border-radius: 999px; padding: .05rem .5rem; color: var(--_muted); }
-mark { background: var(--_mark); color: inherit; border-radius: 2px; padding: 0 1px; }
+mark { background: var(--_mark); color: var(--_mark-fg); border-radius: 2px; padding: 0 1px; }
 .pager { display: flex; align-items: center; gap: .75rem; margin-top: 1rem; flex-wrap: wrap; }
 .pager:empty { display: none; }
 .pager button { font: inherit; padding: .4rem .9rem; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -182,6 +209,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.active = -1;
       this.lastResponse = null;
       this.built = false;
+      this.hitIds = 0;
     }
 
     connectedCallback() {
@@ -198,6 +226,11 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.browse = this.hasAttribute('browse');
       this.apiKey = this.getAttribute('api-key');
       this.urlState = this.hasAttribute('url-state');
+      // Parameters in the host page's address are ours only under this prefix (`hs_q`,
+      // `hs_page`, `hs_credential`): a host's own `q` or `page` is never read as a search.
+      this.urlPrefix = this.hasAttribute('url-prefix') ? this.getAttribute('url-prefix') : 'hs_';
+      this.baseTitle = document.title;
+      this.typing = false;
       this.kinds = [];
       this.presets = {};
       this.shownFacets = [];
@@ -263,6 +296,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.list = h('ul', { id: `him-suggestions-${n}`, role: 'listbox', class: 'suggestions', hidden: true, 'aria-label': 'Suggestions' });
       this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
       this.didYouMean = h('p', { class: 'didyoumean', hidden: true });
+      this.help = h('div', { class: 'help', hidden: true });
       this.hits = h('ol', { class: 'hits', 'aria-label': 'Results' });
       this.pager = h('nav', { class: 'pager', 'aria-label': 'Result pages' });
       this.facetGroups = h('div', { class: 'groups', id: `him-filters-${n}` });
@@ -274,7 +308,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         this.filtersToggle.setAttribute('aria-expanded', String(open));
       });
       this.facetsBox = h('aside', { class: 'facets', 'aria-label': 'Filters', hidden: true }, this.filtersToggle, this.facetGroups);
-      const results = h('section', { class: 'results' }, this.status, this.didYouMean, this.hits, this.pager);
+      const results = h('section', { class: 'results' }, this.status, this.didYouMean, this.help, this.hits, this.pager);
       const body = h('div', { class: 'body' }, this.facetsBox, results);
       this.body = body;
       this.root = h('div', { class: 'root', part: 'root' }, h('div', { class: 'bar', role: 'search' }, this.input, this.list), body);
@@ -413,6 +447,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
             event.preventDefault();
             this.input.value = '';
             this.state.q = '';
+            this.state.page = 1;
             this.search({ history: 'push' });
           }
           break;
@@ -510,8 +545,13 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     schedule() {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => {
+        const q = this.state.q.trim();
         this.fetchSuggestions();
-        this.search({ history: 'replace' });
+        // One letter finds everything and nothing: what is shown stays until a word forms.
+        if (q.length > 0 && q.length < MIN_TYPED_CHARS) return;
+        // The first query typed gets its own history entry, so Back returns to before it; the
+        // letters typed after it replace that entry.
+        this.search({ history: this.typing ? 'replace' : 'push', typed: true });
       }, DEBOUNCE_MS);
     }
 
@@ -525,8 +565,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       return params;
     }
 
-    async search({ history }) {
+    async search({ history, typed = false }) {
       clearTimeout(this.timer);
+      this.typing = typed;
       const seq = ++this.seq;
       if (this.controller) this.controller.abort();
       if (this.urlState && history !== 'none') this.writeUrl(history);
@@ -543,6 +584,13 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       url.search = params.toString();
       this.controller = new AbortController();
       this.root.setAttribute('aria-busy', 'true');
+      // While it runs, what is shown is dimmed and the status says what is being searched:
+      // results never sit under a query they do not answer.
+      const wanted = this.state.q.trim();
+      this.root.classList.add('loading');
+      this.status.classList.remove('error');
+      this.status.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        wanted ? `Searching for “${wanted}”…` : 'Searching…');
       try {
         const response = await fetch(url, { signal: this.controller.signal, headers: this.requestHeaders() });
         const body = await response.json().catch(() => null);
@@ -557,15 +605,23 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         if (seq !== this.seq || (error && error.name === 'AbortError')) return;
         this.renderError('the search service could not be reached');
       } finally {
-        if (seq === this.seq) this.root.removeAttribute('aria-busy');
+        if (seq === this.seq) {
+          this.root.removeAttribute('aria-busy');
+          this.root.classList.remove('loading');
+        }
       }
     }
 
     clearResults() {
       this.lastResponse = null;
+      this.root.classList.remove('loading');
+      this.root.removeAttribute('aria-busy');
+      delete this.root.dataset.query;
+      this.setTitle('');
       this.status.textContent = '';
       this.status.classList.remove('error');
       this.didYouMean.hidden = true;
+      this.help.hidden = true;
       this.hits.replaceChildren();
       this.pager.replaceChildren();
       this.renderFacets(null);
@@ -575,11 +631,26 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     renderError(message) {
       this.status.classList.add('error');
       const retry = h('button', { type: 'button', class: 'link' }, 'Try again');
-      retry.addEventListener('click', () => this.search({ history: 'none' }));
+      retry.addEventListener('click', () => this.search({ history: 'none' }).then(() => this.input.focus()));
       this.status.replaceChildren(`Search failed: ${message}. `, retry);
       this.didYouMean.hidden = true;
+      this.help.hidden = true;
       this.hits.replaceChildren();
       this.pager.replaceChildren();
+      // The counts of another query's results would offer filters that do not apply.
+      this.lastResponse = null;
+      this.renderFacets(null);
+    }
+
+    setTitle(query) {
+      if (!this.urlState) return;
+      document.title = query ? `${query} · ${this.baseTitle}` : this.baseTitle;
+    }
+
+    clearFilters() {
+      for (const kind of this.shownFacets) this.state.filters[kind].clear();
+      this.state.page = 1;
+      this.search({ history: 'push' }).then(() => this.input.focus());
     }
 
     render(response) {
@@ -588,9 +659,23 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.root.dataset.query = response.query;
       this.status.classList.remove('error');
       const q = this.state.q.trim();
+      this.setTitle(q);
       if (response.total === 0) {
+        // Help instead of a dead end: tips, and a way out of the filters.
+        const tips = h('ul', { class: 'tips' },
+          h('li', null, 'Check the spelling, or try the full name of a credential or job title.'),
+          h('li', null, 'Try fewer or more general words.'));
         this.status.textContent = q ? `No results for “${q}”.` : 'No results.';
+        const help = [tips];
+        if (this.hasFilters()) {
+          const clear = h('button', { type: 'button', class: 'link clear-filters' }, 'Clear the filters');
+          clear.addEventListener('click', () => this.clearFilters());
+          help.push(h('p', null, 'Some filters are on: ', clear, '.'));
+        }
+        this.help.replaceChildren(...help);
+        this.help.hidden = false;
       } else {
+        this.help.hidden = true;
         const first = (response.page - 1) * response.per_page + 1;
         const last = first + response.hits.length - 1;
         const noun = response.total === 1 ? 'result' : 'results';
@@ -604,7 +689,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
           this.input.value = response.suggestion;
           this.state.q = response.suggestion;
           this.state.page = 1;
-          this.search({ history: 'push' });
+          // The button goes with the old results: focus goes back to the box.
+          this.search({ history: 'push' }).then(() => this.input.focus());
         });
         this.didYouMean.replaceChildren('Did you mean ', fix, '?');
         this.didYouMean.hidden = false;
@@ -623,11 +709,15 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       for (const kind of this.kinds.filter((k) => k.show_on_hits)) {
         for (const value of (hit.facets && hit.facets[kind.key]) || []) tags.push(h('span', { class: 'tag' }, value));
       }
-      const link = h(href ? 'a' : 'div', href ? { href, part: 'hit' } : { part: 'hit' },
-        h('span', { class: 'title' }, markedText(hit.title_parts)),
-        href ? h('span', { class: 'url' }, displayUrl(href)) : null,
-        h('span', { class: 'snippet' }, markedText(hit.snippet_parts)),
-        tags.length ? h('span', { class: 'tags' }, ...tags.slice(0, 6)) : null);
+      // The link is named by its title alone; address, passage and tags describe it.
+      const n = `him-h${this.id_}-${++this.hitIds}`;
+      const described = [`${n}-s`, href ? `${n}-u` : null, tags.length ? `${n}-g` : null].filter(Boolean).join(' ');
+      const attrs = { part: 'hit', 'aria-labelledby': `${n}-t`, 'aria-describedby': described };
+      const link = h(href ? 'a' : 'div', href ? { href, ...attrs } : attrs,
+        h('span', { class: 'title', id: `${n}-t` }, markedText(hit.title_parts)),
+        href ? h('span', { class: 'url', id: `${n}-u` }, displayUrl(href)) : null,
+        h('span', { class: 'snippet', id: `${n}-s` }, markedText(hit.snippet_parts)),
+        tags.length ? h('span', { class: 'tags', id: `${n}-g` }, ...tags.slice(0, 6)) : null);
       return h('li', { class: 'hit', 'data-id': hit.id }, link);
     }
 
@@ -678,6 +768,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
           more.addEventListener('click', () => {
             if (this.expanded.has(kind)) this.expanded.delete(kind); else this.expanded.add(kind);
             this.renderFacets(this.lastResponse);
+            // The list is drawn anew: focus stays on its (new) toggle, not on the page.
+            const again = this.facetGroups.querySelector(`fieldset[data-facet="${CSS_escape(kind)}"] > button.link`);
+            if (again) again.focus();
           });
           fieldset.append(more);
         }
@@ -694,15 +787,23 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
 
     readUrl() {
       const params = new URLSearchParams(location.search);
-      this.state.q = params.get('q') || '';
+      const p = this.urlPrefix;
+      this.state.q = params.get(`${p}q`) || '';
       this.input.value = this.state.q;
-      const page = parseInt(params.get('page') || '1', 10);
+      const page = parseInt(params.get(`${p}page`) || '1', 10);
       this.state.page = Number.isFinite(page) && page >= 1 ? Math.min(page, 1000) : 1;
-      for (const kind of this.shownFacets) this.state.filters[kind] = new Set(params.getAll(kind));
+      for (const kind of this.shownFacets) this.state.filters[kind] = new Set(params.getAll(`${p}${kind}`));
     }
 
+    // The address with this widget's parameters in place of the old ones; the host page's
+    // own parameters and fragment are kept as they were.
     writeUrl(history) {
-      const search = this.params().toString();
+      const p = this.urlPrefix;
+      const ours = new Set([`${p}q`, `${p}page`, ...this.shownFacets.map((kind) => `${p}${kind}`)]);
+      const params = new URLSearchParams(location.search);
+      for (const key of [...params.keys()]) if (ours.has(key)) params.delete(key);
+      for (const [key, value] of this.params()) params.append(`${p}${key}`, value);
+      const search = params.toString();
       const url = location.pathname + (search ? `?${search}` : '') + location.hash;
       if (url === location.pathname + location.search + location.hash) return;
       if (history === 'push') window.history.pushState(null, '', url);

@@ -1,0 +1,401 @@
+//! The search box's behaviour while typing, on errors and empty results, in the page's history
+//! and address, with the keyboard, and in dark mode (issue #22), in headless Chromium on the
+//! search page and on a host page of another origin.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::browser::{artifact, fixture_site, serve_host, wait_status, ROOT};
+use crate::util::Server;
+use crate::webdriver::{keys, Browser};
+
+fn start() -> Option<(Server, Browser, crate::util::Site)> {
+    let site = fixture_site();
+    let server = Server::start(&site, &["--rate-limit", "0"]);
+    let browser = Browser::start()?;
+    Some((server, browser, site))
+}
+
+fn input(browser: &Browser) -> crate::webdriver::Element {
+    browser.element(
+        &format!("{ROOT} return root.querySelector('input');"),
+        &[json!("search")],
+    )
+}
+
+/// Waits until the search page shows the answer to what its box holds, and returns its status.
+fn settled(browser: &Browser) -> String {
+    browser
+        .wait_for(
+            "the results of the query in the box",
+            &format!(
+                "{ROOT} const r = root.querySelector('.root'); \
+                 return r.getAttribute('aria-busy') === null && !r.classList.contains('loading') \
+                   && r.dataset.query === root.querySelector('input').value.trim() \
+                   && root.querySelector('.status').textContent;"
+            ),
+            &[json!("search")],
+        )
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn searches_sent(browser: &Browser) -> u64 {
+    browser
+        .run(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/search')).length;",
+            &[],
+        )
+        .as_u64()
+        .unwrap()
+}
+
+fn status(browser: &Browser) -> String {
+    browser
+        .run(
+            &format!("{ROOT} return root.querySelector('.status').textContent;"),
+            &[json!("search")],
+        )
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn typing_sends_one_search_per_pause_and_one_letter_keeps_the_results() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding", server.origin()));
+    let first = settled(&browser);
+    let shown = browser.run(
+        &format!("{ROOT} return root.querySelectorAll('.hit').length;"),
+        &[json!("search")],
+    );
+    browser.run("performance.clearResourceTimings();", &[]);
+    let box_ = input(&browser);
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!("search")],
+    );
+    browser.type_into(&box_, "h");
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(
+        searches_sent(&browser),
+        0,
+        "one letter is not searched as you type"
+    );
+    assert_eq!(
+        browser.run(
+            &format!("{ROOT} return root.querySelectorAll('.hit').length;"),
+            &[json!("search")]
+        ),
+        shown,
+        "the results stay until a word forms"
+    );
+    assert_eq!(status(&browser), first);
+    // The rest of the word at 180 ms a key: one search, for the word.
+    browser.type_slowly("ealth", Duration::from_millis(180));
+    browser.wait_for(
+        "health's results",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'health';"),
+        &[json!("search")],
+    );
+    assert_eq!(searches_sent(&browser), 1, "one search for one word typed");
+}
+
+#[test]
+fn a_slow_search_says_it_runs_and_old_results_are_dimmed() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding", server.origin()));
+    settled(&browser);
+    // Every search now takes 1.5 s.
+    browser.run(
+        "const slow = window.fetch; window.fetch = (url, init) => String(url).includes('/api/search')
+           ? new Promise((done) => setTimeout(() => done(slow(url, init)), 1500)) : slow(url, init);",
+        &[],
+    );
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!("search")],
+    );
+    browser.type_into(&input(&browser), "ccs");
+    let running = browser.wait_for(
+        "the searching state",
+        &format!(
+            "{ROOT} const r = root.querySelector('.root'); \
+             return r.classList.contains('loading') && r.getAttribute('aria-busy') === 'true' \
+               && root.querySelector('.status').textContent;"
+        ),
+        &[json!("search")],
+    );
+    assert_eq!(running, "Searching for “ccs”…");
+    let opacity = browser.run(
+        &format!("{ROOT} return getComputedStyle(root.querySelector('.hits')).opacity;"),
+        &[json!("search")],
+    );
+    browser.screenshot(&artifact("ux-searching.png"));
+    browser.wait_for(
+        "ccs's results",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'ccs' && !root.querySelector('.root').classList.contains('loading');"),
+        &[json!("search")],
+    );
+    assert!(opacity.as_str().unwrap().parse::<f64>().unwrap() <= 1.0);
+    assert!(status(&browser).ends_with("results") || status(&browser).ends_with("result"));
+}
+
+#[test]
+fn esc_clears_the_query_and_the_page() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding&page=2", server.origin()));
+    browser.wait_for(
+        "page 2",
+        &format!("{ROOT} return root.querySelector('.status').textContent.startsWith('11–');"),
+        &[json!("search")],
+    );
+    browser.click(&input(&browser));
+    browser.press(&[keys::ESCAPE]);
+    browser.wait_for(
+        "page 1 of everything",
+        &format!("{ROOT} return root.querySelector('.status').textContent.startsWith('1–10 of');"),
+        &[json!("search")],
+    );
+    assert_eq!(browser.run("return location.search;", &[]), json!(""));
+}
+
+#[test]
+fn empty_results_offer_a_way_out_and_errors_drop_stale_filters() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding&credential=CCS", server.origin()));
+    settled(&browser);
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!("search")],
+    );
+    browser.type_into(&input(&browser), "zzqxv");
+    wait_status(&browser, "search", "No results for “zzqxv”.");
+    let help = browser.run(
+        &format!(
+            "{ROOT} const h = root.querySelector('.help'); return !h.hidden && h.textContent;"
+        ),
+        &[json!("search")],
+    );
+    assert!(
+        help.as_str().unwrap().contains("Check the spelling"),
+        "{help}"
+    );
+    assert!(
+        help.as_str().unwrap().contains("Clear the filters"),
+        "{help}"
+    );
+    browser.screenshot(&artifact("ux-no-results.png"));
+    browser.click(&browser.element(
+        &format!("{ROOT} return root.querySelector('.clear-filters');"),
+        &[json!("search")],
+    ));
+    browser.wait_for(
+        "the filters cleared",
+        "return !location.search.includes('credential');",
+        &[],
+    );
+    wait_status(&browser, "search", "No results for “zzqxv”.");
+    // A failing server: the error, and no facet counts of another query.
+    browser.run(
+        "window.fetch = () => Promise.resolve(new Response('{}', { status: 500 }));",
+        &[],
+    );
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!("search")],
+    );
+    browser.type_into(&input(&browser), "coding");
+    browser.wait_for(
+        "the error",
+        &format!("{ROOT} return root.querySelector('.status').classList.contains('error');"),
+        &[json!("search")],
+    );
+    let facets_shown = browser.run(
+        &format!("{ROOT} return !root.querySelector('.facets').hidden && root.querySelectorAll('.facets fieldset').length;"),
+        &[json!("search")],
+    );
+    assert_eq!(facets_shown, json!(false));
+}
+
+#[test]
+fn the_first_query_typed_can_be_undone_with_back_and_names_the_tab() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!("{}/", server.origin()));
+    browser.wait_for(
+        "the browse page",
+        &format!("{ROOT} return root.querySelectorAll('.hit').length > 0;"),
+        &[json!("search")],
+    );
+    let title = browser.run("return document.title;", &[]);
+    browser.type_into(&input(&browser), "rhit");
+    browser.wait_for(
+        "rhit's results",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'rhit';"),
+        &[json!("search")],
+    );
+    assert_eq!(
+        browser.run("return location.search;", &[]),
+        json!("?q=rhit")
+    );
+    assert_eq!(
+        browser.run("return document.title;", &[]),
+        json!(format!("rhit · {}", title.as_str().unwrap()))
+    );
+    browser.back();
+    browser.wait_for(
+        "the page before the query",
+        &format!("{ROOT} return location.pathname === '/' && location.search === '' && root.querySelector('input').value === '';"),
+        &[json!("search")],
+    );
+}
+
+#[test]
+fn url_state_keeps_the_host_pages_address_and_parameters() {
+    let site = fixture_site();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    let server = Server::start(&site, &["--rate-limit", "0"]);
+    serve_host(
+        listener,
+        format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title></head><body>
+<him-search id="search" url-state facets="credential"></him-search>
+<script src="{}/embed.js" defer></script></body></html>"#,
+            server.origin()
+        ),
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!(
+        "{host}/?lang=fr&utm_source=newsletter&q=host&page=3#top"
+    ));
+    browser.wait_for(
+        "the widget",
+        "return !!document.getElementById('search').shadowRoot;",
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        browser.run(
+            &format!("{ROOT} return root.querySelector('input').value;"),
+            &[json!("search")]
+        ),
+        json!(""),
+        "the host's own q is not a search"
+    );
+    browser.type_into(&input(&browser), "rhia");
+    browser.wait_for(
+        "rhia's results",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'rhia';"),
+        &[json!("search")],
+    );
+    assert_eq!(
+        browser.run("return location.search + location.hash;", &[]),
+        json!("?lang=fr&utm_source=newsletter&q=host&page=3&hs_q=rhia#top")
+    );
+}
+
+#[test]
+fn focus_stays_where_the_reader_was_after_a_redraw() {
+    // Twelve credentials: more than a facet shows before "Show all".
+    let site = crate::util::Site::new();
+    for code in [
+        "RHIT", "RHIA", "CCA", "CCS", "CPC", "CDIP", "CHDA", "CHPS", "CTR", "CPB", "COC", "CRC",
+    ] {
+        site.write(
+            &format!("credentials/{}.html", code.to_lowercase()),
+            format!("<title>{code} credential</title><main><p>The {code} credential for coding careers.</p></main>"),
+        );
+    }
+    site.index(&[]);
+    let server = Server::start(&site, &["--rate-limit", "0"]);
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding", server.origin()));
+    settled(&browser);
+    let more = browser.run(
+        &format!("{ROOT} const b = root.querySelector('fieldset > button.link'); if (b) b.focus(); return b && b.textContent;"),
+        &[json!("search")],
+    );
+    assert!(
+        more.as_str().is_some_and(|t| t.starts_with("Show all")),
+        "{more}"
+    );
+    browser.press(&[keys::ENTER]);
+    let focused = browser.run(
+        &format!("{ROOT} return root.activeElement && root.activeElement.textContent;"),
+        &[json!("search")],
+    );
+    assert_eq!(focused, json!("Show fewer"));
+    // Did you mean: Enter on it, and focus is back in the box, not on the page.
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!("search")],
+    );
+    browser.type_into(&input(&browser), "rhti");
+    assert_eq!(settled(&browser), "No results for “rhti”.");
+    browser.run(
+        &format!("{ROOT} root.querySelector('.didyoumean button').focus();"),
+        &[json!("search")],
+    );
+    browser.press(&[keys::ENTER]);
+    browser.wait_for(
+        "the corrected search with focus in the box",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'rhit' && root.activeElement === root.querySelector('input');"),
+        &[json!("search")],
+    );
+}
+
+#[test]
+fn dark_mode_and_link_names() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.cdp(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+    );
+    browser.goto(&format!("{}/?q=coding", server.origin()));
+    settled(&browser);
+    let colours = browser.run(
+        &format!(
+            "{ROOT} return [getComputedStyle(root.querySelector('input')).backgroundColor, \
+             getComputedStyle(root.querySelector('.root')).color, getComputedStyle(document.body).backgroundColor];"
+        ),
+        &[json!("search")],
+    );
+    assert_eq!(colours[0], json!("rgb(22, 32, 43)"), "{colours}");
+    assert_eq!(colours[1], json!("rgb(228, 231, 235)"), "{colours}");
+    assert_ne!(
+        colours[2],
+        json!("rgb(245, 247, 250)"),
+        "the page is dark too: {colours}"
+    );
+    browser.screenshot(&artifact("ux-dark.png"));
+    // A result link is named by its title; the rest describes it.
+    let name = browser.run(
+        &format!(
+            "{ROOT} const a = root.querySelector('.hit a'); \
+             return [root.getElementById(a.getAttribute('aria-labelledby')).textContent, a.querySelector('.title').textContent];"
+        ),
+        &[json!("search")],
+    );
+    assert_eq!(name[0], name[1]);
+}
