@@ -454,7 +454,8 @@ fn widget_embedded_on_another_origin() {
     browser.press(&["r", "h", "i", "t"]);
     wait_status(&browser, "modal", &first_page_status(rhit_total, 10));
     browser.screenshot(&artifact("widget-modal.png"));
-    browser.press(&[keys::ESCAPE]);
+    // The first Esc closes the suggestions if they are open, the next one the dialog.
+    browser.press(&[keys::ESCAPE, keys::ESCAPE]);
     browser.wait_for(
         "the modal to close",
         &format!(

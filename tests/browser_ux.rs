@@ -399,3 +399,190 @@ fn dark_mode_and_link_names() {
     );
     assert_eq!(name[0], name[1]);
 }
+
+#[test]
+fn chips_numbered_pages_skip_link_and_breadcrumbs() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.goto(&format!(
+        "{}/?q=coding&credential=CCS&credential=CPC",
+        server.origin()
+    ));
+    settled(&browser);
+    let chips = browser.run(
+        &format!("{ROOT} return [...root.querySelectorAll('.chips .chip')].map(c => c.getAttribute('aria-label'));"),
+        &[json!("search")],
+    );
+    assert_eq!(
+        chips,
+        json!([
+            "Remove filter Credential: CCS",
+            "Remove filter Credential: CPC"
+        ])
+    );
+    browser.click(&browser.element(
+        &format!("{ROOT} return root.querySelector('.chips .chip');"),
+        &[json!("search")],
+    ));
+    browser.wait_for(
+        "CCS removed",
+        "return location.search === '?q=coding&credential=CPC';",
+        &[],
+    );
+    browser.click(&browser.element(
+        &format!("{ROOT} return root.querySelector('.chips .clear-all');"),
+        &[json!("search")],
+    ));
+    browser.wait_for(
+        "all filters removed",
+        "return location.search === '?q=coding';",
+        &[],
+    );
+    let status = settled(&browser);
+    assert!(status.starts_with("1–10 of"), "{status}");
+    // Numbered pages.
+    let pages = browser.run(
+        &format!("{ROOT} return [...root.querySelectorAll('.pages button')].map(b => [b.textContent, b.getAttribute('aria-current')]);"),
+        &[json!("search")],
+    );
+    assert_eq!(pages, json!([["1", "page"], ["2", null]]));
+    browser.click(&browser.element(
+        &format!("{ROOT} return root.querySelector('.pages button[aria-label=\"Page 2\"]');"),
+        &[json!("search")],
+    ));
+    browser.wait_for(
+        "page 2",
+        "return location.search === '?q=coding&page=2';",
+        &[],
+    );
+    // The first stop in the filters skips to the results.
+    let skip = browser.run(
+        &format!("{ROOT} return root.querySelector('.facets').firstElementChild.textContent;"),
+        &[json!("search")],
+    );
+    assert_eq!(skip, json!("Skip to results"));
+    browser.run(
+        &format!("{ROOT} root.querySelector('.skip').focus();"),
+        &[json!("search")],
+    );
+    browser.press(&[keys::ENTER]);
+    let focused = browser.run(
+        &format!("{ROOT} return root.activeElement === root.querySelector('.hit a');"),
+        &[json!("search")],
+    );
+    assert_eq!(focused, json!(true));
+    // A trail, not a raw address.
+    let trail = browser.run(
+        &format!("{ROOT} return root.querySelector('.hit .url').textContent;"),
+        &[json!("search")],
+    );
+    assert!(
+        trail.as_str().unwrap().contains(" › site › articles › "),
+        "{trail}"
+    );
+    assert!(!trail.as_str().unwrap().contains(".html"), "{trail}");
+    browser.screenshot(&artifact("ux-chips-pages.png"));
+}
+
+#[test]
+fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
+    let site = fixture_site();
+    let corpus = site.corpus();
+    let server = Server::start(
+        &site,
+        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    serve_host(
+        listener,
+        format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title></head><body>
+<button id="before">A host button</button><p id="text">Host text</p>
+<him-search id="search" mode="modal" facets=""></him-search>
+<script src="{}/embed.js" defer></script></body></html>"#,
+            server.origin()
+        ),
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!("{host}/"));
+    browser.wait_for(
+        "the widget",
+        "return !!document.getElementById('search').shadowRoot;",
+        &[],
+    );
+    browser.run("document.getElementById('before').focus();", &[]);
+    browser.press_with_control("k");
+    browser.wait_for(
+        "the dialog",
+        &format!("{ROOT} return !root.querySelector('.overlay').hidden;"),
+        &[json!("search")],
+    );
+    let locked = browser.run(
+        "return [document.documentElement.style.overflow, document.getElementById('before').inert, document.getElementById('text').inert];",
+        &[],
+    );
+    assert_eq!(locked, json!(["hidden", true, true]));
+    browser.type_into(&input(&browser), "cod");
+    browser.wait_for(
+        "suggestions",
+        &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
+        &[json!("search")],
+    );
+    browser.press(&[keys::ESCAPE]);
+    let state = browser.run(
+        &format!("{ROOT} return [root.querySelector('[role=listbox]').hidden, root.querySelector('.overlay').hidden];"),
+        &[json!("search")],
+    );
+    assert_eq!(
+        state,
+        json!([true, false]),
+        "Esc closes the suggestions, not the dialog"
+    );
+    browser.press(&[keys::ESCAPE]);
+    browser.wait_for(
+        "the dialog closed, focus back on the host's button",
+        &format!(
+            "{ROOT} return root.querySelector('.overlay').hidden && document.activeElement && \
+             document.activeElement.id === 'before' && document.documentElement.style.overflow === '' \
+             && !document.getElementById('text').inert;"
+        ),
+        &[json!("search")],
+    );
+    // Without base-url, result links open where the server publishes the site.
+    browser.press_with_control("k");
+    browser.type_into(&input(&browser), "coding");
+    let href = browser.wait_for(
+        "a hit",
+        &format!("{ROOT} const a = root.querySelector('.hit a'); return a && a.href;"),
+        &[json!("search")],
+    );
+    assert!(
+        href.as_str()
+            .unwrap()
+            .starts_with(&format!("{}/site/", server.origin())),
+        "{href}"
+    );
+}
+
+#[test]
+fn the_embed_page_fits_a_320_px_screen() {
+    let Some((server, browser, _site)) = start() else {
+        return;
+    };
+    browser.resize(320, 800);
+    browser.goto(&format!("{}/embed", server.origin()));
+    browser.wait_for(
+        "the page",
+        "return document.readyState === 'complete';",
+        &[],
+    );
+    let wide = browser.run(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        &[],
+    );
+    assert!(wide.as_i64().unwrap() <= 0, "sideways scroll of {wide} px");
+}

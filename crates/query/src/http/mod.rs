@@ -424,10 +424,13 @@ async fn all_facets(
             json!({"key": spec.kind.name(), "label": spec.label, "show_on_hits": spec.policy.show_on_hits})
         })
         .collect();
-    Ok(
-        Json(json!({"total": response.total, "kinds": kinds, "facets": response.facets}))
-            .into_response(),
+    // Where relative result links open: the widget's default base when the server publishes
+    // the site under /site/.
+    let site = state.config.site_dir.is_some().then_some("/site/");
+    Ok(Json(
+        json!({"total": response.total, "kinds": kinds, "facets": response.facets, "site": site}),
     )
+    .into_response())
 }
 
 async fn facet_values(

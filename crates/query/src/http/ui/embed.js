@@ -93,6 +93,17 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 @keyframes him-spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
 .help[hidden] { display: none; }
+.chips { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: 0 0 .6rem; }
+.chips:empty { display: none; }
+.chip { font: inherit; font-size: .82rem; display: inline-flex; gap: .35rem; align-items: center; padding: .15rem .6rem;
+  border: 1px solid var(--_accent); border-radius: 999px; background: var(--_bg); color: var(--_fg); cursor: pointer; }
+.chip:focus-visible, .pages button:focus-visible, .skip:focus { outline: 3px solid var(--_focus); outline-offset: 2px; }
+.pages { display: flex; gap: .3rem; flex-wrap: wrap; align-items: center; }
+.pages button[aria-current="page"] { background: var(--_accent); color: var(--_accent-fg); border-color: var(--_accent); }
+.skip { position: absolute; left: -10000px; font: inherit; font-size: .85rem; }
+.skip:focus { position: static; align-self: flex-start; }
+@media (pointer: coarse) { .trigger kbd, .close .key { display: none; } }
+@media (pointer: fine) { .close .word { display: none; } }
 .tips { margin: .25rem 0 .75rem; padding-left: 1.2rem; color: var(--_muted); font-size: .9rem; }
 .didyoumean { margin: 0 0 .75rem; }
 .didyoumean[hidden] { display: none; }
@@ -177,10 +188,16 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     }
   }
 
+  // A readable trail instead of a raw address: host › section › page, without `.html`.
   function displayUrl(href) {
     try {
       const url = new URL(href);
-      return url.host + (url.pathname === '/' ? '' : decodeURI(url.pathname));
+      const parts = url.pathname.split('/').filter(Boolean).map((part) => {
+        let text = part;
+        try { text = decodeURIComponent(part); } catch (_) { /* keep it as it is */ }
+        return text.replace(/\.(html?|php|aspx?)$/i, '').replace(/[-_]+/g, ' ');
+      });
+      return [url.host, ...parts].join(' › ');
     } catch (_) {
       return href;
     }
@@ -256,6 +273,10 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         const response = await fetch(new URL('api/facets', this.apiBase), { headers: this.requestHeaders() });
         const body = response.ok ? await response.json() : null;
         this.kinds = (body && Array.isArray(body.kinds)) ? body.kinds : [];
+        // Relative result links open where the server publishes the site, when it does.
+        if (!this.getAttribute('base-url') && body && typeof body.site === 'string') {
+          this.hitBase = new URL(body.site, this.apiBase).href;
+        }
       } catch (error) {
         this.kinds = [];
       }
@@ -307,8 +328,14 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         this.facetsBox.classList.toggle('open', open);
         this.filtersToggle.setAttribute('aria-expanded', String(open));
       });
-      this.facetsBox = h('aside', { class: 'facets', 'aria-label': 'Filters', hidden: true }, this.filtersToggle, this.facetGroups);
-      const results = h('section', { class: 'results' }, this.status, this.didYouMean, this.help, this.hits, this.pager);
+      // Filters come first on the page: one key press skips them to the results.
+      const skip = h('button', { type: 'button', class: 'skip link' }, 'Skip to results');
+      skip.addEventListener('click', () => {
+        if (this.hits.querySelector('a')) this.focusHit(0); else this.input.focus();
+      });
+      this.facetsBox = h('aside', { class: 'facets', 'aria-label': 'Filters', hidden: true }, skip, this.filtersToggle, this.facetGroups);
+      this.chips = h('div', { class: 'chips', 'aria-label': 'Active filters', role: 'group' });
+      const results = h('section', { class: 'results' }, this.status, this.chips, this.didYouMean, this.help, this.hits, this.pager);
       const body = h('div', { class: 'body' }, this.facetsBox, results);
       this.body = body;
       this.root = h('div', { class: 'root', part: 'root' }, h('div', { class: 'bar', role: 'search' }, this.input, this.list), body);
@@ -317,7 +344,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         const mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
         this.trigger = h('button', { type: 'button', class: 'trigger', 'aria-haspopup': 'dialog', part: 'trigger' },
           this.getAttribute('placeholder') || 'Search', h('kbd', null, mac ? '⌘K' : 'Ctrl K'));
-        const close = h('button', { type: 'button', class: 'close' }, 'Esc');
+        const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close' },
+          h('span', { class: 'key' }, 'Esc'), h('span', { class: 'word' }, 'Close'));
         this.dialog = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Search' },
           h('div', { class: 'dialog-head' }, close), this.root);
         this.overlay = h('div', { class: 'overlay', hidden: true }, this.dialog);
@@ -392,8 +420,22 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     // ---- modal ----
 
     open() {
-      if (!this.overlay) return;
+      if (!this.overlay || !this.overlay.hidden) return;
+      // Back to where the reader was when it closes; the page behind neither scrolls nor
+      // takes focus or clicks while it is open.
+      this.returnFocus = document.activeElement;
       this.overlay.hidden = false;
+      this.savedOverflow = document.documentElement.style.overflow;
+      document.documentElement.style.overflow = 'hidden';
+      this.inerted = [];
+      for (let node = this; node && node.parentElement; node = node.parentElement) {
+        for (const sibling of node.parentElement.children) {
+          if (sibling !== node && !sibling.inert && sibling.tagName !== 'SCRIPT') {
+            sibling.inert = true;
+            this.inerted.push(sibling);
+          }
+        }
+      }
       this.input.focus();
       this.input.select();
     }
@@ -402,13 +444,20 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       if (!this.overlay || this.overlay.hidden) return;
       this.closeSuggestions();
       this.overlay.hidden = true;
-      this.trigger.focus();
+      document.documentElement.style.overflow = this.savedOverflow || '';
+      for (const node of this.inerted || []) node.inert = false;
+      this.inerted = [];
+      const back = this.returnFocus;
+      this.returnFocus = null;
+      if (back && back !== document.body && back.isConnected && back !== this) back.focus();
+      else this.trigger.focus();
     }
 
     trapFocus(event) {
       if (event.key === 'Escape') {
         event.preventDefault();
-        this.close();
+        // Open suggestions close first, as the box's own Esc would; then the dialog.
+        if (!this.list.hidden) this.closeSuggestions(); else this.close();
         return;
       }
       if (event.key !== 'Tab') return;
@@ -441,7 +490,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
           else { this.closeSuggestions(); this.search({ history: 'push' }); }
           break;
         case 'Escape':
-          // In the dialog, Esc closes everything at once (the dialog's handler does it).
+          // In the dialog, the dialog's handler closes the suggestions, then the dialog.
           if (open && this.mode !== 'modal') { event.preventDefault(); this.closeSuggestions(); }
           else if (this.mode !== 'modal' && this.input.value) {
             event.preventDefault();
@@ -735,7 +784,19 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       const next = h('button', { type: 'button', class: 'next', disabled: response.page >= pages }, 'Next →');
       prev.addEventListener('click', () => go(response.page - 1));
       next.addEventListener('click', () => go(response.page + 1));
-      this.pager.replaceChildren(prev, h('span', { class: 'page' }, `Page ${response.page} of ${pages}`), next);
+      // The first, the last, and two either side of this one; gaps shown as an ellipsis.
+      const numbers = h('span', { class: 'pages' });
+      let last = 0;
+      for (let n = 1; n <= pages; n++) {
+        if (n !== 1 && n !== pages && Math.abs(n - response.page) > 2) continue;
+        if (n - last > 1) numbers.append(h('span', { 'aria-hidden': 'true' }, '…'));
+        const current = n === response.page;
+        const button = h('button', { type: 'button', 'aria-label': `Page ${n}`, 'aria-current': current ? 'page' : false }, String(n));
+        if (!current) button.addEventListener('click', () => go(n));
+        numbers.append(button);
+        last = n;
+      }
+      this.pager.replaceChildren(prev, numbers, next);
     }
 
     renderFacets(response) {
@@ -781,6 +842,33 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.body.classList.toggle('with-facets', groups.length > 0);
       const chosen = this.shownFacets.reduce((sum, kind) => sum + this.state.filters[kind].size, 0);
       this.filtersToggle.textContent = chosen ? `Filters (${chosen})` : 'Filters';
+      this.renderChips();
+    }
+
+    // One chip per chosen value (pressing it removes the value), and "Clear all".
+    renderChips() {
+      const chips = [];
+      for (const kind of this.shownFacets) {
+        for (const value of this.state.filters[kind]) {
+          const label = `${this.kindLabel(kind) || kind}: ${value}`;
+          const chip = h('button', { type: 'button', class: 'chip', 'aria-label': `Remove filter ${label}` }, label, h('span', { 'aria-hidden': 'true' }, '×'));
+          chip.addEventListener('click', () => {
+            this.state.filters[kind].delete(value);
+            this.state.page = 1;
+            this.search({ history: 'push' }).then(() => {
+              const next = this.chips.querySelector('.chip');
+              (next || this.input).focus();
+            });
+          });
+          chips.push(chip);
+        }
+      }
+      if (chips.length) {
+        const all = h('button', { type: 'button', class: 'link clear-all' }, 'Clear all');
+        all.addEventListener('click', () => this.clearFilters());
+        chips.push(all);
+      }
+      this.chips.replaceChildren(...chips);
     }
 
     // ---- URL state ----
