@@ -389,11 +389,11 @@ fn dark_mode_and_link_names() {
         "the page is dark too: {colours}"
     );
     browser.screenshot(&artifact("ux-dark.png"));
-    // A result link is named by its title; the rest describes it.
+    // A result link holds its title alone (so is named by it); the rest describes it.
     let name = browser.run(
         &format!(
             "{ROOT} const a = root.querySelector('.hit a'); \
-             return [root.getElementById(a.getAttribute('aria-labelledby')).textContent, a.querySelector('.title').textContent];"
+             return [a.textContent, a.closest('.hit').querySelector('.title').textContent];"
         ),
         &[json!("search")],
     );

@@ -4,6 +4,7 @@
 mod util;
 mod webdriver;
 
+mod accessibility;
 mod analytics;
 mod browser;
 mod browser_analytics;

@@ -161,6 +161,16 @@ impl Browser {
         )
     }
 
+    /// Runs `script` asynchronously: it ends by calling `arguments[arguments.length - 1]`
+    /// with the result.
+    pub(crate) fn run_async(&self, script: &str, args: &[Value]) -> Value {
+        self.session_command(
+            "POST",
+            "/execute/async",
+            json!({"script": script, "args": args}),
+        )
+    }
+
     /// Polls `script` until it returns something truthy (not null/false/""/0); returns it.
     /// Panics after 10 s with `what` and the last value.
     pub(crate) fn wait_for(&self, what: &str, script: &str, args: &[Value]) -> Value {

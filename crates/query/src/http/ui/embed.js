@@ -102,18 +102,20 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .pages button[aria-current="page"] { background: var(--_accent); color: var(--_accent-fg); border-color: var(--_accent); }
 .skip { position: absolute; left: -10000px; font: inherit; font-size: .85rem; }
 .skip:focus { position: static; align-self: flex-start; }
-@media (pointer: coarse) { .trigger kbd, .close .key { display: none; } }
-@media (pointer: fine) { .close .word { display: none; } }
+.dialog-head kbd { margin: 0 .5rem 0 0; align-self: center; color: var(--_muted); }
+@media (pointer: coarse) { .trigger kbd, .dialog-head kbd { display: none; } }
 .tips { margin: .25rem 0 .75rem; padding-left: 1.2rem; color: var(--_muted); font-size: .9rem; }
 .didyoumean { margin: 0 0 .75rem; }
 .didyoumean[hidden] { display: none; }
 .hits { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: .35rem; }
-.hit a { display: block; padding: .6rem .75rem; border-radius: var(--_radius); color: inherit; text-decoration: none;
-  border: 1px solid transparent; }
-.hit a:hover { border-color: var(--_border); }
-.hit a:focus { outline: 3px solid var(--_focus); outline-offset: 0; border-color: var(--_accent); }
+.hit { position: relative; padding: .6rem .75rem; border-radius: var(--_radius); border: 1px solid transparent; }
+.hit:hover { border-color: var(--_border); }
+.hit a { color: inherit; text-decoration: none; }
+.hit a::after { content: ""; position: absolute; inset: 0; border-radius: var(--_radius); }
+.hit a:focus { outline: none; }
+.hit:focus-within { outline: 3px solid var(--_focus); outline-offset: 0; border-color: var(--_accent); }
 .hit .title { display: block; color: var(--_accent); font-weight: 600; font-size: 1.02rem; overflow-wrap: anywhere; }
-.hit a:hover .title { text-decoration: underline; }
+.hit:hover .title { text-decoration: underline; }
 .hit .url { display: block; color: var(--_muted); font-size: .78rem; overflow-wrap: anywhere; }
 .hit .snippet { display: block; margin-top: .2rem; font-size: .92rem; overflow-wrap: anywhere; }
 .tags { display: flex; flex-wrap: wrap; gap: .3rem; margin-top: .35rem; }
@@ -344,10 +346,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         const mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
         this.trigger = h('button', { type: 'button', class: 'trigger', 'aria-haspopup': 'dialog', part: 'trigger' },
           this.getAttribute('placeholder') || 'Search', h('kbd', null, mac ? '⌘K' : 'Ctrl K'));
-        const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close' },
-          h('span', { class: 'key' }, 'Esc'), h('span', { class: 'word' }, 'Close'));
+        const close = h('button', { type: 'button', class: 'close' }, 'Close');
         this.dialog = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Search' },
-          h('div', { class: 'dialog-head' }, close), this.root);
+          h('div', { class: 'dialog-head' }, h('kbd', { class: 'hint', 'aria-hidden': 'true' }, 'Esc'), close), this.root);
         this.overlay = h('div', { class: 'overlay', hidden: true }, this.dialog);
         this.shadow.append(this.trigger, this.overlay);
         this.trigger.addEventListener('click', () => this.open());
@@ -758,16 +759,16 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       for (const kind of this.kinds.filter((k) => k.show_on_hits)) {
         for (const value of (hit.facets && hit.facets[kind.key]) || []) tags.push(h('span', { class: 'tag' }, value));
       }
-      // The link is named by its title alone; address, passage and tags describe it.
+      // The link holds the title alone, so it is named by it; the whole card opens it (the
+      // link's ::after covers the card), and address, passage and tags describe it.
       const n = `him-h${this.id_}-${++this.hitIds}`;
       const described = [`${n}-s`, href ? `${n}-u` : null, tags.length ? `${n}-g` : null].filter(Boolean).join(' ');
-      const attrs = { part: 'hit', 'aria-labelledby': `${n}-t`, 'aria-describedby': described };
-      const link = h(href ? 'a' : 'div', href ? { href, ...attrs } : attrs,
-        h('span', { class: 'title', id: `${n}-t` }, markedText(hit.title_parts)),
+      const title = h('span', { class: 'title' }, markedText(hit.title_parts));
+      const link = href ? h('a', { href, part: 'hit', 'aria-describedby': described }, title) : title;
+      return h('li', { class: 'hit', 'data-id': hit.id }, link,
         href ? h('span', { class: 'url', id: `${n}-u` }, displayUrl(href)) : null,
         h('span', { class: 'snippet', id: `${n}-s` }, markedText(hit.snippet_parts)),
         tags.length ? h('span', { class: 'tags', id: `${n}-g` }, ...tags.slice(0, 6)) : null);
-      return h('li', { class: 'hit', 'data-id': hit.id }, link);
     }
 
     renderPager(response) {
