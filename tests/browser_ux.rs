@@ -526,6 +526,11 @@ fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
         &[],
     );
     assert_eq!(locked, json!(["hidden", true, true]));
+    let hints = browser.run(
+        &format!("{ROOT} const h = root.querySelector('.dialog .hints'); return h && getComputedStyle(h).display !== 'none' && h.textContent;"),
+        &[json!("search")],
+    );
+    assert_eq!(hints, json!("↑↓ to move · Enter to open · Esc to close"));
     browser.type_into(&input(&browser), "cod");
     browser.wait_for(
         "suggestions",
@@ -585,4 +590,64 @@ fn the_embed_page_fits_a_320_px_screen() {
         &[],
     );
     assert!(wide.as_i64().unwrap() <= 0, "sideways scroll of {wide} px");
+}
+
+#[test]
+fn recent_searches_and_page_suggestions() {
+    let site = fixture_site();
+    let corpus = site.corpus();
+    let server = Server::start(
+        &site,
+        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!("{}/", server.origin()));
+    settled(&browser);
+    browser.run("localStorage.clear();", &[]);
+    browser.type_into(&input(&browser), "coding");
+    browser.press(&[keys::ENTER]);
+    browser.wait_for(
+        "coding's results",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'coding';"),
+        &[json!("search")],
+    );
+    // Emptied and focused again: the recent search is offered, and can be forgotten.
+    browser.run(
+        &format!(
+            "{ROOT} const i = root.querySelector('input'); i.value = ''; i.blur(); i.focus();"
+        ),
+        &[json!("search")],
+    );
+    let offered = browser.wait_for(
+        "recent searches",
+        &format!("{ROOT} const l = root.querySelector('[role=listbox]'); return !l.hidden && [...l.children].map(li => li.textContent);"),
+        &[json!("search")],
+    );
+    assert_eq!(offered, json!(["codingRecent", "Clear recent searches"]));
+    browser.press(&[keys::ARROW_DOWN, keys::ARROW_DOWN, keys::ENTER]);
+    assert_eq!(
+        browser.run("return localStorage.getItem('him-search:recent');", &[]),
+        json!(null)
+    );
+    // A page suggested by its title opens the page.
+    browser.type_into(&input(&browser), "coding aud");
+    browser.wait_for(
+        "the page suggestion",
+        &format!("{ROOT} return [...root.querySelectorAll('[role=option]')].some(li => li.textContent === 'Coding audits explainedPage');"),
+        &[json!("search")],
+    );
+    let index = browser.run(
+        &format!("{ROOT} return [...root.querySelectorAll('[role=option]')].findIndex(li => li.textContent === 'Coding audits explainedPage');"),
+        &[json!("search")],
+    );
+    let downs = vec![keys::ARROW_DOWN; index.as_u64().unwrap() as usize + 1];
+    browser.press(&downs);
+    browser.press(&[keys::ENTER]);
+    browser.wait_for(
+        "the page opened",
+        "return location.pathname === '/site/articles/coding-audits.html';",
+        &[],
+    );
 }

@@ -23,6 +23,29 @@
   // as you type (Enter searches it).
   const DEBOUNCE_MS = 250;
   const MIN_TYPED_CHARS = 2;
+  // Recent searches, kept in this browser only (localStorage), newest first.
+  const RECENT_KEY = 'him-search:recent';
+  const RECENT_KEPT = 5;
+
+  function recentSearches() {
+    try {
+      const list = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+      return Array.isArray(list) ? list.filter((q) => typeof q === 'string').slice(0, RECENT_KEPT) : [];
+    } catch (_) {
+      return [];
+    }
+  }
+
+  function remember(query) {
+    const q = query.trim();
+    if (!q) return;
+    try {
+      const list = [q, ...recentSearches().filter((old) => old.toLowerCase() !== q.toLowerCase())];
+      localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(0, RECENT_KEPT)));
+    } catch (_) {
+      // Storage may be off (private mode, a sandbox): recent searches are an extra.
+    }
+  }
   const MAX_PER_PAGE = 100;
 
   const STYLES = `
@@ -103,7 +126,9 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .skip { position: absolute; left: -10000px; font: inherit; font-size: .85rem; }
 .skip:focus { position: static; align-self: flex-start; }
 .dialog-head kbd { margin: 0 .5rem 0 0; align-self: center; color: var(--_muted); }
-@media (pointer: coarse) { .trigger kbd, .dialog-head kbd { display: none; } }
+.hints { margin: .75rem 0 0; padding-top: .5rem; border-top: 1px solid var(--_border); color: var(--_muted); font-size: .8rem; }
+.hints kbd { margin: 0 .15rem 0 0; }
+@media (pointer: coarse) { .trigger kbd, .dialog-head kbd, .hints { display: none; } }
 .tips { margin: .25rem 0 .75rem; padding-left: 1.2rem; color: var(--_muted); font-size: .9rem; }
 .didyoumean { margin: 0 0 .75rem; }
 .didyoumean[hidden] { display: none; }
@@ -296,6 +321,12 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       }
     }
 
+    suggestionLabel(kind) {
+      if (kind === 'recent') return 'Recent';
+      if (kind === 'clear-recent') return '';
+      return this.kindLabel(kind) || 'Page';
+    }
+
     kindLabel(key) {
       const kind = this.kinds.find((k) => k.key === key);
       return kind ? kind.label : null;
@@ -348,7 +379,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
           this.getAttribute('placeholder') || 'Search', h('kbd', null, mac ? '⌘K' : 'Ctrl K'));
         const close = h('button', { type: 'button', class: 'close' }, 'Close');
         this.dialog = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Search' },
-          h('div', { class: 'dialog-head' }, h('kbd', { class: 'hint', 'aria-hidden': 'true' }, 'Esc'), close), this.root);
+          h('div', { class: 'dialog-head' }, h('kbd', { class: 'hint', 'aria-hidden': 'true' }, 'Esc'), close), this.root,
+          h('p', { class: 'hints', 'aria-hidden': 'true' }, h('kbd', null, '↑'), h('kbd', null, '↓'), ' to move · ',
+            h('kbd', null, 'Enter'), ' to open · ', h('kbd', null, 'Esc'), ' to close'));
         this.overlay = h('div', { class: 'overlay', hidden: true }, this.dialog);
         this.shadow.append(this.trigger, this.overlay);
         this.trigger.addEventListener('click', () => this.open());
@@ -379,6 +412,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         this.schedule();
       });
       this.input.addEventListener('keydown', (event) => this.onInputKey(event));
+      this.input.addEventListener('focus', () => this.showRecent());
       this.input.addEventListener('blur', () => setTimeout(() => {
         if (this.shadow.activeElement !== this.input) this.closeSuggestions();
       }, 120));
@@ -391,7 +425,10 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       // A result opened (click, Enter, middle click) is reported to the server's analytics.
       const opened = (event) => {
         const link = event.target.closest('a[part="hit"]');
-        if (link && (event.type === 'click' || event.button === 1)) this.reportClick(link.closest('li'));
+        if (link && (event.type === 'click' || event.button === 1)) {
+          remember(this.state.q);
+          this.reportClick(link.closest('li'));
+        }
       };
       this.hits.addEventListener('click', opened);
       this.hits.addEventListener('auxclick', opened);
@@ -488,7 +525,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         case 'Enter':
           event.preventDefault();
           if (open && this.active >= 0) this.choose(this.active);
-          else { this.closeSuggestions(); this.search({ history: 'push' }); }
+          else { this.closeSuggestions(); remember(this.state.q); this.search({ history: 'push' }); }
           break;
         case 'Escape':
           // In the dialog, the dialog's handler closes the suggestions, then the dialog.
@@ -538,10 +575,54 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     choose(index) {
       const suggestion = this.suggestions[index];
       if (!suggestion) return;
+      if (suggestion.kind === 'clear-recent') {
+        try { localStorage.removeItem(RECENT_KEY); } catch (_) { /* nothing kept */ }
+        this.closeSuggestions();
+        return;
+      }
+      if (suggestion.kind === 'title') {
+        this.openPage(suggestion.text);
+        return;
+      }
       this.input.value = suggestion.text;
       this.state.q = suggestion.text;
       this.closeSuggestions();
       this.search({ history: 'push' });
+    }
+
+    // A page suggested by its title opens that page, as a result would: the page whose title
+    // it is, found by searching for it; failing that, the title is searched for.
+    async openPage(title) {
+      this.closeSuggestions();
+      try {
+        const url = new URL('api/search', this.apiBase);
+        url.searchParams.set('q', title);
+        url.searchParams.set('per_page', '5');
+        const response = await fetch(url, { headers: this.requestHeaders() });
+        const body = response.ok ? await response.json() : null;
+        const hit = body && body.hits.find((h) => h.title.trim().toLowerCase() === title.trim().toLowerCase());
+        const href = hit && safeHref(hit.url, this.hitBase);
+        if (href) {
+          remember(title);
+          window.location.assign(href);
+          return;
+        }
+      } catch (_) {
+        // Searched for below.
+      }
+      this.input.value = title;
+      this.state.q = title;
+      this.state.page = 1;
+      this.search({ history: 'push' });
+    }
+
+    // With the box empty and focused: the recent searches, and a way to forget them.
+    showRecent() {
+      const recent = recentSearches();
+      if (!recent.length || this.input.value.trim()) return;
+      this.state.q = '';
+      this.renderSuggestions([...recent.map((text) => ({ text, kind: 'recent' })),
+        { text: 'Clear recent searches', kind: 'clear-recent' }]);
     }
 
     closeSuggestions() {
@@ -556,7 +637,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.active = -1;
       this.list.replaceChildren(...this.suggestions.map((s, i) =>
         h('li', { id: `him-s${this.id_}-${i}`, role: 'option', 'aria-selected': 'false', 'data-index': i },
-          h('span', null, s.text), h('span', { class: 'kind' }, (this.kindLabel(s.kind) || 'Page')))));
+          h('span', null, s.text), h('span', { class: 'kind' }, this.suggestionLabel(s.kind)))));
       const show = this.suggestions.length > 0 && this.shadow.activeElement === this.input;
       this.list.hidden = !show;
       this.input.setAttribute('aria-expanded', String(show));
