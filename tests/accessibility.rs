@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use serde_json::{json, Value};
 
-use crate::browser::{fixture_site, serve_host, ROOT};
+use crate::browser::{artifact, fixture_site, serve_host, ROOT};
 use crate::util::{repo_root, Server};
 use crate::webdriver::Browser;
 
@@ -27,6 +27,8 @@ fn violations(browser: &Browser) -> Vec<Value> {
     found.as_array().cloned().unwrap_or_default()
 }
 
+/// No violation, then screenshots of the state at 1280 and 390 px wide, for people to look at
+/// (`target/tmp/browser/states/`).
 fn assert_clean(browser: &Browser, state: &str) {
     let found = violations(browser);
     assert!(
@@ -34,6 +36,14 @@ fn assert_clean(browser: &Browser, state: &str) {
         "{state}: {}",
         serde_json::to_string_pretty(&found).unwrap()
     );
+    let name: String = state
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    browser.screenshot(&artifact(&format!("states/{name}.png")));
+    browser.resize(390, 844);
+    browser.screenshot(&artifact(&format!("states/{name}-390.png")));
+    browser.resize(1280, 900);
 }
 
 fn settled(browser: &Browser, widget: &str) {
