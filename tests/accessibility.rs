@@ -51,7 +51,7 @@ fn settled(browser: &Browser, widget: &str) {
         "the widget's answer",
         &format!(
             "{ROOT} const r = root.querySelector('.root'); \
-             return r && r.getAttribute('aria-busy') === null && !r.classList.contains('loading') \
+             return r && !r.classList.contains('loading') && root.querySelector('.hits').getAttribute('aria-busy') === null \
                && (r.dataset.query !== undefined || root.querySelector('.status').textContent !== '');"
         ),
         &[json!(widget)],

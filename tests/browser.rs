@@ -145,7 +145,7 @@ pub(crate) fn wait_status(browser: &Browser, widget: &str, expected: &str) {
         &format!(
             "{ROOT} const s = root.querySelector('.status').textContent; \
              const r = root.querySelector('.root'); \
-             return s === arguments[1] && r.getAttribute('aria-busy') === null && \
+             return s === arguments[1] && !r.classList.contains('loading') && root.querySelector('.hits').getAttribute('aria-busy') === null && \
                r.dataset.query === root.querySelector('input').value.trim();"
         ),
         &[json!(widget), json!(expected)],

@@ -122,7 +122,7 @@ fn clicks_are_recorded_and_the_dashboard_shows_them() {
            gaps: [...document.querySelectorAll('#gaps tbody tr')].map(r => r.cells[1].querySelector('.gap-kind').textContent),
            top: [...document.querySelectorAll('#top-queries tbody tr')].map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent),
            session: sessionStorage.getItem('himsearch.adminKey'),
-           local: localStorage.length,
+           local: Object.values(localStorage).filter((v) => v.includes(sessionStorage.getItem('himsearch.adminKey'))).length,
          };",
         &[],
     );

@@ -76,7 +76,7 @@ fn the_commonest_questions_open_on_their_answer() {
             &format!("results for {question:?}"),
             &format!(
                 "{ROOT} const hit = root.querySelector('.hit'); \
-                 return hit && root.querySelector('.root').getAttribute('aria-busy') === null \
+                 return hit && !root.querySelector('.root').classList.contains('loading') \
                    ? [hit.dataset.id, hit.querySelector('.title').textContent, \
                       hit.querySelector('.snippet').textContent] : null;"
             ),

@@ -424,9 +424,9 @@ async fn all_facets(
             json!({"key": spec.kind.name(), "label": spec.label, "show_on_hits": spec.policy.show_on_hits})
         })
         .collect();
-    // Where relative result links open: the widget's default base when the server publishes
-    // the site under /site/.
-    let site = state.config.site_dir.is_some().then_some("/site/");
+    // Where relative result links open, relative to the API's base (the server may sit behind
+    // a path prefix): the widget's default base when the server publishes the site.
+    let site = state.config.site_dir.is_some().then_some("site/");
     Ok(Json(
         json!({"total": response.total, "kinds": kinds, "facets": response.facets, "site": site}),
     )

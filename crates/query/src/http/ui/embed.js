@@ -27,21 +27,25 @@
   const RECENT_KEY = 'him-search:recent';
   const RECENT_KEPT = 5;
 
-  function recentSearches() {
+  // Kept per server (one list for each himsearch a page's widgets talk to); `recent="off"`
+  // keeps nothing. Long text and text that looks like an address or a number is not kept.
+  const RECENT_MAX_CHARS = 100;
+
+  function recentSearches(key) {
     try {
-      const list = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+      const list = JSON.parse(localStorage.getItem(key) || '[]');
       return Array.isArray(list) ? list.filter((q) => typeof q === 'string').slice(0, RECENT_KEPT) : [];
     } catch (_) {
       return [];
     }
   }
 
-  function remember(query) {
+  function remember(key, query) {
     const q = query.trim();
-    if (!q) return;
+    if (!key || !q || q.length > RECENT_MAX_CHARS || /@|\d{4,}/.test(q)) return;
     try {
-      const list = [q, ...recentSearches().filter((old) => old.toLowerCase() !== q.toLowerCase())];
-      localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(0, RECENT_KEPT)));
+      const list = [q, ...recentSearches(key).filter((old) => old.toLowerCase() !== q.toLowerCase())];
+      localStorage.setItem(key, JSON.stringify(list.slice(0, RECENT_KEPT)));
     } catch (_) {
       // Storage may be off (private mode, a sandbox): recent searches are an extra.
     }
@@ -257,7 +261,11 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     }
 
     connectedCallback() {
-      if (this.built) return;
+      if (this.built) {
+        // Moved or put back: listen again to what the removal stopped listening to.
+        this.listen();
+        return;
+      }
       this.built = true;
       const endpoint = this.getAttribute('endpoint');
       this.apiBase = endpoint ? new URL(endpoint.replace(/\/*$/, '/'), location.href).href : SCRIPT_BASE;
@@ -274,6 +282,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       // `hs_page`, `hs_credential`): a host's own `q` or `page` is never read as a search.
       this.urlPrefix = this.hasAttribute('url-prefix') ? this.getAttribute('url-prefix') : 'hs_';
       this.baseTitle = document.title;
+      this.recentKey = this.getAttribute('recent') === 'off' ? null : `${RECENT_KEY}:${this.apiBase}`;
       this.typing = false;
       this.kinds = [];
       this.presets = {};
@@ -287,10 +296,20 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         if (this.urlState) {
           this.readUrl();
           this.onPopState = () => { this.readUrl(); this.search({ history: 'none' }); };
-          window.addEventListener('popstate', this.onPopState);
         }
+        this.listen();
         if (this.state.q || this.browse || this.hasFilters()) this.search({ history: 'none' });
       });
+    }
+
+    // The page-wide listeners: Back and Forward (url-state) and the dialog's hotkeys (the
+    // first modal widget of the page owns them).
+    listen() {
+      if (this.onPopState) window.addEventListener('popstate', this.onPopState);
+      if (this.mode === 'modal' && !hotkeyOwner) {
+        hotkeyOwner = this;
+        document.addEventListener('keydown', this.onHotkey);
+      }
     }
 
     // The server's facet kinds; then the presets (an attribute named after a kind, `_` or `-`)
@@ -336,6 +355,13 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       if (this.onPopState) window.removeEventListener('popstate', this.onPopState);
       if (this.onHotkey) document.removeEventListener('keydown', this.onHotkey);
       if (hotkeyOwner === this) hotkeyOwner = null;
+      // Taken off the page (a single-page app changing views): nothing of it stays behind,
+      // no page left inert or unscrollable, no late answer writing the address or title.
+      clearTimeout(this.timer);
+      this.seq++;
+      this.suggestSeq++;
+      if (this.controller) this.controller.abort();
+      if (this.overlay && !this.overlay.hidden) this.close(false);
     }
 
     build() {
@@ -376,7 +402,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       if (this.mode === 'modal') {
         const mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
         this.trigger = h('button', { type: 'button', class: 'trigger', 'aria-haspopup': 'dialog', part: 'trigger' },
-          this.getAttribute('placeholder') || 'Search', h('kbd', null, mac ? '⌘K' : 'Ctrl K'));
+          this.getAttribute('placeholder') || 'Search', h('kbd', { 'aria-hidden': 'true' }, mac ? '⌘K' : 'Ctrl K'));
+        this.trigger.setAttribute('aria-keyshortcuts', mac ? 'Meta+K' : 'Control+K');
         const close = h('button', { type: 'button', class: 'close' }, 'Close');
         this.dialog = h('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Search' },
           h('div', { class: 'dialog-head' }, h('kbd', { class: 'hint', 'aria-hidden': 'true' }, 'Esc'), close), this.root,
@@ -388,20 +415,16 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         close.addEventListener('click', () => this.close());
         this.overlay.addEventListener('mousedown', (event) => { if (event.target === this.overlay) this.close(); });
         this.dialog.addEventListener('keydown', (event) => this.trapFocus(event));
-        if (!hotkeyOwner) {
-          hotkeyOwner = this;
-          this.onHotkey = (event) => {
-            const k = event.key;
-            if ((event.ctrlKey || event.metaKey) && (k === 'k' || k === 'K')) {
-              event.preventDefault();
-              if (this.overlay.hidden) this.open(); else this.close();
-            } else if (k === '/' && this.overlay.hidden && !isEditable(event.composedPath()[0])) {
-              event.preventDefault();
-              this.open();
-            }
-          };
-          document.addEventListener('keydown', this.onHotkey);
-        }
+        this.onHotkey = (event) => {
+          const k = event.key;
+          if ((event.ctrlKey || event.metaKey) && (k === 'k' || k === 'K')) {
+            event.preventDefault();
+            if (this.overlay.hidden) this.open(); else this.close();
+          } else if (k === '/' && this.overlay.hidden && !isEditable(event.composedPath()[0])) {
+            event.preventDefault();
+            this.open();
+          }
+        };
       } else {
         this.shadow.append(this.root);
       }
@@ -426,7 +449,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       const opened = (event) => {
         const link = event.target.closest('a[part="hit"]');
         if (link && (event.type === 'click' || event.button === 1)) {
-          remember(this.state.q);
+          remember(this.recentKey, this.state.q);
           this.reportClick(link.closest('li'));
         }
       };
@@ -478,7 +501,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.input.select();
     }
 
-    close() {
+    close(refocus = true) {
       if (!this.overlay || this.overlay.hidden) return;
       this.closeSuggestions();
       this.overlay.hidden = true;
@@ -487,6 +510,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.inerted = [];
       const back = this.returnFocus;
       this.returnFocus = null;
+      if (!refocus) return;
       if (back && back !== document.body && back.isConnected && back !== this) back.focus();
       else this.trigger.focus();
     }
@@ -525,7 +549,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
         case 'Enter':
           event.preventDefault();
           if (open && this.active >= 0) this.choose(this.active);
-          else { this.closeSuggestions(); remember(this.state.q); this.search({ history: 'push' }); }
+          else { this.closeSuggestions(); remember(this.recentKey, this.state.q); this.search({ history: 'push' }); }
           break;
         case 'Escape':
           // In the dialog, the dialog's handler closes the suggestions, then the dialog.
@@ -576,7 +600,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       const suggestion = this.suggestions[index];
       if (!suggestion) return;
       if (suggestion.kind === 'clear-recent') {
-        try { localStorage.removeItem(RECENT_KEY); } catch (_) { /* nothing kept */ }
+        try { localStorage.removeItem(this.recentKey); } catch (_) { /* nothing kept */ }
         this.closeSuggestions();
         return;
       }
@@ -594,22 +618,31 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     // it is, found by searching for it; failing that, the title is searched for.
     async openPage(title) {
       this.closeSuggestions();
+      clearTimeout(this.timer);
+      const seq = ++this.seq;
+      // Suggested titles stop at a " | " site suffix; hits' titles may keep one.
+      const bare = (text) => text.split(' | ')[0].trim().toLowerCase();
       try {
+        const params = new URLSearchParams({ q: title, per_page: '5' });
+        for (const [kind, values] of Object.entries(this.presets)) {
+          for (const value of values) params.append(kind, value);
+        }
         const url = new URL('api/search', this.apiBase);
-        url.searchParams.set('q', title);
-        url.searchParams.set('per_page', '5');
+        url.search = params.toString();
         const response = await fetch(url, { headers: this.requestHeaders() });
         const body = response.ok ? await response.json() : null;
-        const hit = body && body.hits.find((h) => h.title.trim().toLowerCase() === title.trim().toLowerCase());
+        if (seq !== this.seq) return;
+        const hit = body && body.hits.find((h) => bare(h.title) === bare(title));
         const href = hit && safeHref(hit.url, this.hitBase);
         if (href) {
-          remember(title);
+          remember(this.recentKey, title);
           window.location.assign(href);
           return;
         }
       } catch (_) {
         // Searched for below.
       }
+      if (seq !== this.seq) return;
       this.input.value = title;
       this.state.q = title;
       this.state.page = 1;
@@ -618,8 +651,10 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
 
     // With the box empty and focused: the recent searches, and a way to forget them.
     showRecent() {
-      const recent = recentSearches();
+      if (!this.recentKey || this.quietFocus) return;
+      const recent = recentSearches(this.recentKey);
       if (!recent.length || this.input.value.trim()) return;
+      this.suggestSeq++;
       this.state.q = '';
       this.renderSuggestions([...recent.map((text) => ({ text, kind: 'recent' })),
         { text: 'Clear recent searches', kind: 'clear-recent' }]);
@@ -704,7 +739,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       if (this.urlState && history !== 'none') this.writeUrl(history);
       if (!this.state.q.trim() && !this.browse && !this.hasFilters()) {
         this.clearResults();
-        return;
+        return true;
       }
       const params = this.params();
       for (const [kind, values] of Object.entries(this.presets)) {
@@ -714,7 +749,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       const url = new URL('api/search', this.apiBase);
       url.search = params.toString();
       this.controller = new AbortController();
-      this.root.setAttribute('aria-busy', 'true');
+      // Busy: the results, not the status line, which announces the search.
+      this.hits.setAttribute('aria-busy', 'true');
       // While it runs, what is shown is dimmed and the status says what is being searched:
       // results never sit under a query they do not answer.
       const wanted = this.state.q.trim();
@@ -725,19 +761,21 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       try {
         const response = await fetch(url, { signal: this.controller.signal, headers: this.requestHeaders() });
         const body = await response.json().catch(() => null);
-        if (seq !== this.seq) return;
+        if (seq !== this.seq) return false;
         if (!response.ok) {
           const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
           this.renderError(message);
-          return;
+          return false;
         }
         this.render(body);
+        return true;
       } catch (error) {
-        if (seq !== this.seq || (error && error.name === 'AbortError')) return;
+        if (seq !== this.seq || (error && error.name === 'AbortError')) return false;
         this.renderError('the search service could not be reached');
+        return false;
       } finally {
         if (seq === this.seq) {
-          this.root.removeAttribute('aria-busy');
+          this.hits.removeAttribute('aria-busy');
           this.root.classList.remove('loading');
         }
       }
@@ -746,7 +784,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     clearResults() {
       this.lastResponse = null;
       this.root.classList.remove('loading');
-      this.root.removeAttribute('aria-busy');
+      this.hits.removeAttribute('aria-busy');
       delete this.root.dataset.query;
       this.setTitle('');
       this.status.textContent = '';
@@ -762,7 +800,9 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     renderError(message) {
       this.status.classList.add('error');
       const retry = h('button', { type: 'button', class: 'link' }, 'Try again');
-      retry.addEventListener('click', () => this.search({ history: 'none' }).then(() => this.input.focus()));
+      // Focus goes to the box when it worked, to the new "Try again" when it failed again.
+      retry.addEventListener('click', () => this.search({ history: 'none' })
+        .then((ok) => (ok ? this.input : (this.status.querySelector('button') || this.input)).focus()));
       this.status.replaceChildren(`Search failed: ${message}. `, retry);
       this.didYouMean.hidden = true;
       this.help.hidden = true;
@@ -781,7 +821,14 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     clearFilters() {
       for (const kind of this.shownFacets) this.state.filters[kind].clear();
       this.state.page = 1;
-      this.search({ history: 'push' }).then(() => this.input.focus());
+      this.search({ history: 'push' }).then(() => this.focusBox());
+    }
+
+    // Focus put back in the box by the widget, not by the reader: no recent searches pop up.
+    focusBox() {
+      this.quietFocus = true;
+      this.input.focus();
+      this.quietFocus = false;
     }
 
     render(response) {
@@ -789,7 +836,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       // Which query the shown results answer (tests and host pages can tell stale from fresh).
       this.root.dataset.query = response.query;
       this.status.classList.remove('error');
-      const q = this.state.q.trim();
+      // Labelled with the query it answers, whatever the box holds by now.
+      const q = (response.query || '').trim();
       this.setTitle(q);
       if (response.total === 0) {
         // Help instead of a dead end: tips, and a way out of the filters.
@@ -821,7 +869,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
           this.state.q = response.suggestion;
           this.state.page = 1;
           // The button goes with the old results: focus goes back to the box.
-          this.search({ history: 'push' }).then(() => this.input.focus());
+          this.search({ history: 'push' }).then(() => this.focusBox());
         });
         this.didYouMean.replaceChildren('Did you mean ', fix, '?');
         this.didYouMean.hidden = false;
@@ -857,7 +905,8 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       if (pages <= 1) { this.pager.replaceChildren(); return; }
       const go = (page) => {
         this.state.page = page;
-        this.search({ history: 'push' }).then(() => {
+        this.search({ history: 'push' }).then((ok) => {
+          if (!ok) return;
           this.focusHit(0);
           if (this.mode !== 'modal') this.root.scrollIntoView({ block: 'start' });
         });
@@ -898,7 +947,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
             if (box.checked) selected.add(value); else selected.delete(value);
             this.state.page = 1;
             this.search({ history: 'push' }).then(() => {
-              const again = this.facetGroups.querySelector(`fieldset[data-facet="${kind}"] input[value="${CSS_escape(value)}"]`);
+              const again = this.facetGroups.querySelector(`fieldset[data-facet="${CSS_escape(kind)}"] input[value="${CSS_escape(value)}"]`);
               if (again) again.focus();
             });
           });
@@ -939,7 +988,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
             this.state.page = 1;
             this.search({ history: 'push' }).then(() => {
               const next = this.chips.querySelector('.chip');
-              (next || this.input).focus();
+              if (next) next.focus(); else this.focusBox();
             });
           });
           chips.push(chip);
