@@ -159,5 +159,59 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
             &[json!("modal")],
         );
         assert_clean(&browser, &format!("widget dialog, {scheme}"));
+        // Suggestions open, one of them chosen with the arrow keys: its colours too.
+        browser.run(
+            &format!("{ROOT} const i = root.querySelector('input'); i.value = 'cod'; i.dispatchEvent(new Event('input'));"),
+            &[json!("modal")],
+        );
+        browser.wait_for(
+            "suggestions",
+            &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
+            &[json!("modal")],
+        );
+        browser.press(&[crate::webdriver::keys::ARROW_DOWN]);
+        browser.wait_for(
+            "an active suggestion",
+            &format!("{ROOT} return !!root.querySelector('[role=option][aria-selected=true]');"),
+            &[json!("modal")],
+        );
+        assert_clean(
+            &browser,
+            &format!("widget dialog with a suggestion chosen, {scheme}"),
+        );
+        browser.press(&[
+            crate::webdriver::keys::ESCAPE,
+            crate::webdriver::keys::ESCAPE,
+        ]);
     }
+    // Windows high contrast: the chosen suggestion is drawn in the system's highlight colours.
+    browser.cdp(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "forced-colors", "value": "active"}, {"name": "prefers-color-scheme", "value": "light"}]}),
+    );
+    browser.goto(&format!("{host}/"));
+    browser.wait_for(
+        "the widgets",
+        "return !!document.getElementById('modal').shadowRoot;",
+        &[],
+    );
+    browser.press_with_control("k");
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = 'cod'; i.dispatchEvent(new Event('input'));"),
+        &[json!("modal")],
+    );
+    browser.wait_for(
+        "suggestions",
+        &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
+        &[json!("modal")],
+    );
+    browser.press(&[crate::webdriver::keys::ARROW_DOWN]);
+    let drawn = browser.wait_for(
+        "the chosen suggestion's outline",
+        &format!("{ROOT} const o = root.querySelector('[role=option][aria-selected=true]'); \
+                  return o && [getComputedStyle(o).outlineStyle, getComputedStyle(o).forcedColorAdjust];"),
+        &[json!("modal")],
+    );
+    assert_eq!(drawn, json!(["solid", "none"]));
+    browser.screenshot(&artifact("states/widget-dialog-forced-colors.png"));
 }
