@@ -704,3 +704,47 @@ fn the_widget_stays_under_15_kb_gzipped() {
     let size = gz.finish().unwrap().len();
     assert!(size < 15 * 1024, "embed.js is {size} bytes gzipped");
 }
+
+#[test]
+fn hits_from_sections_of_one_page_are_grouped_under_it() {
+    let site = crate::util::Site::new();
+    let docs = [
+        json!({"id": "guide-eligibility", "title": "RHIT guide: eligibility", "url": "https://example.org/rhit-guide.html#eligibility",
+               "text": "RHIT eligibility: an associate degree from a CAHIIM-accredited program."}),
+        json!({"id": "guide-exam", "title": "RHIT guide: the exam", "url": "https://example.org/rhit-guide.html#exam",
+               "text": "The RHIT exam has multiple-choice questions on coding and records."}),
+        json!({"id": "rhia", "title": "RHIA or RHIT", "url": "https://example.org/rhia.html",
+               "text": "The RHIA and the RHIT compared."}),
+    ];
+    let file = site.dir.path().join("docs.jsonl");
+    std::fs::write(
+        &file,
+        docs.iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    site.index_jsonl(&file);
+    let server = Server::start(&site, &["--rate-limit", "0"]);
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=rhit", server.origin()));
+    settled(&browser);
+    let shape = browser.run(
+        &format!(
+            "{ROOT} return [...root.querySelectorAll('.hits > li')].map(li => \
+             [li.dataset.id, [...li.querySelectorAll('.sections > li')].map(s => s.dataset.id)]);"
+        ),
+        &[json!("search")],
+    );
+    let shape = shape.as_array().unwrap();
+    assert_eq!(shape.len(), 2, "{shape:?}");
+    let guide = shape
+        .iter()
+        .find(|entry| entry[0].as_str().unwrap().starts_with("guide"))
+        .unwrap();
+    assert_eq!(guide[1].as_array().unwrap().len(), 1, "{shape:?}");
+    browser.screenshot(&artifact("ux-sections.png"));
+}

@@ -145,6 +145,9 @@ legend { font-weight: 600; font-size: .9rem; margin-bottom: .3rem; padding: 0; }
 .hit:focus-within { outline: 3px solid var(--_focus); outline-offset: 0; border-color: var(--_accent); }
 .hit .title { display: block; color: var(--_accent); font-weight: 600; font-size: 1.02rem; overflow-wrap: anywhere; }
 .hit:hover .title { text-decoration: underline; }
+.sections { list-style: none; margin: .4rem 0 0; padding: 0 0 0 1rem; border-left: 2px solid var(--_border); }
+.hit.section { padding: .35rem .6rem; }
+.hit.section .title { font-size: .95rem; }
 .hit .url { display: block; color: var(--_muted); font-size: .78rem; overflow-wrap: anywhere; }
 .hit .snippet { display: block; margin-top: .2rem; font-size: .92rem; overflow-wrap: anywhere; }
 .tags { display: flex; flex-wrap: wrap; gap: .3rem; margin-top: .35rem; }
@@ -463,11 +466,11 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
     reportClick(item) {
       const response = this.lastResponse;
       if (!item || !response || !response.query_id) return;
-      const index = [...this.hits.children].indexOf(item);
-      if (index < 0) return;
+      const rank = Number(item.dataset.position);
+      if (!rank) return;
       const body = JSON.stringify({
         type: 'click', query_id: response.query_id, id: item.dataset.id,
-        position: (response.page - 1) * response.per_page + index + 1,
+        position: (response.page - 1) * response.per_page + rank,
       });
       const url = new URL('api/events', this.apiBase).href;
       try {
@@ -876,13 +879,39 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       } else {
         this.didYouMean.hidden = true;
       }
-      this.hits.replaceChildren(...response.hits.map((hit) => this.renderHit(hit)));
+      this.hits.replaceChildren(...this.groupedHits(response.hits));
       this.renderPager(response);
       this.renderFacets(response);
       this.dispatchEvent(new CustomEvent('him-results', { detail: { total: response.total, query: response.query } }));
     }
 
-    renderHit(hit) {
+    // Hits from sections of one page (the same address up to its #fragment) are listed under
+    // that page's first hit, indented, rather than as separate results.
+    groupedHits(hits) {
+      const items = [];
+      const pages = new Map();
+      hits.forEach((hit, i) => {
+        const href = safeHref(hit.url, this.hitBase);
+        const page = href ? href.split('#')[0] : null;
+        const item = this.renderHit(hit, i + 1);
+        const first = page && pages.get(page);
+        if (first) {
+          let sections = first.querySelector(':scope > .sections');
+          if (!sections) {
+            sections = h('ol', { class: 'sections', 'aria-label': 'More from this page' });
+            first.append(sections);
+          }
+          item.classList.add('section');
+          sections.append(item);
+        } else {
+          if (page) pages.set(page, item);
+          items.push(item);
+        }
+      });
+      return items;
+    }
+
+    renderHit(hit, position) {
       const href = safeHref(hit.url, this.hitBase);
       const tags = [];
       for (const kind of this.kinds.filter((k) => k.show_on_hits)) {
@@ -894,7 +923,7 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       const described = [`${n}-s`, href ? `${n}-u` : null, tags.length ? `${n}-g` : null].filter(Boolean).join(' ');
       const title = h('span', { class: 'title' }, markedText(hit.title_parts));
       const link = href ? h('a', { href, part: 'hit', 'aria-describedby': described }, title) : title;
-      return h('li', { class: 'hit', 'data-id': hit.id }, link,
+      return h('li', { class: 'hit', 'data-id': hit.id, 'data-position': position }, link,
         href ? h('span', { class: 'url', id: `${n}-u` }, displayUrl(href)) : null,
         h('span', { class: 'snippet', id: `${n}-s` }, markedText(hit.snippet_parts)),
         tags.length ? h('span', { class: 'tags', id: `${n}-g` }, ...tags.slice(0, 6)) : null);
