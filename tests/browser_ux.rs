@@ -748,3 +748,73 @@ fn hits_from_sections_of_one_page_are_grouped_under_it() {
     assert_eq!(guide[1].as_array().unwrap().len(), 1, "{shape:?}");
     browser.screenshot(&artifact("ux-sections.png"));
 }
+
+#[test]
+fn try_again_keeps_focus_enter_opens_a_result_and_touch_screens_get_no_key_hints() {
+    let site = fixture_site();
+    let corpus = site.corpus();
+    let server = Server::start(
+        &site,
+        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.goto(&format!("{}/?q=coding", server.origin()));
+    settled(&browser);
+    // A failed search, then Enter on "Try again" with the server back: focus is in the box.
+    browser.run(
+        &format!("window.__fetch = window.fetch; window.fetch = () => Promise.resolve(new Response('{{}}', {{ status: 500 }})); \
+          {ROOT} const i = root.querySelector('input'); i.value = 'ccs'; i.dispatchEvent(new Event('input'));"),
+        &[json!("search")],
+    );
+    browser.wait_for(
+        "the error",
+        &format!("{ROOT} return root.querySelector('.status').classList.contains('error');"),
+        &[json!("search")],
+    );
+    browser.run(
+        &format!(
+            "window.fetch = window.__fetch; {ROOT} root.querySelector('.status button').focus();"
+        ),
+        &[json!("search")],
+    );
+    browser.press(&[keys::ENTER]);
+    browser.wait_for(
+        "ccs's results, focus in the box",
+        &format!("{ROOT} return root.querySelector('.root').dataset.query === 'ccs' && root.activeElement === root.querySelector('input');"),
+        &[json!("search")],
+    );
+    // Down from the box highlights the first result; Enter opens it.
+    browser.press(&[keys::ARROW_DOWN]);
+    let first = browser.run(
+        &format!("{ROOT} return root.activeElement && root.activeElement.getAttribute('href');"),
+        &[json!("search")],
+    );
+    let first = first.as_str().unwrap().to_string();
+    browser.press(&[keys::ENTER]);
+    browser.wait_for(
+        "the result opened",
+        "return location.href === arguments[0];",
+        &[json!(first)],
+    );
+    // On a touch screen, no keyboard hints on the dialog's button.
+    browser.cdp(
+        "Emulation.setTouchEmulationEnabled",
+        json!({"enabled": true, "maxTouchPoints": 5}),
+    );
+    browser.goto(&format!("{}/", server.origin()));
+    browser.wait_for(
+        "a touch screen",
+        "return matchMedia('(pointer: coarse)').matches;",
+        &[],
+    );
+    let shown = browser.wait_for(
+        "a dialog widget",
+        "let w = document.getElementById('touch'); \
+         if (!w) { w = document.createElement('him-search'); w.id = 'touch'; w.setAttribute('mode', 'modal'); document.body.append(w); } \
+         const k = w.shadowRoot && w.shadowRoot.querySelector('.trigger kbd'); return k && getComputedStyle(k).display;",
+        &[],
+    );
+    assert_eq!(shown, json!("none"));
+}
