@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use serde_json::{json, Value};
 
-use crate::browser::{artifact, fixture_site, serve_host, ROOT};
+use crate::browser::{artifact, fixture_site, serve_host, set_query, ROOT};
 use crate::util::{repo_root, Server};
 use crate::webdriver::Browser;
 
@@ -46,6 +46,22 @@ fn assert_clean(browser: &Browser, state: &str) {
     browser.resize(1280, 900);
 }
 
+/// Types "cod" in the dialog's box and moves to its first suggestion with the arrow key.
+fn choose_a_suggestion(browser: &Browser) {
+    set_query(browser, "modal", "cod");
+    browser.wait_for(
+        "suggestions",
+        &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
+        &[json!("modal")],
+    );
+    browser.press(&[crate::webdriver::keys::ARROW_DOWN]);
+    browser.wait_for(
+        "an active suggestion",
+        &format!("{ROOT} return !!root.querySelector('[role=option][aria-selected=true]');"),
+        &[json!("modal")],
+    );
+}
+
 fn settled(browser: &Browser, widget: &str) {
     browser.wait_for(
         "the widget's answer",
@@ -69,11 +85,7 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
         return;
     }
     let site = fixture_site();
-    let corpus = site.corpus();
-    let server = Server::start(
-        &site,
-        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
-    );
+    let server = Server::start_publishing(&site);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let host = format!("http://{}", listener.local_addr().unwrap());
     serve_host(
@@ -138,10 +150,7 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
             "return !!document.getElementById('modal').shadowRoot;",
             &[],
         );
-        browser.run(
-            &format!("{ROOT} const i = root.querySelector('input'); i.value = 'coding'; i.dispatchEvent(new Event('input'));"),
-            &[json!("inline")],
-        );
+        set_query(&browser, "inline", "coding");
         browser.wait_for(
             "inline results",
             &format!("{ROOT} return root.querySelector('.root').dataset.query === 'coding' && !root.querySelector('.root').classList.contains('loading');"),
@@ -149,10 +158,7 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
         );
         assert_clean(&browser, &format!("widget inline, {scheme}"));
         browser.press_with_control("k");
-        browser.run(
-            &format!("{ROOT} const i = root.querySelector('input'); i.value = 'rhit'; i.dispatchEvent(new Event('input'));"),
-            &[json!("modal")],
-        );
+        set_query(&browser, "modal", "rhit");
         browser.wait_for(
             "dialog results",
             &format!("{ROOT} return root.querySelector('.root').dataset.query === 'rhit' && !root.querySelector('.overlay').hidden;"),
@@ -160,21 +166,7 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
         );
         assert_clean(&browser, &format!("widget dialog, {scheme}"));
         // Suggestions open, one of them chosen with the arrow keys: its colours too.
-        browser.run(
-            &format!("{ROOT} const i = root.querySelector('input'); i.value = 'cod'; i.dispatchEvent(new Event('input'));"),
-            &[json!("modal")],
-        );
-        browser.wait_for(
-            "suggestions",
-            &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
-            &[json!("modal")],
-        );
-        browser.press(&[crate::webdriver::keys::ARROW_DOWN]);
-        browser.wait_for(
-            "an active suggestion",
-            &format!("{ROOT} return !!root.querySelector('[role=option][aria-selected=true]');"),
-            &[json!("modal")],
-        );
+        choose_a_suggestion(&browser);
         assert_clean(
             &browser,
             &format!("widget dialog with a suggestion chosen, {scheme}"),
@@ -196,16 +188,7 @@ fn no_wcag_violations_in_any_state_light_or_dark() {
         &[],
     );
     browser.press_with_control("k");
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = 'cod'; i.dispatchEvent(new Event('input'));"),
-        &[json!("modal")],
-    );
-    browser.wait_for(
-        "suggestions",
-        &format!("{ROOT} return !root.querySelector('[role=listbox]').hidden;"),
-        &[json!("modal")],
-    );
-    browser.press(&[crate::webdriver::keys::ARROW_DOWN]);
+    choose_a_suggestion(&browser);
     let drawn = browser.wait_for(
         "the chosen suggestion's outline",
         &format!("{ROOT} const o = root.querySelector('[role=option][aria-selected=true]'); \

@@ -130,6 +130,25 @@ pub(crate) fn artifact(name: &str) -> PathBuf {
 /// JavaScript returning the shadow root of the `<him-search>` with id `arguments[0]`.
 pub(crate) const ROOT: &str = "const root = document.getElementById(arguments[0]).shadowRoot;";
 
+/// Puts `text` in the widget's box as typing does (an input event).
+pub(crate) fn set_query(browser: &Browser, widget: &str, text: &str) {
+    browser.run(
+        &format!(
+            "{ROOT} const i = root.querySelector('input'); i.value = arguments[1]; \
+             i.dispatchEvent(new Event('input'));"
+        ),
+        &[json!(widget), json!(text)],
+    );
+}
+
+/// Empties the widget's box, without a search, and focuses it.
+pub(crate) fn clear_box(browser: &Browser, widget: &str) {
+    browser.run(
+        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
+        &[json!(widget)],
+    );
+}
+
 pub(crate) fn hit_ids(browser: &Browser, widget: &str) -> Vec<String> {
     let ids = browser.run(
         &format!("{ROOT} return [...root.querySelectorAll('.hit')].map(h => h.dataset.id);"),
@@ -324,10 +343,7 @@ fn widget_embedded_on_another_origin() {
     assert_eq!(focused_hit(&browser), json!("INPUT"));
 
     // Suggestions: a listbox the arrows walk, Enter picks.
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.dispatchEvent(new Event('input'));"),
-        &[json!("inline")],
-    );
+    set_query(&browser, "inline", "");
     browser.type_into(&input, "cod");
     let first_suggestion = browser.wait_for(
         "suggestions",
@@ -364,10 +380,7 @@ fn widget_embedded_on_another_origin() {
     assert_eq!(chosen, first_suggestion);
 
     // Did you mean, then a hostile title rendered as text.
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.dispatchEvent(new Event('input'));"),
-        &[json!("inline")],
-    );
+    set_query(&browser, "inline", "");
     browser.type_into(&input, "rhti");
     wait_status(&browser, "inline", "No results for “rhti”.");
     let fix = browser.element(
@@ -379,10 +392,7 @@ fn widget_embedded_on_another_origin() {
         .as_u64()
         .unwrap();
     wait_status(&browser, "inline", &first_page_status(rhit_total, 3));
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.dispatchEvent(new Event('input'));"),
-        &[json!("inline")],
-    );
+    set_query(&browser, "inline", "");
     browser.type_into(&input, "bold claims");
     wait_status(&browser, "inline", "1 result");
     let title = browser.run(
@@ -402,10 +412,7 @@ fn widget_embedded_on_another_origin() {
     browser.screenshot(&artifact("widget-hostile-title.png"));
 
     // Empty state.
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.dispatchEvent(new Event('input'));"),
-        &[json!("inline")],
-    );
+    set_query(&browser, "inline", "");
     browser.type_into(&input, "zzqxv");
     wait_status(&browser, "inline", "No results for “zzqxv”.");
 

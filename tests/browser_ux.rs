@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::browser::{artifact, fixture_site, serve_host, wait_status, ROOT};
+use crate::browser::{artifact, clear_box, fixture_site, serve_host, wait_status, ROOT};
 use crate::util::Server;
 use crate::webdriver::{keys, Browser};
 
@@ -77,10 +77,7 @@ fn typing_sends_one_search_per_pause_and_one_letter_keeps_the_results() {
     );
     browser.run("performance.clearResourceTimings();", &[]);
     let box_ = input(&browser);
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
-        &[json!("search")],
-    );
+    clear_box(&browser, "search");
     browser.type_into(&box_, "h");
     std::thread::sleep(Duration::from_millis(700));
     assert_eq!(
@@ -120,10 +117,7 @@ fn a_slow_search_says_it_runs_and_old_results_are_dimmed() {
            ? new Promise((done) => setTimeout(() => done(slow(url, init)), 1500)) : slow(url, init);",
         &[],
     );
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
-        &[json!("search")],
-    );
+    clear_box(&browser, "search");
     browser.type_into(&input(&browser), "ccs");
     let running = browser.wait_for(
         "the searching state",
@@ -182,10 +176,7 @@ fn empty_results_offer_a_way_out_and_errors_drop_stale_filters() {
     };
     browser.goto(&format!("{}/?q=coding&credential=CCS", server.origin()));
     settled(&browser);
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
-        &[json!("search")],
-    );
+    clear_box(&browser, "search");
     browser.type_into(&input(&browser), "zzqxv");
     wait_status(&browser, "search", "No results for “zzqxv”.");
     let help = browser.run(
@@ -225,10 +216,7 @@ fn empty_results_offer_a_way_out_and_errors_drop_stale_filters() {
         "window.fetch = () => Promise.resolve(new Response('{}', { status: 500 }));",
         &[],
     );
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
-        &[json!("search")],
-    );
+    clear_box(&browser, "search");
     browser.type_into(&input(&browser), "coding");
     browser.wait_for(
         "the error",
@@ -364,10 +352,7 @@ fn focus_stays_where_the_reader_was_after_a_redraw() {
     );
     assert_eq!(focused, json!("Show fewer"));
     // Did you mean: Enter on it, and focus is back in the box, not on the page.
-    browser.run(
-        &format!("{ROOT} const i = root.querySelector('input'); i.value = ''; i.focus();"),
-        &[json!("search")],
-    );
+    clear_box(&browser, "search");
     browser.type_into(&input(&browser), "rhti");
     assert_eq!(settled(&browser), "No results for “rhti”.");
     browser.run(
@@ -507,11 +492,7 @@ fn chips_numbered_pages_skip_link_and_breadcrumbs() {
 #[test]
 fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
     let site = fixture_site();
-    let corpus = site.corpus();
-    let server = Server::start(
-        &site,
-        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
-    );
+    let server = Server::start_publishing(&site);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let host = format!("http://{}", listener.local_addr().unwrap());
     serve_host(
@@ -634,11 +615,7 @@ fn the_embed_page_fits_a_320_px_screen() {
 #[test]
 fn recent_searches_and_page_suggestions() {
     let site = fixture_site();
-    let corpus = site.corpus();
-    let server = Server::start(
-        &site,
-        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
-    );
+    let server = Server::start_publishing(&site);
     let Some(browser) = Browser::start() else {
         return;
     };
@@ -752,11 +729,7 @@ fn hits_from_sections_of_one_page_are_grouped_under_it() {
 #[test]
 fn try_again_keeps_focus_enter_opens_a_result_and_touch_screens_get_no_key_hints() {
     let site = fixture_site();
-    let corpus = site.corpus();
-    let server = Server::start(
-        &site,
-        &["--rate-limit", "0", "--site-dir", corpus.to_str().unwrap()],
-    );
+    let server = Server::start_publishing(&site);
     let Some(browser) = Browser::start() else {
         return;
     };

@@ -193,6 +193,21 @@ impl Server {
         Server::start_with_env(site, extra, &[])
     }
 
+    /// [`Server::start`] publishing the site's corpus under `/site/`, with no rate limit (one
+    /// browser's requests stand for many readers').
+    pub(crate) fn start_publishing(site: &Site) -> Server {
+        let corpus = site.corpus();
+        Server::start(
+            site,
+            &[
+                "--rate-limit",
+                "0",
+                "--site-dir",
+                corpus.to_str().expect("utf-8 path"),
+            ],
+        )
+    }
+
     /// [`Server::start`] with extra environment variables for the server process.
     pub(crate) fn start_with_env(site: &Site, extra: &[&str], env: &[(&str, &str)]) -> Server {
         Server::spawn(

@@ -116,8 +116,7 @@ fn csv_rows(report: &Report) -> Vec<[String; 5]> {
         rows.push(row("zero_result_queries", &q.query, "", q.count, None));
     }
     for gap in &report.content_gaps {
-        let kind = serde_json::to_value(gap.kind).unwrap_or_default();
-        let detail = format!("{}: {}", kind.as_str().unwrap_or(""), gap.advice);
+        let detail = format!("{}: {}", gap.kind.name(), gap.advice);
         rows.push(row("content_gaps", &gap.query, &detail, gap.count, None));
     }
     for page in &report.top_clicked {
@@ -179,9 +178,13 @@ fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     if !report.content_gaps.is_empty() {
         writeln!(out, "\nContent gaps")?;
         for gap in &report.content_gaps {
-            let kind = serde_json::to_value(gap.kind).unwrap_or_default();
-            let kind = kind.as_str().unwrap_or("");
-            writeln!(out, "  {kind:<9} {}: {}", gap.query, gap.advice)?;
+            writeln!(
+                out,
+                "  {:<9} {}: {}",
+                gap.kind.name(),
+                gap.query,
+                gap.advice
+            )?;
         }
     }
     writeln!(out, "\nMost opened pages (clicks)")?;

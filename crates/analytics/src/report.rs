@@ -130,6 +130,18 @@ pub enum GapKind {
     Filtered,
 }
 
+impl GapKind {
+    /// The kind as the report's JSON names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GapKind::Typo => "typo",
+            GapKind::Synonym => "synonym",
+            GapKind::Uncovered => "uncovered",
+            GapKind::Filtered => "filtered",
+        }
+    }
+}
+
 /// A zero-result query with its diagnosis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContentGap {
@@ -371,6 +383,18 @@ mod tests {
         assert_eq!(date(-1), "1969-12-31");
         assert_eq!(date(19_782), "2024-02-29");
         assert_eq!(date(20_787), "2026-11-30");
+    }
+
+    #[test]
+    fn gap_kinds_are_named_as_the_json_names_them() {
+        for kind in [
+            GapKind::Typo,
+            GapKind::Synonym,
+            GapKind::Uncovered,
+            GapKind::Filtered,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
     }
 
     #[test]

@@ -442,18 +442,12 @@ impl Parser<'_> {
 
     fn kind(&self, attribute: &Token) -> Result<FacetKind, FilterError> {
         self.taxonomy.kind_keyed(&attribute.text).ok_or_else(|| {
-            let kinds: Vec<&str> = self
-                .taxonomy
-                .kinds()
-                .iter()
-                .map(|k| k.kind.name())
-                .collect();
             self.error_at(
                 attribute.position,
                 format!(
                     "attribute `{}` is not filterable; the filterable attributes are `{}`",
                     attribute.text,
-                    kinds.join(", ")
+                    self.taxonomy.kind_list()
                 ),
             )
         })

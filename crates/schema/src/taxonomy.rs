@@ -227,10 +227,14 @@ impl Taxonomy {
             .map(|spec| spec.kind)
     }
 
+    /// Keys of every kind, in file order.
+    pub fn kind_keys(&self) -> Vec<&'static str> {
+        self.kinds.iter().map(|spec| spec.kind.name()).collect()
+    }
+
     /// Keys of every kind, in file order, comma-separated (for error messages).
     pub fn kind_list(&self) -> String {
-        let keys: Vec<&str> = self.kinds.iter().map(|spec| spec.kind.name()).collect();
-        keys.join(", ")
+        self.kind_keys().join(", ")
     }
 
     /// Every (surface form, canonical value) pair of one kind: codes, names and aliases.

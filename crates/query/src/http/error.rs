@@ -51,6 +51,34 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code.
+    pub const ALL: [Code; 19] = [
+        Code::InvalidParameter,
+        Code::UnknownFacet,
+        Code::QueryTooLong,
+        Code::PerPageTooLarge,
+        Code::MalformedJson,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::PayloadTooLarge,
+        Code::RateLimited,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::RequestTimeout,
+        Code::Busy,
+        Code::Overloaded,
+        Code::Timeout,
+        Code::IndexUnavailable,
+        Code::UnknownQueryId,
+        Code::AnalyticsUnavailable,
+        Code::Internal,
+    ];
+
+    /// The code sent as `name`, if it is one of ours.
+    pub fn named(name: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|code| code.describe().0 == name)
+    }
+
     /// The code as sent, and its HTTP status.
     pub fn describe(self) -> (&'static str, StatusCode) {
         match self {
@@ -153,5 +181,18 @@ impl IntoResponse for ApiError {
             }
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn every_code_is_found_by_its_name() {
+        for code in Code::ALL {
+            assert_eq!(Code::named(code.describe().0), Some(code));
+        }
+        assert_eq!(Code::named("no_such_code"), None);
     }
 }

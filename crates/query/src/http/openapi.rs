@@ -205,7 +205,7 @@ const MEILI_PARAMS: &[(&str, &str)] = &[
 
 /// Builds the OpenAPI 3.1 document of a server whose index uses `taxonomy`.
 pub fn openapi(taxonomy: &Taxonomy) -> Value {
-    let kind_keys: Vec<&str> = taxonomy.kinds().iter().map(|k| k.kind.name()).collect();
+    let kind_keys = taxonomy.kind_keys();
     // One query parameter per kind: `GET /api/search?credential=RHIT&credential=RHIA`.
     let facet_params: Vec<Value> = taxonomy
         .kinds()

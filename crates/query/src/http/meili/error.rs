@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::super::Code;
+
 /// An error answered on the protocol's routes.
 #[derive(Debug)]
 pub(crate) struct MeiliError {
@@ -126,7 +128,7 @@ pub(crate) async fn shape_errors(request: Request, next: Next) -> Response {
     };
     let code = error["code"].as_str().unwrap_or("internal");
     let message = error["message"].as_str().unwrap_or("");
-    let code = meili_code(leak_known(code), status);
+    let code = Code::named(code).map_or("internal", |c| meili_code(c.describe().0, status));
     let reshaped = body(status, code, message).to_string();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
@@ -134,33 +136,4 @@ pub(crate) async fn shape_errors(request: Request, next: Next) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(reshaped))
-}
-
-/// The server's codes as `'static` strings (an unknown one reads as `internal`).
-fn leak_known(code: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "invalid_parameter",
-        "unknown_facet",
-        "query_too_long",
-        "per_page_too_large",
-        "malformed_json",
-        "not_found",
-        "method_not_allowed",
-        "payload_too_large",
-        "rate_limited",
-        "unauthorized",
-        "forbidden",
-        "request_timeout",
-        "busy",
-        "overloaded",
-        "timeout",
-        "index_unavailable",
-        "unknown_query_id",
-        "analytics_unavailable",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == code)
-        .copied()
-        .unwrap_or("internal")
 }

@@ -152,13 +152,7 @@ async fn filterable(
     Path(uid): Path<String>,
 ) -> Result<Json<Value>, MeiliError> {
     check_uid(&state, &uid)?;
-    let kinds: Vec<&str> = state
-        .engine
-        .taxonomy()
-        .kinds()
-        .iter()
-        .map(|k| k.kind.name())
-        .collect();
+    let kinds = state.engine.taxonomy().kind_keys();
     Ok(Json(json!(kinds)))
 }
 
@@ -167,13 +161,7 @@ async fn settings(
     Path(uid): Path<String>,
 ) -> Result<Json<Value>, MeiliError> {
     check_uid(&state, &uid)?;
-    let kinds: Vec<&str> = state
-        .engine
-        .taxonomy()
-        .kinds()
-        .iter()
-        .map(|k| k.kind.name())
-        .collect();
+    let kinds = state.engine.taxonomy().kind_keys();
     Ok(Json(json!({
         "displayedAttributes": ["*"],
         "searchableAttributes": ["title", "content"],

@@ -156,7 +156,7 @@ pub(crate) fn from_json(
                     "invalid_search_facets",
                     format!(
                         "Invalid facet distribution, attribute `{name}` is not filterable. The available filterable attributes are `{}`.",
-                        kind_names(taxonomy)
+                        taxonomy.kind_list()
                     ),
                 ));
             }
@@ -319,15 +319,6 @@ impl MeiliQuery {
         request.all_words = self.strategy == Strategy::All;
         request
     }
-}
-
-fn kind_names(taxonomy: &Taxonomy) -> String {
-    taxonomy
-        .kinds()
-        .iter()
-        .map(|k| k.kind.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn type_error(key: &str, code: &'static str, expected: &str) -> MeiliError {
