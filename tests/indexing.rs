@@ -255,3 +255,38 @@ fn himignore_excludes_files() {
     assert_eq!(summary["indexed"], 1);
     assert_eq!(summary["ignored"], 2);
 }
+
+/// The ending most titles share is reported by `index --json` and left out of ranked titles,
+/// for a corpus and for JSONL alike; hits show titles without it.
+#[test]
+fn the_shared_title_suffix_is_reported_and_not_ranked() {
+    let site = Site::new();
+    for i in 0..6 {
+        site.write(
+            &format!("p{i}.html"),
+            page(
+                &format!("Topic {i} | Coding Hub"),
+                &format!("<p>text {i}</p>"),
+            ),
+        );
+    }
+    let summary = site.index(&[]);
+    assert_eq!(summary["title_suffix"], " | Coding Hub");
+    assert_eq!(site.search("\"coding hub\"", &[])["total"], 0);
+    assert_eq!(site.search("topic", &[])["hits"][0]["title"], "Topic 0");
+
+    let jsonl = Site::new();
+    let file = jsonl.corpus().join("docs.jsonl");
+    let lines: Vec<String> = (0..6)
+        .map(|i| format!(r#"{{"id":"d{i}","title":"Doc {i} | Coding Hub","body":"text {i}"}}"#))
+        .collect();
+    std::fs::create_dir_all(jsonl.corpus()).unwrap();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let summary = jsonl.index_jsonl(&file);
+    assert_eq!(summary["title_suffix"], " | Coding Hub");
+    assert_eq!(jsonl.search("\"coding hub\"", &[])["total"], 0);
+
+    let plain = Site::new();
+    plain.write("a.html", page("Alpha", "<p>a</p>"));
+    assert_eq!(plain.index(&[])["title_suffix"], serde_json::Value::Null);
+}

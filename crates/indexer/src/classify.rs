@@ -127,6 +127,51 @@ pub(crate) fn assign_facets(
     (facets, warnings)
 }
 
+/// The values of boosted kinds (credentials, job titles) a page is about: its title names the
+/// value and nothing else. The title is read without the site's name (after " | ") and
+/// without parentheses; the part before a colon must be the value's name or code, and the
+/// parts after it another of its names or no value of the kind (`CCS-P: Certified Coding
+/// Specialist - Physician-based`, `Coder`,
+/// `Emergency Department (ER) Coder`; not `How to Become a CDI Specialist` nor `Coder vs CDI
+/// Specialist`).
+pub(crate) fn about_values(taxonomy: &Taxonomy, title: &str) -> FacetValues {
+    let own = title.split(" | ").next().unwrap_or_default();
+    let mut plain = String::with_capacity(own.len());
+    let mut depth = 0usize;
+    for c in own.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = plain.split(':').map(str::trim).collect();
+    let mut about = FacetValues::default();
+    let first = Taxonomy::name_key(parts[0]);
+    for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
+        // Named by its own name or code: "Outpatient Coder", an alias of Coder, is a page
+        // about one kind of coder, not the coder's page.
+        let Some(value) = spec.values.iter().find(|value| {
+            std::iter::once(&value.name)
+                .chain(&value.code)
+                .any(|name| Taxonomy::name_key(name) == first)
+        }) else {
+            continue;
+        };
+        let value = value.canonical();
+        let others_agree = parts[1..].iter().all(|part| {
+            taxonomy
+                .canonicalize(spec.kind, part)
+                .is_none_or(|other| other == value)
+        });
+        if others_agree {
+            about.insert(spec.kind, value.to_string());
+        }
+    }
+    about
+}
+
 /// Body words up to which a page counts as short: one focused answer, where a value named once
 /// is what the page is about.
 const SHORT_PAGE_WORDS: usize = 150;
@@ -251,6 +296,48 @@ mod tests {
             ["Astrology", "HIPAA privacy and security"]
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    #[test]
+    fn a_title_naming_one_value_is_about_it() {
+        let taxonomy = Taxonomy::builtin().unwrap();
+        let about = |title: &str| {
+            let values = about_values(&taxonomy, title);
+            taxonomy
+                .kinds()
+                .iter()
+                .flat_map(|spec| {
+                    let kind = spec.kind;
+                    values
+                        .get(kind)
+                        .iter()
+                        .map(move |v| format!("{}={v}", kind.name()))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(about("Coder | HIM Careers Hub"), ["job_title=Coder"]);
+        assert_eq!(
+            about("CCS-P: Certified Coding Specialist - Physician-based"),
+            ["credential=CCS-P"]
+        );
+        assert_eq!(
+            about("Emergency Department (ER) Coder"),
+            ["job_title=Emergency Department Coder"]
+        );
+        assert_eq!(
+            about("Registered Health Information Technician (job title)"),
+            [
+                "credential=RHIT",
+                "job_title=Registered Health Information Technician"
+            ]
+        );
+        assert!(about("How to Become a CDI Specialist").is_empty());
+        assert!(about("Coder vs CDI Specialist: How the Roles Differ").is_empty());
+        assert!(
+            about("CCS: Certified Professional Coder").is_empty(),
+            "two values"
+        );
+        assert!(about("Outpatient Coder").is_empty(), "an alias of Coder");
     }
 
     #[test]

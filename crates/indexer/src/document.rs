@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use him_schema::{analysis, facet_of, FacetValues, Fields};
+use him_schema::{about_text, analysis, facet_of, FacetValues, Fields};
 use tantivy::TantivyDocument;
 
 use crate::extract::Extracted;
@@ -18,19 +18,21 @@ pub(crate) struct DocumentParts<'a> {
     pub(crate) lang: &'a str,
     pub(crate) page: &'a Extracted,
     pub(crate) facets: &'a FacetValues,
+    pub(crate) about: &'a FacetValues,
     pub(crate) outlinks: &'a [String],
     pub(crate) links_to: &'a [String],
     pub(crate) content_hash: u64,
     pub(crate) body_hash: u64,
 }
 
+/// The document, but for its title: the run adds that when it writes it (`titles.rs`), once
+/// the site's title suffix is known.
 pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> TantivyDocument {
     let page = parts.page;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, parts.id);
     doc.add_text(fields.path, parts.path);
     doc.add_text(fields.url, parts.url);
-    doc.add_text(fields.title, &page.title);
     let suggest_title: String = page
         .title
         .chars()
@@ -45,9 +47,10 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     if !page.emphasis.is_empty() {
         doc.add_text(fields.emphasis, &page.emphasis);
     }
+    // The title's words are added with the title, without the site's suffix.
     doc.add_text(
         fields.all_raw,
-        distinct_words(&page.prominent_text(), &page.body),
+        distinct_words(&page.headings_and_description(), &page.body),
     );
     for link in parts.outlinks {
         doc.add_text(fields.outlinks, link);
@@ -62,6 +65,9 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     for (kind, value) in parts.facets.iter() {
         doc.add_facet(fields.facets, facet_of(kind, value));
     }
+    for (kind, value) in parts.about.iter() {
+        doc.add_text(fields.about, about_text(kind, value));
+    }
     doc
 }
 
@@ -69,7 +75,7 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
 /// appearance. The raw field only answers "which documents have a word like this" (prefixes,
 /// typos, spelling corrections by document frequency), so repeats, even in other letter case,
 /// would only cost indexing time: this field was a third of it.
-fn distinct_words(prominent: &str, body: &str) -> String {
+pub(crate) fn distinct_words(prominent: &str, body: &str) -> String {
     let mut seen: HashSet<Cow<'_, str>, foldhash::fast::FixedState> =
         HashSet::with_hasher(foldhash::fast::FixedState::default());
     let mut out = String::with_capacity((prominent.len() + body.len()) / 4);

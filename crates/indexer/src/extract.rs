@@ -30,11 +30,18 @@ impl Extracted {
     pub(crate) fn prominent_text(&self) -> String {
         let mut text = String::with_capacity(256);
         text.push_str(&self.title);
-        for heading in &self.headings {
-            text.push('\n');
-            text.push_str(heading);
-        }
         text.push('\n');
+        text.push_str(&self.headings_and_description());
+        text
+    }
+
+    /// The prominent text but for the title.
+    pub(crate) fn headings_and_description(&self) -> String {
+        let mut text = String::with_capacity(256);
+        for heading in &self.headings {
+            text.push_str(heading);
+            text.push('\n');
+        }
         text.push_str(&self.description);
         text
     }

@@ -9,7 +9,7 @@ use him_schema::{FacetMatcher, Fields, Taxonomy};
 use serde_json::Value;
 use tantivy::TantivyDocument;
 
-use crate::classify::assign_facets;
+use crate::classify::{about_values, assign_facets};
 use crate::document::{build_document, DocumentParts};
 use crate::extract::{collapse_whitespace, Extracted};
 use crate::options::{IndexOptions, Progress};
@@ -86,7 +86,12 @@ pub fn index_jsonl(
         });
         for (number, result) in parsed {
             let location = format!("{name}:{number}");
-            let (id, doc, warnings) = match result {
+            let Prepared {
+                id,
+                title,
+                doc,
+                warnings,
+            } = match result {
                 Ok(Some(prepared)) => prepared,
                 Ok(None) => continue,
                 Err(message) => {
@@ -99,7 +104,7 @@ pub fn index_jsonl(
             for (kind, warning) in warnings {
                 run.summary.problem(&location, kind, warning);
             }
-            run.replace_by_id(&id, doc)?;
+            run.replace_by_id(&id, &title, doc)?;
             run.summary.indexed += 1;
             progress.advance(&location);
         }
@@ -133,7 +138,7 @@ fn prepare(
     matcher: &FacetMatcher,
     fields: &Fields,
     page: LineDocument,
-) -> (String, TantivyDocument, Vec<(ProblemKind, String)>) {
+) -> Prepared {
     let (facets, facet_warnings) = assign_facets(&options.taxonomy, matcher, "", &page.extracted);
     let mut warnings: Vec<_> = facet_warnings
         .into_iter()
@@ -152,6 +157,7 @@ fn prepare(
         ));
         ""
     };
+    let about = about_values(&options.taxonomy, &page.extracted.title);
     let lang = detect_language(&page.extracted.body);
     let doc = build_document(
         fields,
@@ -163,13 +169,27 @@ fn prepare(
             lang: &lang,
             page: &page.extracted,
             facets: &facets,
+            about: &about,
             outlinks: &[],
             links_to: &[],
             content_hash: 0,
             body_hash: 0,
         },
     );
-    (page.id, doc, warnings)
+    Prepared {
+        id: page.id,
+        title: page.extracted.title,
+        doc,
+        warnings,
+    }
+}
+
+/// A line's document, ready to write but for its title (see `titles.rs`).
+struct Prepared {
+    id: String,
+    title: String,
+    doc: TantivyDocument,
+    warnings: Vec<(ProblemKind, String)>,
 }
 
 /// True for a URL a result may link to: http(s), or relative. The check parses as browsers do

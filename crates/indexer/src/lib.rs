@@ -34,6 +34,7 @@ mod pipeline;
 mod plain;
 mod run;
 mod summary;
+mod titles;
 
 pub use error::{Error, Result};
 pub use fetched::{html_links, index_fetched, FetchedKind, FetchedPage, FetchedSite, HtmlLinks};

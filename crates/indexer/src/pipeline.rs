@@ -21,7 +21,7 @@ use tantivy::store::Compressor;
 use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::classify::assign_facets;
+use crate::classify::{about_values, assign_facets};
 use crate::decode::{decode_html, decode_text, looks_binary};
 use crate::document::{build_document, DocumentParts};
 use crate::extract::Extracted;
@@ -30,6 +30,7 @@ use crate::links::{existing_target, LinkResolver, LinkTarget, WalkedFiles};
 use crate::options::{IndexOptions, Progress};
 use crate::run::{Run, Source};
 use crate::summary::{ProblemKind, Summary};
+use crate::titles::Writes;
 use crate::{pdf, plain, Error, Result};
 
 /// Files parsed per parallel batch: large enough to keep every core busy.
@@ -89,6 +90,8 @@ pub(crate) struct Parsed {
     pub(crate) body_hash: u64,
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
+    /// The values its title is about (`classify::about_values`).
+    pub(crate) about: him_schema::FacetValues,
     pub(crate) links: Links,
     /// Problems of the text and of its links.
     pub(crate) problems: Vec<(ProblemKind, String)>,
@@ -133,6 +136,7 @@ impl Parsed {
         let ParsedText {
             page,
             facets,
+            about,
             mut problems,
             body_hash,
         } = text;
@@ -145,6 +149,7 @@ impl Parsed {
             body_hash,
             page,
             facets,
+            about,
             links,
             problems,
         }
@@ -173,6 +178,7 @@ impl Parsed {
                 lang: &lang,
                 page: &self.page,
                 facets: &self.facets,
+                about: &self.about,
                 outlinks: &self.links.outlinks,
                 links_to: &self.links.links_to,
                 content_hash: self.content_hash,
@@ -369,7 +375,7 @@ fn finish_with(
 
 /// Writes one parsed document unless it duplicates another; records its problems.
 pub(crate) fn write_parsed(
-    writer: &IndexWriter,
+    writes: &mut Writes,
     context: &Context<'_>,
     ready: Ready,
     body_owner: &mut HashMap<u64, String>,
@@ -410,7 +416,7 @@ pub(crate) fn write_parsed(
             Some(owner) if owner != path => {
                 // This copy is the better address: it replaces the one indexed so far.
                 let owner = owner.clone();
-                writer.delete_term(Term::from_field_text(fields.path, &owner));
+                writes.delete_term(Term::from_field_text(fields.path, &owner));
                 summary.duplicates += 1;
                 if context.known.contains_key(&owner) {
                     summary.unchanged = summary.unchanged.saturating_sub(1);
@@ -437,7 +443,7 @@ pub(crate) fn write_parsed(
         }
         summary.problem(path, kind, message);
         if previously.is_some() {
-            writer.delete_term(path_term);
+            writes.delete_term(path_term);
         }
         return;
     }
@@ -448,12 +454,12 @@ pub(crate) fn write_parsed(
         {
             body_owner.remove(&old.body_hash);
         }
-        writer.delete_term(path_term);
+        writes.delete_term(path_term);
     }
     if parsed.body_hash != 0 {
         body_owner.insert(parsed.body_hash, parsed.path.clone());
     }
-    match writer.add_document(document) {
+    match writes.add(&parsed.page.title, document) {
         Ok(_) => summary.indexed += 1,
         Err(err) => {
             summary.skipped += 1;
@@ -599,6 +605,7 @@ fn resolve_links(context: &Context<'_>, corpus: &Path, path: &str, page: &Extrac
 pub(crate) struct ParsedText {
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
+    pub(crate) about: him_schema::FacetValues,
     pub(crate) problems: Vec<(ProblemKind, String)>,
     /// Hash of the lower-cased body, 0 when there is none (for duplicate detection).
     pub(crate) body_hash: u64,
@@ -667,6 +674,7 @@ pub(crate) fn parse_bytes(
 
     let (facets, facet_warnings) =
         assign_facets(&context.options.taxonomy, &context.matcher, path, &page);
+    let about = about_values(&context.options.taxonomy, &page.title);
     problems.extend(
         facet_warnings
             .into_iter()
@@ -683,6 +691,7 @@ pub(crate) fn parse_bytes(
     Ok(ParsedText {
         page,
         facets,
+        about,
         problems,
         body_hash,
     })

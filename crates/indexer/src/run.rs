@@ -9,11 +9,12 @@ use std::time::Instant;
 
 use him_schema::Fields;
 use rayon::prelude::*;
-use tantivy::{IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
+use tantivy::{IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::pipeline::{
     finish_run, open_or_create, open_writer, read_known, write_parsed, Context, Known, Ready,
 };
+use crate::titles::Writes;
 use crate::{Error, IndexOptions, Progress, Result, Summary};
 
 /// What a run indexes: recorded in the commit's payload.
@@ -42,7 +43,7 @@ pub(crate) struct Run<'a> {
     pub(crate) options: &'a IndexOptions,
     pub(crate) fields: Fields,
     pub(crate) summary: Summary,
-    writer: IndexWriter,
+    writes: Writes,
     reader: IndexReader,
     whole_build: bool,
     /// Whether anything was written or deleted: a run that changed nothing does not commit.
@@ -63,6 +64,8 @@ impl<'a> Run<'a> {
         if options.rebuild {
             writer.delete_all_documents()?;
         }
+        let before = (!options.rebuild).then(|| reader.searcher());
+        let writes = Writes::new(writer, fields.clone(), before.as_ref());
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.thread_count())
             .build()
@@ -71,7 +74,7 @@ impl<'a> Run<'a> {
             options,
             fields,
             summary: Summary::default(),
-            writer,
+            writes,
             reader,
             whole_build,
             changed,
@@ -112,7 +115,7 @@ impl<'a> Run<'a> {
 
     /// Removes the document stored under `path`.
     pub(crate) fn delete_path(&mut self, path: &str) {
-        self.writer
+        self.writes
             .delete_term(Term::from_field_text(self.fields.path, path));
         self.changed = true;
     }
@@ -124,15 +127,26 @@ impl<'a> Run<'a> {
         ready: Ready,
         body_owner: &mut HashMap<u64, String>,
     ) {
-        write_parsed(&self.writer, context, ready, body_owner, &mut self.summary);
+        write_parsed(
+            &mut self.writes,
+            context,
+            ready,
+            body_owner,
+            &mut self.summary,
+        );
         self.changed = true;
     }
 
-    /// Adds `document`, replacing any document with the same `id`.
-    pub(crate) fn replace_by_id(&mut self, id: &str, document: TantivyDocument) -> Result<()> {
-        self.writer
+    /// Adds `document` (titled `title`), replacing any document with the same `id`.
+    pub(crate) fn replace_by_id(
+        &mut self,
+        id: &str,
+        title: &str,
+        document: TantivyDocument,
+    ) -> Result<()> {
+        self.writes
             .delete_term(Term::from_field_text(self.fields.id, id));
-        self.writer.add_document(document)?;
+        self.writes.add(title, document)?;
         self.changed = true;
         Ok(())
     }
@@ -141,14 +155,16 @@ impl<'a> Run<'a> {
     /// summary with the document count and time.
     pub(crate) fn finish(self, source: Source, progress: &dyn Progress) -> Result<Summary> {
         let Run {
-            writer,
+            writes,
             reader,
             whole_build,
             changed,
-            summary,
+            mut summary,
             started,
             ..
         } = self;
+        let (writer, title_suffix) = writes.finish()?;
+        summary.title_suffix = title_suffix;
         finish_run(
             writer,
             &reader,

@@ -98,6 +98,9 @@ pub struct Summary {
     pub documents: u64,
     /// Wall time of the run.
     pub elapsed_ms: u64,
+    /// The ending most titles share (" | HIM Careers Hub"), left out of ranked titles; `null`
+    /// when there is none.
+    pub title_suffix: Option<String>,
     /// The problems, in corpus order.
     pub problems: Vec<Problem>,
     /// Problems counted but not listed (past the first 10,000).

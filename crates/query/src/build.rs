@@ -45,6 +45,12 @@ const TIE_BREAKER: f32 = 0.5;
 /// Boost of documents filed under a credential or job title the query names.
 const FACET_BOOST: f32 = 2.0;
 
+/// Score of a page about the credential or job title that the whole query names (`cdi
+/// specialist`, `medcal coder`): above any sum of a short query's word scores, so such pages
+/// come first, ranked among themselves by the words. Someone typing just a name wants the
+/// page about it, not a how-to or a comparison that mentions it.
+const ABOUT_SCORE: f32 = 1000.0;
+
 /// Weight of a typo match relative to an exact one; typo matches score a constant, so any
 /// exact BM25 match of the same word outranks them.
 const TYPO_BOOST: f32 = 0.3;
@@ -167,6 +173,18 @@ const FILLER_WORDS: &[&str] = &[
 /// "list of ..." must not rank a page for its lists.
 const FILLER_BOOST: f32 = 0.2;
 
+/// The content words of `words` (neither filler nor stopwords), lower-cased and joined by
+/// spaces: what a query and a name must share for the query to be that name.
+fn content_key(stemmer: &TextAnalyzer, words: &[&str]) -> String {
+    let mut stemmer = stemmer.clone();
+    words
+        .iter()
+        .filter(|w| !is_filler(w) && !analysis::tokens(&mut stemmer, w).is_empty())
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether `word` is filler (see [`FILLER_WORDS`]).
 pub(crate) fn is_filler(word: &str) -> bool {
     let lower = word.to_lowercase();
@@ -191,6 +209,9 @@ pub(crate) struct QueryModel {
     /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
+    /// The same values by the [`QueryModel::content_key`] of every name, code and alias, to
+    /// recognize a query that is a name and nothing else.
+    whole_names: HashMap<String, Vec<(FacetKind, String)>>,
     /// Matches of the synonym clauses for the commit being served.
     synonyms: std::sync::Arc<SynonymCache>,
 }
@@ -202,24 +223,33 @@ impl QueryModel {
             .iter()
             .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let stemmer = analysis::stemmed_analyzer();
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
+        let mut whole_names: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
         for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
             let kind = spec.kind;
             for (surface, canonical) in taxonomy.surface_forms(kind) {
                 let entry = (kind, canonical.to_string());
-                let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
-                if !values.contains(&entry) {
-                    values.push(entry);
+                let words: Vec<&str> = surface.split_whitespace().collect();
+                for (map, key) in [
+                    (&mut named_values, Taxonomy::name_key(surface)),
+                    (&mut whole_names, content_key(&stemmer, &words)),
+                ] {
+                    let values = map.entry(key).or_default();
+                    if !values.contains(&entry) {
+                        values.push(entry.clone());
+                    }
                 }
             }
         }
         Ok(QueryModel {
             fields,
-            stemmer: analysis::stemmed_analyzer(),
+            stemmer,
             raw: analysis::raw_analyzer(),
             expander: Expander::new(taxonomy),
             ranked_fields,
             named_values,
+            whole_names,
             synonyms: Default::default(),
         })
     }
@@ -460,6 +490,9 @@ impl<'a> QueryBuilder<'a> {
                 ),
             });
         }
+        if let Some(about) = self.about_query(parsed) {
+            clauses.push((Occur::Should, about));
+        }
         for (kind, value) in self.model.named_facets(parsed) {
             let term = self.model.fields.facet_term(kind, &value);
             clauses.push((
@@ -471,6 +504,53 @@ impl<'a> QueryBuilder<'a> {
             ));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Pages about the value the whole query names (see [`ABOUT_SCORE`]), with the words the
+    /// query searched: corrected when a word's clauses were built on its correction (they
+    /// are built first), as typed when words are taken as typed.
+    fn about_query(&self, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+        let no_corrections = HashMap::new();
+        let borrowed = self.corrections.borrow();
+        let corrections = match self.correct_unknown {
+            true => &*borrowed,
+            false => &no_corrections,
+        };
+        let words: Vec<String> = parsed
+            .groups
+            .iter()
+            .flatten()
+            .flat_map(|term| term.text().split_whitespace())
+            .map(|word| {
+                let raw = analysis::tokens(&mut self.model.raw.clone(), word);
+                match raw.as_slice() {
+                    [token] => match corrections.get(token) {
+                        Some(Some(better)) => better.clone(),
+                        _ => word.to_string(),
+                    },
+                    _ => word.to_string(),
+                }
+            })
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let key = content_key(&self.model.stemmer, &words);
+        let values = self
+            .model
+            .whole_names
+            .get(&key)
+            .filter(|_| !key.is_empty())?;
+        // A page about two of them (a credential and the job of the same name) scores once.
+        let pages: Vec<Box<dyn Query>> = values
+            .iter()
+            .map(|(kind, value)| {
+                let term = self.model.fields.about_term(*kind, value);
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    ABOUT_SCORE,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        Some(Box::new(DisjunctionMaxQuery::new(pages)))
     }
 
     /// The corrections found so far, by raw token.

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use him_schema::api::{FacetCount, Hit, SearchResponse};
-use him_schema::{analysis, open_index_for_search, parse_facet, FacetKind, Taxonomy};
+use him_schema::{analysis, open_index_for_search, parse_facet, stored_text, FacetKind, Taxonomy};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -567,14 +567,6 @@ fn prefix_last(query: &str) -> bool {
     !query.ends_with(char::is_whitespace) && !query.ends_with('"')
 }
 
-/// The first stored text of `field` (empty when absent).
-fn stored_text(doc: &TantivyDocument, field: Field) -> String {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
 /// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers
 /// that may already be exhausted (an `EmptyScorer` for a term missing from the segment),
 /// which trips a `debug_assert` in `DocSet::seek`; release builds answer correctly. Found by
@@ -626,6 +618,95 @@ mod tests {
         );
         assert!(Arc::ptr_eq(&first, &engine.suggester().unwrap()));
         assert!(!engine.completions.is_rebuilding());
+    }
+
+    /// The title suffix most pages share is not ranked: a phrase of it finds no title, its
+    /// words typed find only the pages that have them elsewhere, and a page whose own title
+    /// has the word outranks pages that have it only in the suffix.
+    /// A page changed later (an incremental run) is indexed without the suffix too.
+    #[test]
+    fn the_site_suffix_of_titles_is_not_ranked() {
+        let page = |title: &str, body: &str| {
+            format!("<title>{title} | Careers Hub</title><main><p>{body}</p></main>")
+        };
+        let mut pages: Vec<(String, String)> = (0..6)
+            .map(|i| {
+                let body = format!("plain text number {i}");
+                (format!("p{i}.html"), page(&format!("Page {i}"), &body))
+            })
+            .collect();
+        pages.push((
+            "careers.html".into(),
+            page(
+                "Plain text",
+                "careers in coding, careers in privacy, careers",
+            ),
+        ));
+        pages.push((
+            "hub.html".into(),
+            page("Hub of coding", "plain text of a hub"),
+        ));
+        let fixture = IndexedCorpus::new(&pages);
+        let ids = |engine: &SearchEngine, q: &str| -> Vec<String> {
+            let response = engine.search(SearchRequest::new(q)).unwrap();
+            response.hits.into_iter().map(|hit| hit.id).collect()
+        };
+        let engine = fixture.engine();
+        assert_eq!(ids(&engine, "\"careers hub\""), Vec::<String>::new());
+        assert_eq!(ids(&engine, "hub coding")[0], "hub.html");
+        assert_eq!(
+            ids(&engine, "hub"),
+            ["hub.html"],
+            "nor its words as prefixes"
+        );
+        let stored = engine.document("p1.html").unwrap().unwrap().title;
+        assert_eq!(stored, "Page 1 | Careers Hub", "the stored title keeps it");
+        fixture.write("p1.html", &page("Page one", "plain text again"));
+        fixture.reindex();
+        let engine = fixture.engine();
+        assert_eq!(ids(&engine, "\"careers hub\""), Vec::<String>::new());
+    }
+
+    /// A query that is the name (or code, or alias) of a credential or job title, typo
+    /// included, lists the page about it first: the page titled by that name, not the how-to
+    /// or the comparison whose titles and text say the words more often.
+    #[test]
+    fn a_query_naming_a_job_title_opens_its_page_first() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "jobs/coder.html",
+                "<title>Coder</title><main><p>Coders assign codes to diagnoses.</p></main>",
+            ),
+            (
+                "articles/become.html",
+                "<title>How to Become a Medical Coder</title><main><h1>Become a medical \
+                 coder</h1><p>A medical coder trains; medical coder jobs; medical coder pay.\
+                 </p></main>",
+            ),
+            (
+                "articles/versus.html",
+                "<title>Medical Coder vs Medical Biller: Two Roles</title><main><p>A medical \
+                 coder and a medical biller.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        for query in [
+            "medical coder",
+            "medcal coder",
+            "coder",
+            "what does a medical coder do",
+        ] {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            assert_eq!(response.hits[0].id, "jobs/coder.html", "{query}");
+            assert_eq!(response.total, 3, "{query}");
+        }
+        let response = engine
+            .search(SearchRequest::new("medical coder pay"))
+            .unwrap();
+        assert_eq!(
+            response.hits[0].id, "articles/become.html",
+            "more than the name: ranked by the words"
+        );
     }
 
     /// did-you-mean offers a correction only when it finds a document the words as typed do

@@ -3,20 +3,24 @@
 use std::path::Path;
 
 use tantivy::directory::{Directory, MmapDirectory};
+use tantivy::schema::Value;
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
     TextOptions, FAST, STORED, STRING,
 };
-use tantivy::{Index, Term};
+use tantivy::{Index, TantivyDocument, Term};
 
 use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
 pub const SUGGEST_TITLE_CHARS: usize = 200;
+
+/// Name of the [`Fields::suggest_title`] column (read by name, as a fast column).
+pub(crate) const SUGGEST_TITLE_FIELD: &str = "suggest_title";
 
 /// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
 /// so schema equality alone detects a version change).
@@ -69,6 +73,10 @@ pub struct Fields {
     /// [`facet_of`]): one field whatever kinds the taxonomy declares, so an index does not
     /// depend on its taxonomy's list of kinds. Filterable by term, stored for hit display.
     pub facets: Field,
+    /// The values a page is about, not only filed under: its title names the value and
+    /// nothing else (`Coder`, `CCS: Certified Coding Specialist`). A query that is that
+    /// value's name lists these pages first. Terms are [`Fields::about_term`]'s. Not stored.
+    pub about: Field,
 }
 
 impl Fields {
@@ -84,7 +92,7 @@ impl Fields {
             path: get("path")?,
             url: get("url")?,
             title: get("title")?,
-            suggest_title: get("suggest_title")?,
+            suggest_title: get(SUGGEST_TITLE_FIELD)?,
             headings: get("headings")?,
             description: get("description")?,
             body: get("body")?,
@@ -97,13 +105,24 @@ impl Fields {
             content_hash: get("content_hash")?,
             body_hash: get("body_hash")?,
             facets: get(FACETS_FIELD)?,
+            about: get("about")?,
         })
+    }
+
+    /// The term that finds documents about `value` of `kind` ([`Fields::about`]).
+    pub fn about_term(&self, kind: FacetKind, value: &str) -> Term {
+        Term::from_field_text(self.about, &about_text(kind, value))
     }
 
     /// The term that finds documents filed under `value` of `kind`.
     pub fn facet_term(&self, kind: FacetKind, value: &str) -> Term {
         Term::from_facet(self.facets, &facet_of(kind, value))
     }
+}
+
+/// The text of an [`Fields::about`] term: `kind/value`.
+pub fn about_text(kind: FacetKind, value: &str) -> String {
+    format!("{}/{value}", kind.name())
 }
 
 /// Name of the facet field.
@@ -140,6 +159,22 @@ pub fn parse_facet(stored: &str) -> Option<(String, String)> {
     }
 }
 
+/// The text stored in `field` of `doc` (its first value), or "". A title is stored
+/// pre-tokenized when its ranked form leaves out the site's suffix (the indexer's
+/// `titles.rs`): the stored text is still the whole title.
+pub fn stored_text(doc: &TantivyDocument, field: Field) -> String {
+    let Some(value) = doc.get_first(field) else {
+        return String::new();
+    };
+    match value.as_str() {
+        Some(text) => text.to_string(),
+        None => value
+            .as_pre_tokenized_text()
+            .map(|pre| pre.text)
+            .unwrap_or_default(),
+    }
+}
+
 /// Builds the himsearch schema.
 pub fn build_schema() -> Schema {
     let text = |tokenizer: &str, stored: bool| {
@@ -165,7 +200,7 @@ pub fn build_schema() -> Schema {
     builder.add_text_field("path", STRING | STORED | FAST);
     builder.add_text_field("url", STORED);
     builder.add_text_field("title", text(analysis::STEMMED, true));
-    builder.add_text_field("suggest_title", TextOptions::default().set_fast("raw"));
+    builder.add_text_field(SUGGEST_TITLE_FIELD, TextOptions::default().set_fast("raw"));
     builder.add_text_field("headings", text(analysis::STEMMED, false));
     builder.add_text_field("description", text(analysis::STEMMED, true));
     builder.add_text_field("body", text(analysis::STEMMED, true));
@@ -184,6 +219,7 @@ pub fn build_schema() -> Schema {
         NumericOptions::default().set_fast().set_indexed(),
     );
     builder.add_facet_field(FACETS_FIELD, FacetOptions::default().set_stored());
+    builder.add_text_field("about", STRING);
     builder.add_bool_field(
         &format!("{VERSION_FIELD_PREFIX}{SCHEMA_VERSION}"),
         NumericOptions::default(),

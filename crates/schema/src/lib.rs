@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod affix;
 pub mod analysis;
 pub mod api;
 #[cfg(unix)]
@@ -32,8 +33,8 @@ pub use directory::SearchDirectory;
 pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
 pub use fields::{
-    build_schema, facet_of, open_index_dir, open_index_for_search, parse_facet, Fields,
-    FACETS_FIELD, SCHEMA_VERSION, SUGGEST_TITLE_CHARS,
+    about_text, build_schema, facet_of, open_index_dir, open_index_for_search, parse_facet,
+    stored_text, Fields, FACETS_FIELD, SCHEMA_VERSION, SUGGEST_TITLE_CHARS,
 };
 pub use matcher::FacetMatcher;
 pub use taxonomy::{Extraction, FacetValueSpec, KindPolicy, KindSpec, SynonymGroup, Taxonomy};
