@@ -124,7 +124,6 @@ const FACET_CASES: &[(&str, &str, &str)] = &[
     ("jobs/coder.html", "resource_type", "Job profile"),
     ("index.html", "resource_type", "Career pathway"),
     ("index.html", "credential", "RHIT"),
-    ("index.html", "job_title", "Medical Records Technician"),
     ("index.html", "education_level", "Bachelor's"),
     (
         "education/associate-degree.html",
@@ -299,6 +298,10 @@ const FACET_NEGATIVE_CASES: &[(&str, &str, &str)] = &[
         "resource_type",
         "Job profile",
     ),
+    // Lists of every credential or job title (an index, a glossary) are about none of them.
+    ("credentials/index.html", "credential", "RHIT"),
+    ("resources/glossary.md", "credential", "CPC"),
+    ("index.html", "job_title", "Coder"),
 ];
 
 #[test]
@@ -413,7 +416,7 @@ fn facet_assignment_precision_and_recall() {
 /// Floors the facet figures must hold, (kind, precision, recall): today's figures less a little
 /// (BENCHMARKS.md), so a change that files pages worse fails. The targets (precision
 /// 0.95, recall 0.9 for credential and job title) are not reached yet.
-const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.78, 0.72), ("job_title", 0.73, 0.83)];
+const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.84, 0.80), ("job_title", 0.76, 0.83)];
 
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {

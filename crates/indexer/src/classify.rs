@@ -9,7 +9,10 @@
 //!    default), so a passing reference ("unlike the CPC...") does not file the page under it;
 //!    on a short page (150 words or fewer) that names no other value of the kind, one mention
 //!    is enough.
-//!    With the `requirements` policy, so is one mention in a requirement sentence.
+//!    With the `requirements` policy, so is one mention in a requirement sentence; on a page
+//!    filed under a value the kind's `single_mention_under` names (a job profile, for
+//!    credentials), one mention anywhere. A page whose body names ten values of one kind or
+//!    more is a list (an index, a glossary): its body files it under nothing.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
@@ -38,22 +41,31 @@ pub(crate) fn assign_facets(
     } else {
         FacetValues::default()
     };
+    let named_in_body = |kind: FacetKind| body.iter().filter(|(k, _, _)| *k == kind).count();
+    // A page naming many values of one kind in its body is a list of them (an index, a
+    // glossary, a directory): its body mentions file it under none of them.
+    let list_page = taxonomy
+        .kinds()
+        .iter()
+        .any(|spec| named_in_body(spec.kind) >= LIST_PAGE_VALUES);
     let mut facets = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
+        let listed = named_in_body(kind) >= LIST_PAGE_VALUES;
         let from_text: Vec<String> = match spec.policy.extract {
             Extraction::Mentions => prominent
                 .iter()
                 .filter(|(k, _, _)| *k == kind)
                 .map(|(_, value, _)| value.to_string())
                 .chain({
-                    // A short page naming many values of the kind is a list of them (an index
-                    // of links), about none in particular.
-                    let named = body.iter().filter(|(k, _, _)| *k == kind).count();
-                    let focused = short && named <= MAX_SHORT_PAGE_VALUES;
+                    // A short page naming several values of the kind compares or lists
+                    // them, about none in particular.
+                    let focused = short && named_in_body(kind) <= MAX_SHORT_PAGE_VALUES;
                     body.iter()
                         .filter(move |(k, _, count)| {
-                            *k == kind && (focused || *count >= spec.policy.body_mentions)
+                            *k == kind
+                                && !listed
+                                && (focused || *count >= spec.policy.body_mentions)
                         })
                         .map(|(_, value, _)| value.to_string())
                 })
@@ -61,7 +73,7 @@ pub(crate) fn assign_facets(
                     required
                         .get(kind)
                         .iter()
-                        .filter(|_| spec.policy.requirements)
+                        .filter(|_| spec.policy.requirements && !listed)
                         .cloned(),
                 )
                 .collect(),
@@ -75,6 +87,28 @@ pub(crate) fn assign_facets(
             .map(|value| value.canonical().to_string());
         for value in from_text.into_iter().chain(from_paths) {
             facets.insert(kind, value);
+        }
+    }
+    // One body mention is enough on the pages a kind's `single_mention_under` names (every
+    // credential a job profile names), unless the page is a list.
+    for spec in taxonomy.kinds() {
+        let under = &spec.policy.single_mention_under;
+        let applies = !list_page
+            && spec.policy.extract == Extraction::Mentions
+            && under.iter().any(|(key, values)| {
+                taxonomy.kind_named(key).is_some_and(|other| {
+                    values.iter().any(|value| facets.get(other).contains(value))
+                })
+            });
+        if applies {
+            let mentioned: Vec<String> = body
+                .iter()
+                .filter(|(k, _, _)| *k == spec.kind)
+                .map(|(_, value, _)| value.to_string())
+                .collect();
+            for value in mentioned {
+                facets.insert(spec.kind, value);
+            }
         }
     }
 
@@ -176,6 +210,9 @@ pub(crate) fn about_values(taxonomy: &Taxonomy, title: &str) -> FacetValues {
 /// is what the page is about.
 const SHORT_PAGE_WORDS: usize = 150;
 
+/// Values of one kind a page's body must name to make it a list of them.
+const LIST_PAGE_VALUES: usize = 10;
+
 /// Values of one kind a short page may name and still be about it: one (a page naming two is
 /// comparing or contrasting them, and "unlike the CPC" files nothing).
 const MAX_SHORT_PAGE_VALUES: usize = 1;
@@ -270,11 +307,55 @@ mod tests {
             body: "Unlike the CPC, the CCS is hospital-focused. The CCS exam...".into(),
             ..Extracted::default()
         };
-        let (facets, _) = assign("jobs/x.html", &page);
+        let (facets, _) = assign("articles/x.html", &page);
         assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CCS"]);
+    }
+
+    #[test]
+    fn a_list_of_values_is_about_none_of_them() {
+        let codes = [
+            "RHIT", "RHIA", "CCA", "CCS", "CPC", "COC", "CIC", "CRC", "CDIP", "CHDA",
+        ];
+        let body: String = codes
+            .iter()
+            .map(|code| format!("The {code} exam. The {code} renewal. "))
+            .collect();
+        let page = Extracted {
+            title: "Every credential".into(),
+            body: body.clone(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("credentials/index.html", &page);
+        assert!(facets.get(Taxonomy::builtin_kind("credential")).is_empty());
+        let nine = Extracted {
+            title: "Most credentials".into(),
+            body: body.replace("CHDA", "widget"),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("credentials/most.html", &nine);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")).len(), 9);
+    }
+
+    #[test]
+    fn a_job_profile_is_filed_under_every_credential_it_names() {
+        let page = Extracted {
+            title: "Charge Capture Specialist".into(),
+            body: "Reconciles charges daily. Coders with a CPC or a CCS often move into it.".into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/charge-capture-specialist.html", &page);
         assert_eq!(
             facets.get(Taxonomy::builtin_kind("resource_type")),
             ["Job profile"]
+        );
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("credential")),
+            ["CCS", "CPC"]
+        );
+        let (facets, _) = assign("topics/charges.html", &page);
+        assert!(
+            facets.get(Taxonomy::builtin_kind("credential")).is_empty(),
+            "not a job profile"
         );
     }
 

@@ -45,6 +45,10 @@ pub struct KindPolicy {
     /// a recommendation ("requires", "prefer", "must hold", "eligible for") is enough: for
     /// credentials, which job pages name once in their requirements.
     pub requirements: bool,
+    /// Under [`Extraction::Mentions`], on a page filed under one of these values of other
+    /// kinds (`resource_type = ["Job profile"]`), one body mention is enough: every credential
+    /// a job profile names is one the job asks for or leads to. Kind key to canonical values.
+    pub single_mention_under: BTreeMap<String, Vec<String>>,
     /// Names without lower-case letters (`RHIT`) match only as written.
     pub case_sensitive_acronyms: bool,
     /// A value's name, code and aliases expand each other in queries (as synonyms).
@@ -63,6 +67,7 @@ impl Default for KindPolicy {
             extract: Extraction::Mentions,
             body_mentions: 2,
             requirements: false,
+            single_mention_under: BTreeMap::new(),
             case_sensitive_acronyms: true,
             expand: true,
             boost: false,
@@ -321,6 +326,8 @@ struct RawKind {
     #[serde(default)]
     requirements: Option<bool>,
     #[serde(default)]
+    single_mention_under: Option<Spanned<BTreeMap<String, Vec<String>>>>,
+    #[serde(default)]
     case_sensitive_acronyms: Option<bool>,
     #[serde(default)]
     expand: Option<bool>,
@@ -486,10 +493,23 @@ impl RawKind {
             Some(n) => n.into_inner(),
             None => defaults.body_mentions,
         };
+        let single_mention_under = match self.single_mention_under {
+            Some(under) => {
+                let span = under.span();
+                let under = under.into_inner();
+                for (target, values) in &under {
+                    let owner = format!("{kind}'s single_mention_under");
+                    related.push((owner, span.clone(), target.clone(), values.clone()));
+                }
+                under
+            }
+            None => defaults.single_mention_under,
+        };
         let policy = KindPolicy {
             extract: self.extract.unwrap_or(defaults.extract),
             body_mentions,
             requirements: self.requirements.unwrap_or(defaults.requirements),
+            single_mention_under,
             case_sensitive_acronyms: self
                 .case_sensitive_acronyms
                 .unwrap_or(defaults.case_sensitive_acronyms),

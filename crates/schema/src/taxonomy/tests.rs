@@ -162,6 +162,19 @@ fn dangling_references_are_rejected_with_their_line() {
         err.contains("line 4") && err.contains("not declared"),
         "{err}"
     );
+    let err = invalid(
+        "[kinds.credential]\n\
+         single_mention_under = { resource_type = [\"Job profile\"] }\n\
+         [[kinds.credential.values]]\n\
+         name = \"X\"\n\
+         [kinds.resource_type]\n\
+         [[kinds.resource_type.values]]\n\
+         name = \"Article\"\n",
+    );
+    assert!(
+        err.contains("line 2") && err.contains("unknown resource_type \"Job profile\""),
+        "{err}"
+    );
 }
 
 #[test]
