@@ -273,7 +273,7 @@ fn the_shared_title_suffix_is_reported_and_not_ranked() {
     let summary = site.index(&[]);
     assert_eq!(summary["title_suffix"], " | Coding Hub");
     assert_eq!(site.search("\"coding hub\"", &[])["total"], 0);
-    assert_eq!(site.search("topic", &[])["hits"][0]["title"], "Topic 0");
+    assert_eq!(site.search("topic 3", &[])["hits"][0]["title"], "Topic 3");
 
     let jsonl = Site::new();
     let file = jsonl.corpus().join("docs.jsonl");

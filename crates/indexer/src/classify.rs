@@ -16,6 +16,7 @@
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
+use him_schema::affix::without_ending;
 use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
 
 use crate::extract::Extracted;
@@ -89,29 +90,6 @@ pub(crate) fn assign_facets(
             facets.insert(kind, value);
         }
     }
-    // One body mention is enough on the pages a kind's `single_mention_under` names (every
-    // credential a job profile names), unless the page is a list.
-    for spec in taxonomy.kinds() {
-        let under = &spec.policy.single_mention_under;
-        let applies = !list_page
-            && spec.policy.extract == Extraction::Mentions
-            && under.iter().any(|(key, values)| {
-                taxonomy.kind_named(key).is_some_and(|other| {
-                    values.iter().any(|value| facets.get(other).contains(value))
-                })
-            });
-        if applies {
-            let mentioned: Vec<String> = body
-                .iter()
-                .filter(|(k, _, _)| *k == spec.kind)
-                .map(|(_, value, _)| value.to_string())
-                .collect();
-            for value in mentioned {
-                facets.insert(spec.kind, value);
-            }
-        }
-    }
-
     let mut resolve = |name: &str, origin: &str| -> Option<FacetKind> {
         let kind = taxonomy.kind_named(name);
         if kind.is_none() {
@@ -153,26 +131,94 @@ pub(crate) fn assign_facets(
         let value = canonical(kind, value, "data-him-facet");
         facets.insert(kind, value);
     }
+    let meta_kinds: Vec<FacetKind> = meta_facets.iter().map(|(kind, _)| *kind).collect();
     for (kind, values) in meta_facets {
         let origin = format!("meta him:{kind}");
         let values: Vec<String> = values.iter().map(|v| canonical(kind, v, &origin)).collect();
         facets.set(kind, values);
     }
+    // One body mention is enough on the pages a kind's `single_mention_under` names (every
+    // credential a job profile names), unless the page is a list. Decided on the page's facets
+    // once authors' attributes and metas are in (a meta's resource type counts), and never for
+    // a kind a meta sets (the author's list is the list).
+    for spec in taxonomy.kinds() {
+        let under = &spec.policy.single_mention_under;
+        let applies = !list_page
+            && spec.policy.extract == Extraction::Mentions
+            && !meta_kinds.contains(&spec.kind)
+            && under.iter().any(|(key, values)| {
+                taxonomy.kind_named(key).is_some_and(|other| {
+                    values.iter().any(|value| facets.get(other).contains(value))
+                })
+            });
+        if applies {
+            let mentioned: Vec<String> = body
+                .iter()
+                .filter(|(k, _, _)| *k == spec.kind)
+                .map(|(_, value, _)| value.to_string())
+                .collect();
+            for value in mentioned {
+                facets.insert(spec.kind, value);
+            }
+        }
+    }
     (facets, warnings)
 }
 
-/// The values of boosted kinds (credentials, job titles) a page is about: its title names the
-/// value and nothing else. The title is read without the site's name (after " | ") and
-/// without parentheses; the part before a colon must be the value's name or code, and the
-/// parts after it another of its names or no value of the kind (`CCS-P: Certified Coding
-/// Specialist - Physician-based`, `Coder`,
-/// `Emergency Department (ER) Coder`; not `How to Become a CDI Specialist` nor `Coder vs CDI
-/// Specialist`).
-pub(crate) fn about_values(taxonomy: &Taxonomy, title: &str) -> FacetValues {
-    let own = title.split(" | ").next().unwrap_or_default();
-    let mut plain = String::with_capacity(own.len());
+/// What a page's title says it is about (see [`about`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct About {
+    /// Values whose own name or code is the title: the page about each.
+    pub(crate) values: FacetValues,
+    /// The name, code or alias the title is, by kind (`Outpatient Coder`, an alias of Coder).
+    pub(crate) forms: Vec<(FacetKind, String)>,
+}
+
+/// What the title of a page says it is about, for kinds with the `boost` policy (credentials,
+/// job titles). Parentheses are left out, and the part after a colon must be another name of
+/// the same value (`CCS-P: Certified Coding Specialist - Physician-based`, `Emergency
+/// Department (ER) Coder`); not `How to Become a CDI Specialist`, `Coder vs CDI Specialist` or
+/// `RHIT: How to Pass the Exam`. The site's name after a separator (" | HIM Careers Hub", " -
+/// Site") is tried without when the whole title names nothing.
+pub(crate) fn about(taxonomy: &Taxonomy, title: &str) -> About {
+    let plain = without_parentheses(title);
+    let mut about = About::default();
+    for candidate in std::iter::once(plain.as_str()).chain(without_ending(&plain)) {
+        let parts: Vec<&str> = candidate.split(':').map(str::trim).collect();
+        for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
+            let kind = spec.kind;
+            let Some(value) = taxonomy.canonicalize(kind, parts[0]) else {
+                continue;
+            };
+            let same = |part: &&str| taxonomy.canonicalize(kind, part) == Some(value);
+            if !parts[1..].iter().all(same) {
+                continue;
+            }
+            about.forms.push((kind, parts[0].to_string()));
+            // Named by its own name or code: "Outpatient Coder", an alias of Coder, is a page
+            // about one kind of coder, not the coder's page.
+            let first = Taxonomy::name_key(parts[0]);
+            let own_name = spec.values.iter().any(|spec_value| {
+                spec_value.canonical() == value
+                    && std::iter::once(&spec_value.name)
+                        .chain(&spec_value.code)
+                        .any(|name| Taxonomy::name_key(name) == first)
+            });
+            if own_name {
+                about.values.insert(kind, value.to_string());
+            }
+        }
+        if !about.forms.is_empty() {
+            break;
+        }
+    }
+    about
+}
+
+fn without_parentheses(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
     let mut depth = 0usize;
-    for c in own.chars() {
+    for c in text.chars() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
@@ -180,30 +226,7 @@ pub(crate) fn about_values(taxonomy: &Taxonomy, title: &str) -> FacetValues {
             _ => {}
         }
     }
-    let parts: Vec<&str> = plain.split(':').map(str::trim).collect();
-    let mut about = FacetValues::default();
-    let first = Taxonomy::name_key(parts[0]);
-    for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
-        // Named by its own name or code: "Outpatient Coder", an alias of Coder, is a page
-        // about one kind of coder, not the coder's page.
-        let Some(value) = spec.values.iter().find(|value| {
-            std::iter::once(&value.name)
-                .chain(&value.code)
-                .any(|name| Taxonomy::name_key(name) == first)
-        }) else {
-            continue;
-        };
-        let value = value.canonical();
-        let others_agree = parts[1..].iter().all(|part| {
-            taxonomy
-                .canonicalize(spec.kind, part)
-                .is_none_or(|other| other == value)
-        });
-        if others_agree {
-            about.insert(spec.kind, value.to_string());
-        }
-    }
-    about
+    plain
 }
 
 /// Body words up to which a page counts as short: one focused answer, where a value named once
@@ -357,6 +380,18 @@ mod tests {
             facets.get(Taxonomy::builtin_kind("credential")).is_empty(),
             "not a job profile"
         );
+        // The author's meta decides what the page is.
+        let meta = |value: &str| Extracted {
+            meta_facets: vec![("resource_type".into(), vec![value.into()])],
+            ..page.clone()
+        };
+        let (facets, _) = assign("jobs/charges.html", &meta("Article"));
+        assert!(facets.get(Taxonomy::builtin_kind("credential")).is_empty());
+        let (facets, _) = assign("topics/charges.html", &meta("Job profile"));
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("credential")),
+            ["CCS", "CPC"]
+        );
     }
 
     #[test]
@@ -382,43 +417,63 @@ mod tests {
     #[test]
     fn a_title_naming_one_value_is_about_it() {
         let taxonomy = Taxonomy::builtin().unwrap();
-        let about = |title: &str| {
-            let values = about_values(&taxonomy, title);
-            taxonomy
+        let seen = |title: &str| {
+            let found = about(&taxonomy, title);
+            let values: Vec<String> = taxonomy
                 .kinds()
                 .iter()
                 .flat_map(|spec| {
                     let kind = spec.kind;
-                    values
+                    found
+                        .values
                         .get(kind)
                         .iter()
                         .map(move |v| format!("{}={v}", kind.name()))
                 })
-                .collect::<Vec<_>>()
+                .collect();
+            let forms: Vec<String> = found
+                .forms
+                .iter()
+                .map(|(kind, form)| format!("{}:{form}", kind.name()))
+                .collect();
+            (values, forms)
         };
-        assert_eq!(about("Coder | HIM Careers Hub"), ["job_title=Coder"]);
         assert_eq!(
-            about("CCS-P: Certified Coding Specialist - Physician-based"),
+            seen("Coder | HIM Careers Hub"),
+            (
+                vec!["job_title=Coder".into()],
+                vec!["job_title:Coder".into()]
+            )
+        );
+        assert_eq!(seen("Coder - HIM Hub").0, ["job_title=Coder"]);
+        assert_eq!(
+            seen("CCS-P: Certified Coding Specialist - Physician-based").0,
             ["credential=CCS-P"]
         );
         assert_eq!(
-            about("Emergency Department (ER) Coder"),
+            seen("Emergency Department (ER) Coder").0,
             ["job_title=Emergency Department Coder"]
         );
         assert_eq!(
-            about("Registered Health Information Technician (job title)"),
+            seen("Registered Health Information Technician (job title)").0,
             [
                 "credential=RHIT",
                 "job_title=Registered Health Information Technician"
             ]
         );
-        assert!(about("How to Become a CDI Specialist").is_empty());
-        assert!(about("Coder vs CDI Specialist: How the Roles Differ").is_empty());
-        assert!(
-            about("CCS: Certified Professional Coder").is_empty(),
-            "two values"
+        assert_eq!(
+            seen("Outpatient Coder"),
+            (vec![], vec!["job_title:Outpatient Coder".into()]),
+            "an alias of Coder: the page about one kind of coder"
         );
-        assert!(about("Outpatient Coder").is_empty(), "an alias of Coder");
+        for title in [
+            "How to Become a CDI Specialist",
+            "Coder vs CDI Specialist: How the Roles Differ",
+            "CCS: Certified Professional Coder",
+            "RHIT: How to Pass the Exam",
+        ] {
+            assert_eq!(seen(title), (vec![], vec![]), "{title}");
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use him_schema::{about_text, analysis, facet_of, FacetValues, Fields};
+use him_schema::{about_text, analysis, facet_of, title_form_text, FacetValues, Fields};
 use tantivy::TantivyDocument;
 
+use crate::classify::About;
 use crate::extract::Extracted;
 
 /// Everything written for one document.
@@ -18,7 +19,7 @@ pub(crate) struct DocumentParts<'a> {
     pub(crate) lang: &'a str,
     pub(crate) page: &'a Extracted,
     pub(crate) facets: &'a FacetValues,
-    pub(crate) about: &'a FacetValues,
+    pub(crate) about: &'a About,
     pub(crate) outlinks: &'a [String],
     pub(crate) links_to: &'a [String],
     pub(crate) content_hash: u64,
@@ -65,8 +66,11 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     for (kind, value) in parts.facets.iter() {
         doc.add_facet(fields.facets, facet_of(kind, value));
     }
-    for (kind, value) in parts.about.iter() {
+    for (kind, value) in parts.about.values.iter() {
         doc.add_text(fields.about, about_text(kind, value));
+    }
+    for (kind, form) in &parts.about.forms {
+        doc.add_text(fields.about, title_form_text(*kind, form));
     }
     doc
 }

@@ -21,7 +21,7 @@ use tantivy::store::Compressor;
 use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::classify::{about_values, assign_facets};
+use crate::classify::{about, assign_facets, About};
 use crate::decode::{decode_html, decode_text, looks_binary};
 use crate::document::{build_document, DocumentParts};
 use crate::extract::Extracted;
@@ -90,8 +90,8 @@ pub(crate) struct Parsed {
     pub(crate) body_hash: u64,
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
-    /// The values its title is about (`classify::about_values`).
-    pub(crate) about: him_schema::FacetValues,
+    /// The values its title is about (`classify::about`).
+    pub(crate) about: About,
     pub(crate) links: Links,
     /// Problems of the text and of its links.
     pub(crate) problems: Vec<(ProblemKind, String)>,
@@ -605,7 +605,7 @@ fn resolve_links(context: &Context<'_>, corpus: &Path, path: &str, page: &Extrac
 pub(crate) struct ParsedText {
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
-    pub(crate) about: him_schema::FacetValues,
+    pub(crate) about: About,
     pub(crate) problems: Vec<(ProblemKind, String)>,
     /// Hash of the lower-cased body, 0 when there is none (for duplicate detection).
     pub(crate) body_hash: u64,
@@ -674,7 +674,7 @@ pub(crate) fn parse_bytes(
 
     let (facets, facet_warnings) =
         assign_facets(&context.options.taxonomy, &context.matcher, path, &page);
-    let about = about_values(&context.options.taxonomy, &page.title);
+    let about = about(&context.options.taxonomy, &page.title);
     problems.extend(
         facet_warnings
             .into_iter()

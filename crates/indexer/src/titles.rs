@@ -4,7 +4,8 @@
 //! that suffix matches every query naming the site and lengthens every title, which blurs the
 //! titles that are short because they are about one thing. A run finds the suffix
 //! ([`him_schema::affix`]) from the titles already in the index and its first new documents,
-//! holding those documents until [`TITLE_SAMPLE`] titles are seen (or the run ends). Each
+//! holding those documents until [`TITLE_SAMPLE`] titles are seen, their text reaches 64 MiB,
+//! or the run ends. Each
 //! title is then indexed without the suffix and stored whole: pre-tokenized, its tokens are
 //! those of the title without the suffix, its stored text the title as written. The raw
 //! words behind prefixes and typos leave the suffix out too: typing the site's name would
@@ -12,6 +13,7 @@
 
 use him_schema::affix::{common_suffix, sample_titles, strip_suffix, TITLE_SAMPLE};
 use him_schema::{analysis, stored_text, Fields};
+use tantivy::schema::Value;
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use tantivy::{IndexWriter, Searcher, TantivyDocument, Term};
 
@@ -34,6 +36,8 @@ enum Suffix {
         indexed: Vec<String>,
         /// Documents of this run, in order, waiting for the suffix.
         waiting: Vec<Waiting>,
+        /// Their text's size.
+        bytes: usize,
     },
 }
 
@@ -54,6 +58,7 @@ impl Writes {
             Suffix::Finding {
                 indexed,
                 waiting: Vec::new(),
+                bytes: 0,
             }
         };
         Writes {
@@ -71,12 +76,19 @@ impl Writes {
                 let suffix = suffix.clone();
                 self.write(title, suffix.as_deref(), document)
             }
-            Suffix::Finding { indexed, waiting } => {
+            Suffix::Finding {
+                indexed,
+                waiting,
+                bytes,
+            } => {
+                *bytes += text_bytes(&document);
                 waiting.push(Waiting {
                     title: title.to_string(),
                     document,
                 });
-                if indexed.len() + waiting.len() >= TITLE_SAMPLE {
+                // A few huge documents (PDF text, 20 MiB pages) settle it early: memory stays
+                // bounded by what a batch of the run holds.
+                if indexed.len() + waiting.len() >= TITLE_SAMPLE || *bytes >= MAX_WAITING_BYTES {
                     self.settle()?;
                 }
                 Ok(())
@@ -107,7 +119,10 @@ impl Writes {
 
     /// Decides the suffix from the titles seen and writes the documents that waited for it.
     fn settle(&mut self) -> Result<()> {
-        let Suffix::Finding { indexed, waiting } = &mut self.suffix else {
+        let Suffix::Finding {
+            indexed, waiting, ..
+        } = &mut self.suffix
+        else {
             return Ok(());
         };
         let waiting = std::mem::take(waiting);
@@ -141,6 +156,17 @@ impl Writes {
         self.writer.add_document(document)?;
         Ok(())
     }
+}
+
+/// Text of the documents waiting for the suffix, at most (see [`Writes::add`]).
+const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
+
+/// The size of `document`'s text values.
+fn text_bytes(document: &TantivyDocument) -> usize {
+    document
+        .field_values()
+        .map(|(_, value)| value.as_str().map_or(8, str::len))
+        .sum()
 }
 
 /// Adds `title` to `document`: ranked without `suffix`, stored whole; its words (the suffix's

@@ -51,6 +51,10 @@ const FACET_BOOST: f32 = 2.0;
 /// page about it, not a how-to or a comparison that mentions it.
 const ABOUT_SCORE: f32 = 1000.0;
 
+/// Score of a page whose title is the very name the query is, alias included (`outpatient
+/// coder`): above the page about the value it names (Coder), which comes next.
+const TITLE_FORM_SCORE: f32 = 2.0 * ABOUT_SCORE;
+
 /// Weight of a typo match relative to an exact one; typo matches score a constant, so any
 /// exact BM25 match of the same word outranks them.
 const TYPO_BOOST: f32 = 0.3;
@@ -173,14 +177,22 @@ const FILLER_WORDS: &[&str] = &[
 /// "list of ..." must not rank a page for its lists.
 const FILLER_BOOST: f32 = 0.2;
 
-/// The content words of `words` (neither filler nor stopwords), lower-cased and joined by
-/// spaces: what a query and a name must share for the query to be that name.
-fn content_key(stemmer: &TextAnalyzer, words: &[&str]) -> String {
-    let mut stemmer = stemmer.clone();
+/// A name, code or alias of a value of a `boost` kind, for [`QueryBuilder::about_query`].
+struct WholeName {
+    kind: FacetKind,
+    value: String,
+    surface: String,
+}
+
+/// The content words of `words` (neither filler nor stopwords) as raw tokens (lower-cased,
+/// punctuation gone: `RHIT?` is `rhit`, `CCS-P` is `ccs p`), joined by spaces: what a query
+/// and a name must share for the query to be that name.
+fn content_key(stemmer: &TextAnalyzer, raw: &TextAnalyzer, words: &[&str]) -> String {
+    let (mut stemmer, mut raw) = (stemmer.clone(), raw.clone());
     words
         .iter()
         .filter(|w| !is_filler(w) && !analysis::tokens(&mut stemmer, w).is_empty())
-        .map(|w| w.to_lowercase())
+        .flat_map(|w| analysis::tokens(&mut raw, w))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -209,9 +221,9 @@ pub(crate) struct QueryModel {
     /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
     named_values: HashMap<String, Vec<(FacetKind, String)>>,
-    /// The same values by the [`QueryModel::content_key`] of every name, code and alias, to
-    /// recognize a query that is a name and nothing else.
-    whole_names: HashMap<String, Vec<(FacetKind, String)>>,
+    /// The same values, with the name, code or alias itself, by the [`content_key`] of every
+    /// name, code and alias: to recognize a query that is a name and nothing else.
+    whole_names: HashMap<String, Vec<WholeName>>,
     /// Matches of the synonym clauses for the commit being served.
     synonyms: std::sync::Arc<SynonymCache>,
 }
@@ -224,28 +236,30 @@ impl QueryModel {
             .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let stemmer = analysis::stemmed_analyzer();
+        let raw = analysis::raw_analyzer();
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
-        let mut whole_names: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
+        let mut whole_names: HashMap<String, Vec<WholeName>> = HashMap::new();
         for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
             let kind = spec.kind;
             for (surface, canonical) in taxonomy.surface_forms(kind) {
                 let entry = (kind, canonical.to_string());
-                let words: Vec<&str> = surface.split_whitespace().collect();
-                for (map, key) in [
-                    (&mut named_values, Taxonomy::name_key(surface)),
-                    (&mut whole_names, content_key(&stemmer, &words)),
-                ] {
-                    let values = map.entry(key).or_default();
-                    if !values.contains(&entry) {
-                        values.push(entry.clone());
-                    }
+                let values = named_values.entry(Taxonomy::name_key(surface)).or_default();
+                if !values.contains(&entry) {
+                    values.push(entry);
                 }
+                let words: Vec<&str> = surface.split_whitespace().collect();
+                let key = content_key(&stemmer, &raw, &words);
+                whole_names.entry(key).or_default().push(WholeName {
+                    kind,
+                    value: canonical.to_string(),
+                    surface: surface.to_string(),
+                });
             }
         }
         Ok(QueryModel {
             fields,
             stemmer,
-            raw: analysis::raw_analyzer(),
+            raw,
             expander: Expander::new(taxonomy),
             ranked_fields,
             named_values,
@@ -506,10 +520,15 @@ impl<'a> QueryBuilder<'a> {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// Pages about the value the whole query names (see [`ABOUT_SCORE`]), with the words the
-    /// query searched: corrected when a word's clauses were built on its correction (they
-    /// are built first), as typed when words are taken as typed.
+    /// Pages about the value the whole query names, with the words the query searched:
+    /// corrected when a word's clauses were built on its correction (they are built first), as
+    /// typed when words are taken as typed. A page titled with the very name typed comes first
+    /// ([`TITLE_FORM_SCORE`]), then the page about the value it names ([`ABOUT_SCORE`]). A
+    /// query with `OR` names no one thing.
     fn about_query(&self, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+        if parsed.groups.iter().any(|group| group.len() > 1) {
+            return None;
+        }
         let no_corrections = HashMap::new();
         let borrowed = self.corrections.borrow();
         let corrections = match self.correct_unknown {
@@ -533,21 +552,30 @@ impl<'a> QueryBuilder<'a> {
             })
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let key = content_key(&self.model.stemmer, &words);
-        let values = self
+        let key = content_key(&self.model.stemmer, &self.model.raw, &words);
+        let names = self
             .model
             .whole_names
             .get(&key)
             .filter(|_| !key.is_empty())?;
+        let constant = |term: Term, score: f32| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                score,
+            ))
+        };
         // A page about two of them (a credential and the job of the same name) scores once.
-        let pages: Vec<Box<dyn Query>> = values
+        let fields = &self.model.fields;
+        let pages: Vec<Box<dyn Query>> = names
             .iter()
-            .map(|(kind, value)| {
-                let term = self.model.fields.about_term(*kind, value);
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    ABOUT_SCORE,
-                )) as Box<dyn Query>
+            .flat_map(|name| {
+                [
+                    constant(
+                        fields.title_form_term(name.kind, &name.surface),
+                        TITLE_FORM_SCORE,
+                    ),
+                    constant(fields.about_term(name.kind, &name.value), ABOUT_SCORE),
+                ]
             })
             .collect();
         Some(Box::new(DisjunctionMaxQuery::new(pages)))

@@ -709,6 +709,76 @@ mod tests {
         );
     }
 
+    /// A page titled with the very alias typed comes before the page about the value the alias
+    /// names; a title whose part after a colon is not another name of the value is not about
+    /// it; punctuation and `OR` are read as words.
+    #[test]
+    fn the_page_titled_with_the_alias_typed_comes_first() {
+        let page =
+            |title: &str, body: &str| format!("<title>{title}</title><main><p>{body}</p></main>");
+        let fixture = IndexedCorpus::new(&[
+            ("jobs/coder.html", page("Coder", "Coders code.")),
+            (
+                "jobs/outpatient-coder.html",
+                page("Outpatient Coder", "Clinic coding."),
+            ),
+            (
+                "credentials/rhit.html",
+                page("RHIT: Registered Health Information Technician", "An exam."),
+            ),
+            (
+                "articles/rhit-exam.html",
+                page(
+                    "RHIT: How to Pass the Exam",
+                    "The RHIT exam, RHIT practice, RHIT scores, RHIT study plans.",
+                ),
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = |q: &str| -> Vec<String> {
+            let response = engine.search(SearchRequest::new(q)).unwrap();
+            response.hits.into_iter().map(|hit| hit.id).collect()
+        };
+        assert_eq!(
+            ids("outpatient coder")[..2],
+            ["jobs/outpatient-coder.html", "jobs/coder.html"]
+        );
+        assert_eq!(ids("medical coder")[0], "jobs/coder.html");
+        for query in ["rhit", "what is rhit?", "RHIT"] {
+            assert_eq!(ids(query)[0], "credentials/rhit.html", "{query}");
+        }
+        assert_eq!(ids("rhit OR exam")[0], "articles/rhit-exam.html");
+    }
+
+    /// The suffix is found mid-run once 200 titles are seen (the first documents waited for
+    /// it), and a later run on an index of more than 200 titles knows it from the start.
+    #[test]
+    fn the_suffix_is_found_in_large_runs() {
+        let pages: Vec<(String, String)> = (0..205)
+            .map(|i| {
+                let html =
+                    format!("<title>Topic {i} | Big Hub</title><main><p>words {i} here</p></main>");
+                (format!("p{i}.html"), html)
+            })
+            .collect();
+        let fixture = IndexedCorpus::new(&pages);
+        let total = |engine: &SearchEngine| {
+            engine
+                .search(SearchRequest::new("\"big hub\""))
+                .unwrap()
+                .total
+        };
+        assert_eq!(total(&fixture.engine()), 0);
+        fixture.write(
+            "new.html",
+            "<title>Latest | Big Hub</title><main><p>fresh words</p></main>",
+        );
+        fixture.reindex();
+        let engine = fixture.engine();
+        assert_eq!(total(&engine), 0);
+        assert_eq!(engine.num_docs(), 206);
+    }
+
     /// did-you-mean offers a correction only when it finds a document the words as typed do
     /// not; a correction whose pages all have the other words already is not offered.
     #[test]

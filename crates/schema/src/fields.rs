@@ -11,7 +11,7 @@ use tantivy::schema::{
 use tantivy::{Index, TantivyDocument, Term};
 
 use crate::analysis;
-use crate::{Error, FacetKind, Result};
+use crate::{Error, FacetKind, Result, Taxonomy};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
 pub const SCHEMA_VERSION: u32 = 6;
@@ -73,9 +73,11 @@ pub struct Fields {
     /// [`facet_of`]): one field whatever kinds the taxonomy declares, so an index does not
     /// depend on its taxonomy's list of kinds. Filterable by term, stored for hit display.
     pub facets: Field,
-    /// The values a page is about, not only filed under: its title names the value and
-    /// nothing else (`Coder`, `CCS: Certified Coding Specialist`). A query that is that
-    /// value's name lists these pages first. Terms are [`Fields::about_term`]'s. Not stored.
+    /// What a page's title says it is about, not only filed under: the values whose own name
+    /// or code is the title (`Coder`, `CCS: Certified Coding Specialist`;
+    /// [`Fields::about_term`]) and the name, code or alias the title is (`Outpatient Coder`, an
+    /// alias of Coder; [`Fields::title_form_term`]). A query that is such a name lists these
+    /// pages first. Not stored.
     pub about: Field,
 }
 
@@ -114,6 +116,12 @@ impl Fields {
         Term::from_field_text(self.about, &about_text(kind, value))
     }
 
+    /// The term that finds documents whose title is `surface`, a name, code or alias of a value
+    /// of `kind` ([`Fields::about`]).
+    pub fn title_form_term(&self, kind: FacetKind, surface: &str) -> Term {
+        Term::from_field_text(self.about, &title_form_text(kind, surface))
+    }
+
     /// The term that finds documents filed under `value` of `kind`.
     pub fn facet_term(&self, kind: FacetKind, value: &str) -> Term {
         Term::from_facet(self.facets, &facet_of(kind, value))
@@ -123,6 +131,12 @@ impl Fields {
 /// The text of an [`Fields::about`] term: `kind/value`.
 pub fn about_text(kind: FacetKind, value: &str) -> String {
     format!("{}/{value}", kind.name())
+}
+
+/// The text of an [`Fields::about`] term for a title that is `surface` (a name, code or alias
+/// of a value of `kind`): `kind=surface`, the surface as [`Taxonomy::name_key`] writes it.
+pub fn title_form_text(kind: FacetKind, surface: &str) -> String {
+    format!("{}={}", kind.name(), Taxonomy::name_key(surface))
 }
 
 /// Name of the facet field.
@@ -159,9 +173,9 @@ pub fn parse_facet(stored: &str) -> Option<(String, String)> {
     }
 }
 
-/// The text stored in `field` of `doc` (its first value), or "". A title is stored
-/// pre-tokenized when its ranked form leaves out the site's suffix (the indexer's
-/// `titles.rs`): the stored text is still the whole title.
+/// The text stored in `field` of `doc` (its first value), or "". A title indexed pre-tokenized
+/// (the indexer's `titles.rs`) is stored as its whole text, which tantivy reads back as a
+/// plain string; a document built in memory still holds the pre-tokenized value.
 pub fn stored_text(doc: &TantivyDocument, field: Field) -> String {
     let Some(value) = doc.get_first(field) else {
         return String::new();

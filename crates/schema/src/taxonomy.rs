@@ -498,6 +498,19 @@ impl RawKind {
                 let span = under.span();
                 let under = under.into_inner();
                 for (target, values) in &under {
+                    let problem = if target == kind.name() {
+                        Some("names its own kind")
+                    } else if values.is_empty() {
+                        Some("lists no value")
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        return Err(lines.error(
+                            span,
+                            format!("{kind}: single_mention_under {problem} ({target})"),
+                        ));
+                    }
                     let owner = format!("{kind}'s single_mention_under");
                     related.push((owner, span.clone(), target.clone(), values.clone()));
                 }

@@ -175,6 +175,16 @@ fn dangling_references_are_rejected_with_their_line() {
         err.contains("line 2") && err.contains("unknown resource_type \"Job profile\""),
         "{err}"
     );
+    for (under, problem) in [
+        ("{ credential = [\"X\"] }", "names its own kind"),
+        ("{ resource_type = [] }", "lists no value"),
+    ] {
+        let err = invalid(&format!(
+            "[kinds.credential]\nsingle_mention_under = {under}\n[[kinds.credential.values]]\n\
+             name = \"X\"\n[kinds.resource_type]\n[[kinds.resource_type.values]]\nname = \"A\"\n"
+        ));
+        assert!(err.contains("line 2") && err.contains(problem), "{err}");
+    }
 }
 
 #[test]
