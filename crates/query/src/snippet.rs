@@ -37,11 +37,16 @@ const CLASSES: [u8; 256] = {
     classes
 };
 
+/// Share of a term's weight that each further occurrence in a passage adds: a passage with
+/// more of the query's words beats one that repeats a single word ("records, records,
+/// records" against "how long to keep a health record"), as people read snippets.
+const REPEAT_WEIGHT: f64 = 0.25;
+
 /// Finds the best passage of a text for a set of weighted stemmed terms.
 #[derive(Clone)]
 pub(crate) struct PassageFinder {
-    /// Weight of each term: rarer words make the better passage.
-    weights: BTreeMap<String, f32>,
+    /// Each term's number and weight: rarer words make the better passage.
+    weights: BTreeMap<String, (usize, f32)>,
     /// The openings (first two letters, any case) of the ASCII words that could stem to a
     /// term; `None` when no term is ASCII.
     openings: Option<AhoCorasick>,
@@ -91,6 +96,11 @@ impl PassageFinder {
             .build(&openings)
             .ok()
             .filter(|_| !openings.is_empty());
+        let weights = weights
+            .into_iter()
+            .enumerate()
+            .map(|(number, (term, weight))| (term, (number, weight)))
+            .collect();
         PassageFinder {
             weights,
             openings,
@@ -103,10 +113,10 @@ impl PassageFinder {
     /// equals), widened around them to whole words; `None` when no word matches.
     pub(crate) fn find(&self, text: &str) -> Option<Found> {
         let matches = self.matches(text);
-        let (first, last) = best_window(&matches, self.max_bytes)?;
+        let (first, last) = best_window(&matches, self.weights.len(), self.max_bytes)?;
         let marks: Vec<Range<usize>> = matches[first..last]
             .iter()
-            .map(|(range, _)| range.clone())
+            .map(|found| found.range.clone())
             .collect();
         let range = widen(
             text,
@@ -121,14 +131,14 @@ impl PassageFinder {
     pub(crate) fn mark_all(&self, text: &str) -> Vec<Range<usize>> {
         self.matches(text)
             .into_iter()
-            .map(|(range, _)| range)
+            .map(|found| found.range)
             .collect()
     }
 
     /// The words of `text` that match a term, in order, with their weights. Words are found
     /// by their openings (a fast multi-pattern search) instead of cutting the whole text into
     /// words; words with a character that is not ASCII are found and analyzed apart.
-    fn matches(&self, text: &str) -> Vec<(Range<usize>, f32)> {
+    fn matches(&self, text: &str) -> Vec<Match> {
         let mut found = Vec::new();
         if self.weights.is_empty() {
             return found;
@@ -136,9 +146,13 @@ impl PassageFinder {
         let mut analyzer = self.analyzer.clone();
         let mut lower = String::with_capacity(MAX_TOKEN_LEN);
         let mut weigh = |word: Range<usize>, ascii: bool, found: &mut Vec<_>| {
-            let weight = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer);
-            if let Some(weight) = weight.filter(|weight| *weight > 0.0) {
-                found.push((word, weight));
+            let term = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer);
+            if let Some((term, weight)) = term.filter(|(_, weight)| *weight > 0.0) {
+                found.push(Match {
+                    range: word,
+                    term,
+                    weight,
+                });
             }
         };
         if let Some(openings) = &self.openings {
@@ -168,20 +182,21 @@ impl PassageFinder {
             at = end;
         }
         if more {
-            found.sort_by_key(|(range, _)| range.start);
-            found.dedup_by_key(|(range, _)| range.start);
+            found.sort_by_key(|found| found.range.start);
+            found.dedup_by_key(|found| found.range.start);
         }
         found
     }
 
-    /// `None` when the analyzer drops `word`; else its weight (0 when it matches no term).
+    /// `None` when the analyzer drops `word`; else the term it matches and its weight (0 when
+    /// it matches no term).
     fn weigh(
         &self,
         word: &str,
         ascii: bool,
         lower: &mut String,
         analyzer: &mut TextAnalyzer,
-    ) -> Option<f32> {
+    ) -> Option<(usize, f32)> {
         if word.len() >= MAX_TOKEN_LEN {
             return None;
         }
@@ -190,7 +205,7 @@ impl PassageFinder {
             let [stem] = tokens.as_slice() else {
                 return None;
             };
-            return Some(self.weights.get(stem).copied().unwrap_or(0.0));
+            return Some(self.weights.get(stem).copied().unwrap_or((0, 0.0)));
         }
         lower.clear();
         lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
@@ -198,30 +213,59 @@ impl PassageFinder {
             return None;
         }
         analysis::stem_in_place(lower);
-        Some(self.weights.get(lower.as_str()).copied().unwrap_or(0.0))
+        Some(
+            self.weights
+                .get(lower.as_str())
+                .copied()
+                .unwrap_or((0, 0.0)),
+        )
     }
 }
 
+/// One word of a text that matches a term.
+struct Match {
+    range: Range<usize>,
+    /// The term's number.
+    term: usize,
+    weight: f32,
+}
+
 /// The matches `first..last` of the window of at most `max_bytes` whose matches weigh most
-/// (the first of equals).
-fn best_window(matches: &[(Range<usize>, f32)], max_bytes: usize) -> Option<(usize, usize)> {
+/// (the first of equals): each term's weight once, and [`REPEAT_WEIGHT`] of it for each
+/// further occurrence.
+fn best_window(matches: &[Match], terms: usize, max_bytes: usize) -> Option<(usize, usize)> {
     let mut best: Option<(f64, usize, usize)> = None;
     let mut end = 0;
     let mut sum = 0.0f64;
-    for (first, (range, weight)) in matches.iter().enumerate() {
+    // Occurrences of each term in the window `first..end`.
+    let mut seen = vec![0u32; terms];
+    // What one more (or one fewer) occurrence of a term adds (or takes).
+    let step = |found: &Match, count: u32| {
+        let weight = f64::from(found.weight);
+        if count == 0 {
+            weight
+        } else {
+            weight * REPEAT_WEIGHT
+        }
+    };
+    for (first, found) in matches.iter().enumerate() {
         if end <= first {
             end = first;
             sum = 0.0;
+            seen.iter_mut().for_each(|count| *count = 0);
         }
-        while end < matches.len() && matches[end].0.end - range.start <= max_bytes {
-            sum += f64::from(matches[end].1);
+        while end < matches.len() && matches[end].range.end - found.range.start <= max_bytes {
+            let next = &matches[end];
+            sum += step(next, seen[next.term]);
+            seen[next.term] += 1;
             end += 1;
         }
-        if end > first && best.is_none_or(|(score, _, _)| sum > score) {
+        if end > first && best.is_none_or(|(score, _, _)| sum > score + 1e-9) {
             best = Some((sum, first, end));
         }
         if end > first {
-            sum -= f64::from(*weight);
+            seen[found.term] -= 1;
+            sum -= step(found, seen[found.term]);
         }
     }
     best.map(|(_, first, last)| (first, last))
@@ -369,6 +413,21 @@ mod tests {
         let found = finder.find(equal).unwrap();
         assert_eq!(&equal[found.marks[0].clone()], "coder");
         assert_eq!(found.marks[0].start, 0, "the first of equals");
+    }
+
+    /// A passage with more of the query's words beats one that repeats one of them.
+    #[test]
+    fn more_words_beat_one_word_repeated() {
+        let weights: BTreeMap<String, f32> = [("record", 1.0), ("keep", 1.0), ("long", 1.0)]
+            .iter()
+            .map(|(term, weight)| (term.to_string(), *weight))
+            .collect();
+        let finder = PassageFinder::new(weights, 50, analysis::stemmed_analyzer());
+        let text = "Nothing says how long to keep a health record here. Later on: records, \
+                    records of minors, records, records.";
+        let found = finder.find(text).unwrap();
+        let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
+        assert_eq!(marked, ["long", "keep", "record"]);
     }
 
     /// A term folded from a symbol ("⑴" is "(1)") marks that symbol, and its opening does not
