@@ -35,7 +35,10 @@ const QUERIES: &[(&str, &str, Filter)] = &[
         Some(("resource_type", "Job profile")),
     ),
     ("empty + facets", "", None),
+    // Nothing as typed; "codres" is corrected to a word on most pages, so it lists those.
     ("zero results", "zzqx codres", None),
+    // Nothing at all: no word is in the index or close to one.
+    ("nothing found", "zzqx vvkwj", None),
     (
         "long question",
         "how much do medical coders make after five years with a credential",

@@ -248,7 +248,9 @@ impl SearchEngine {
             None
         };
 
-        let highlighter = Highlighter::new(searcher, text_query.as_deref(), &self.query.fields)?;
+        // Highlighting needs the query's terms and their statistics: nothing to do for no hit.
+        let highlighted = text_query.as_deref().filter(|_| !top.is_empty());
+        let highlighter = Highlighter::new(searcher, highlighted, &self.query.fields)?;
         let mut hits = Vec::with_capacity(top.len());
         let suffix = if top.is_empty() {
             None
