@@ -72,19 +72,32 @@ pub(super) fn expand(
         }
     }
     let total = statistics.total_num_docs().unwrap_or(0) as f32;
-    let mut scored: Vec<(String, f32)> = weights
-        .into_iter()
-        .filter_map(|(token, weight)| {
-            let df = statistics
-                .doc_freq(&Term::from_field_text(body, &token))
-                .unwrap_or(0) as f32;
-            // A word in at most one document says nothing about a subject.
-            (df > 1.0).then(|| {
-                let idf = (1.0f32 + (total - df + 0.5) / (df + 0.5)).ln();
-                (token, weight * idf)
-            })
-        })
-        .collect();
+    let idf = |df: f32| (1.0f32 + (total - df + 0.5) / (df + 0.5)).ln();
+    // Words in order of weight: once a word's weight times the highest rarity a word may have
+    // (in two documents) is below the tenth best score found, no later word can enter, and the
+    // rest need no document frequency (a term dictionary lookup each).
+    let mut candidates: Vec<(String, f32)> = weights.into_iter().collect();
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let most_rare = idf(2.0).max(0.0);
+    let mut scored: Vec<(String, f32)> = Vec::new();
+    // The best FEEDBACK_TERMS scores so far, best first.
+    let mut best: Vec<f32> = Vec::with_capacity(FEEDBACK_TERMS + 1);
+    for (token, weight) in candidates {
+        if best.len() == FEEDBACK_TERMS && weight * most_rare < best[FEEDBACK_TERMS - 1] {
+            break;
+        }
+        let df = statistics
+            .doc_freq(&Term::from_field_text(body, &token))
+            .unwrap_or(0) as f32;
+        // A word in at most one document says nothing about a subject.
+        if df > 1.0 {
+            let score = weight * idf(df);
+            let at = best.partition_point(|b| *b >= score);
+            best.insert(at, score);
+            best.truncate(FEEDBACK_TERMS);
+            scored.push((token, score));
+        }
+    }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     scored.truncate(FEEDBACK_TERMS);
     let Some(top_weight) = scored.first().map(|(_, w)| *w).filter(|w| *w > 0.0) else {
