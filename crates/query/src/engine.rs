@@ -711,6 +711,34 @@ mod tests {
         );
     }
 
+    /// Completions leave out the site's suffix, whatever its separator.
+    #[test]
+    fn completions_leave_out_the_site_suffix() {
+        let pages: Vec<(String, String)> = [
+            "Quilting audits",
+            "Quilting careers",
+            "Privacy",
+            "Exams",
+            "Jobs",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let html = format!("<title>{title} - Coding Hub</title><p>text {i}</p>");
+            (format!("p{i}.html"), html)
+        })
+        .collect();
+        let engine = IndexedCorpus::new(&pages).engine();
+        let titles: Vec<String> = engine
+            .suggest("quilt", 10)
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "title")
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(titles, ["Quilting audits", "Quilting careers"]);
+    }
+
     /// A page titled with the very alias typed comes before the page about the value the alias
     /// names; a title whose part after a colon is not another name of the value is not about
     /// it; punctuation and `OR` are read as words.

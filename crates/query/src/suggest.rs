@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use him_schema::affix::{common_suffix, sample_titles, strip_suffix};
 use him_schema::{analysis, Taxonomy};
 use serde::Serialize;
 use tantivy::query::FuzzyTermQuery;
@@ -140,6 +141,11 @@ fn build_suggester(
             }
         }
     }
+    // The site's suffix (" - HIM Hub") would make every title a completion of the site's name.
+    let suffix = common_suffix(&sample_titles(searcher));
+    let titles = titles
+        .into_iter()
+        .map(|title| strip_suffix(&title, suffix.as_deref()).to_string());
     Ok(Arc::new(Suggester::new(taxonomy, titles)))
 }
 
