@@ -16,8 +16,9 @@
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
-use him_schema::affix::without_ending;
-use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
+use std::collections::HashMap;
+
+use him_schema::{analysis, Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
 
 use crate::extract::Extracted;
 
@@ -165,54 +166,82 @@ pub(crate) fn assign_facets(
     (facets, warnings)
 }
 
-/// What a page's title says it is about (see [`about`]).
+/// What a page's title says it is about (see [`TitleNames::about`]).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct About {
     /// Values whose own name or code is the title: the page about each.
     pub(crate) values: FacetValues,
-    /// The name, code or alias the title is, by kind (`Outpatient Coder`, an alias of Coder).
+    /// The names, codes or aliases the title is, by kind, as [`analysis::name_tokens`] writes
+    /// them (`Outpatient Coder`, an alias of Coder).
     pub(crate) forms: Vec<(FacetKind, String)>,
 }
 
-/// What the title of a page says it is about, for kinds with the `boost` policy (credentials,
-/// job titles). Parentheses are left out, and the part after a colon must be another name of
-/// the same value (`CCS-P: Certified Coding Specialist - Physician-based`, `Emergency
-/// Department (ER) Coder`); not `How to Become a CDI Specialist`, `Coder vs CDI Specialist` or
-/// `RHIT: How to Pass the Exam`. The site's name after a separator (" | HIM Careers Hub", " -
-/// Site") is tried without when the whole title names nothing.
-pub(crate) fn about(taxonomy: &Taxonomy, title: &str) -> About {
-    let plain = without_parentheses(title);
-    let mut about = About::default();
-    for candidate in std::iter::once(plain.as_str()).chain(without_ending(&plain)) {
-        let parts: Vec<&str> = candidate.split(':').map(str::trim).collect();
+/// The names, codes and aliases of the values of kinds with the `boost` policy (credentials,
+/// job titles), by [`analysis::name_tokens`]: built once per run.
+pub(crate) struct TitleNames {
+    /// (kind, canonical value, whether it is the value's own name or code) by name.
+    names: HashMap<String, Vec<(FacetKind, String, bool)>>,
+}
+
+impl TitleNames {
+    pub(crate) fn new(taxonomy: &Taxonomy) -> TitleNames {
+        let mut names: HashMap<String, Vec<(FacetKind, String, bool)>> = HashMap::new();
         for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.boost) {
-            let kind = spec.kind;
-            let Some(value) = taxonomy.canonicalize(kind, parts[0]) else {
-                continue;
+            for value in &spec.values {
+                let own = std::iter::once(&value.name).chain(&value.code);
+                let aliases = value.aliases.iter();
+                let forms = own.map(|n| (n, true)).chain(aliases.map(|n| (n, false)));
+                for (form, is_own) in forms {
+                    let entry = (spec.kind, value.canonical().to_string(), is_own);
+                    let at = names.entry(analysis::name_tokens(form)).or_default();
+                    if !at.contains(&entry) {
+                        at.push(entry);
+                    }
+                }
+            }
+        }
+        TitleNames { names }
+    }
+
+    /// What a page's title (without the site's suffix) says it is about. The part before a
+    /// " | " is read, without parentheses; each part between colons must be a name of the
+    /// same value: `Coder`, `Emergency Department (ER) Coder`, `CCS-P: Certified Coding
+    /// Specialist - Physician-based`; not `How to Become a CDI Specialist`, `Coder vs CDI
+    /// Specialist` or `RHIT: How to Pass the Exam`.
+    pub(crate) fn about(&self, title: &str) -> About {
+        let own = title.split(" | ").next().unwrap_or_default();
+        let plain = without_parentheses(own);
+        let parts: Vec<String> = plain
+            .split(':')
+            .map(analysis::name_tokens)
+            .filter(|part| !part.is_empty())
+            .collect();
+        let mut about = About::default();
+        let Some(first) = parts.first() else {
+            return about;
+        };
+        for (kind, value, is_own) in self.names.get(first).into_iter().flatten() {
+            let names_it = |part: &String| {
+                self.names
+                    .get(part)
+                    .is_some_and(|at| at.iter().any(|(k, v, _)| k == kind && v == value))
             };
-            let same = |part: &&str| taxonomy.canonicalize(kind, part) == Some(value);
-            if !parts[1..].iter().all(same) {
+            if !parts.iter().all(names_it) {
                 continue;
             }
-            about.forms.push((kind, parts[0].to_string()));
+            for part in &parts {
+                if !about.forms.contains(&(*kind, part.clone())) {
+                    about.forms.push((*kind, part.clone()));
+                }
+            }
             // Named by its own name or code: "Outpatient Coder", an alias of Coder, is a page
             // about one kind of coder, not the coder's page.
-            let first = Taxonomy::name_key(parts[0]);
-            let own_name = spec.values.iter().any(|spec_value| {
-                spec_value.canonical() == value
-                    && std::iter::once(&spec_value.name)
-                        .chain(&spec_value.code)
-                        .any(|name| Taxonomy::name_key(name) == first)
-            });
-            if own_name {
-                about.values.insert(kind, value.to_string());
+            if *is_own {
+                about.values.insert(*kind, value.clone());
             }
         }
-        if !about.forms.is_empty() {
-            break;
-        }
+        about
     }
-    about
 }
 
 fn without_parentheses(text: &str) -> String {
@@ -417,8 +446,9 @@ mod tests {
     #[test]
     fn a_title_naming_one_value_is_about_it() {
         let taxonomy = Taxonomy::builtin().unwrap();
+        let names = TitleNames::new(&taxonomy);
         let seen = |title: &str| {
-            let found = about(&taxonomy, title);
+            let found = names.about(title);
             let values: Vec<String> = taxonomy
                 .kinds()
                 .iter()
@@ -442,14 +472,22 @@ mod tests {
             seen("Coder | HIM Careers Hub"),
             (
                 vec!["job_title=Coder".into()],
-                vec!["job_title:Coder".into()]
+                vec!["job_title:coder".into()]
             )
         );
-        assert_eq!(seen("Coder - HIM Hub").0, ["job_title=Coder"]);
         assert_eq!(
-            seen("CCS-P: Certified Coding Specialist - Physician-based").0,
-            ["credential=CCS-P"]
+            seen("CCS-P: Certified Coding Specialist - Physician-based"),
+            (
+                vec!["credential=CCS-P".into()],
+                vec![
+                    "credential:ccs p".into(),
+                    "credential:certified coding specialist physician based".into()
+                ]
+            ),
+            "every part is a name of the value"
         );
+        assert_eq!(seen("CCS–P").0, ["credential=CCS-P"], "punctuation aside");
+        assert_eq!(seen("RHIT®").0, ["credential=RHIT"]);
         assert_eq!(
             seen("Emergency Department (ER) Coder").0,
             ["job_title=Emergency Department Coder"]
@@ -463,7 +501,7 @@ mod tests {
         );
         assert_eq!(
             seen("Outpatient Coder"),
-            (vec![], vec!["job_title:Outpatient Coder".into()]),
+            (vec![], vec!["job_title:outpatient coder".into()]),
             "an alias of Coder: the page about one kind of coder"
         );
         for title in [
@@ -471,6 +509,8 @@ mod tests {
             "Coder vs CDI Specialist: How the Roles Differ",
             "CCS: Certified Professional Coder",
             "RHIT: How to Pass the Exam",
+            "RHIT - How to Pass the Exam",
+            "Certified Coding Specialist - Exam Guide",
         ] {
             assert_eq!(seen(title), (vec![], vec![]), "{title}");
         }

@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use him_schema::{about_text, analysis, facet_of, title_form_text, FacetValues, Fields};
+use him_schema::{analysis, facet_of, FacetValues, Fields};
 use tantivy::TantivyDocument;
 
-use crate::classify::About;
 use crate::extract::Extracted;
 
 /// Everything written for one document.
@@ -19,15 +18,14 @@ pub(crate) struct DocumentParts<'a> {
     pub(crate) lang: &'a str,
     pub(crate) page: &'a Extracted,
     pub(crate) facets: &'a FacetValues,
-    pub(crate) about: &'a About,
     pub(crate) outlinks: &'a [String],
     pub(crate) links_to: &'a [String],
     pub(crate) content_hash: u64,
     pub(crate) body_hash: u64,
 }
 
-/// The document, but for its title: the run adds that when it writes it (`titles.rs`), once
-/// the site's title suffix is known.
+/// The document, but for its title and what the title says the page is about: the run adds
+/// those when it writes it (`titles.rs`), once the site's title suffix is known.
 pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> TantivyDocument {
     let page = parts.page;
     let mut doc = TantivyDocument::default();
@@ -65,12 +63,6 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     doc.add_u64(fields.body_hash, parts.body_hash);
     for (kind, value) in parts.facets.iter() {
         doc.add_facet(fields.facets, facet_of(kind, value));
-    }
-    for (kind, value) in parts.about.values.iter() {
-        doc.add_text(fields.about, about_text(kind, value));
-    }
-    for (kind, form) in &parts.about.forms {
-        doc.add_text(fields.about, title_form_text(*kind, form));
     }
     doc
 }

@@ -9,7 +9,7 @@ use him_schema::{FacetMatcher, Fields, Taxonomy};
 use serde_json::Value;
 use tantivy::TantivyDocument;
 
-use crate::classify::{about, assign_facets};
+use crate::classify::assign_facets;
 use crate::document::{build_document, DocumentParts};
 use crate::extract::{collapse_whitespace, Extracted};
 use crate::options::{IndexOptions, Progress};
@@ -157,7 +157,6 @@ fn prepare(
         ));
         ""
     };
-    let about = about(&options.taxonomy, &page.extracted.title);
     let lang = detect_language(&page.extracted.body);
     let doc = build_document(
         fields,
@@ -169,7 +168,6 @@ fn prepare(
             lang: &lang,
             page: &page.extracted,
             facets: &facets,
-            about: &about,
             outlinks: &[],
             links_to: &[],
             content_hash: 0,

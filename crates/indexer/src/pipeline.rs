@@ -21,7 +21,7 @@ use tantivy::store::Compressor;
 use tantivy::{DocAddress, Index, IndexSettings, IndexWriter, Searcher, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::classify::{about, assign_facets, About};
+use crate::classify::assign_facets;
 use crate::decode::{decode_html, decode_text, looks_binary};
 use crate::document::{build_document, DocumentParts};
 use crate::extract::Extracted;
@@ -90,8 +90,6 @@ pub(crate) struct Parsed {
     pub(crate) body_hash: u64,
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
-    /// The values its title is about (`classify::about`).
-    pub(crate) about: About,
     pub(crate) links: Links,
     /// Problems of the text and of its links.
     pub(crate) problems: Vec<(ProblemKind, String)>,
@@ -136,7 +134,6 @@ impl Parsed {
         let ParsedText {
             page,
             facets,
-            about,
             mut problems,
             body_hash,
         } = text;
@@ -149,7 +146,6 @@ impl Parsed {
             body_hash,
             page,
             facets,
-            about,
             links,
             problems,
         }
@@ -178,7 +174,6 @@ impl Parsed {
                 lang: &lang,
                 page: &self.page,
                 facets: &self.facets,
-                about: &self.about,
                 outlinks: &self.links.outlinks,
                 links_to: &self.links.links_to,
                 content_hash: self.content_hash,
@@ -605,7 +600,6 @@ fn resolve_links(context: &Context<'_>, corpus: &Path, path: &str, page: &Extrac
 pub(crate) struct ParsedText {
     pub(crate) page: Extracted,
     pub(crate) facets: him_schema::FacetValues,
-    pub(crate) about: About,
     pub(crate) problems: Vec<(ProblemKind, String)>,
     /// Hash of the lower-cased body, 0 when there is none (for duplicate detection).
     pub(crate) body_hash: u64,
@@ -674,7 +668,6 @@ pub(crate) fn parse_bytes(
 
     let (facets, facet_warnings) =
         assign_facets(&context.options.taxonomy, &context.matcher, path, &page);
-    let about = about(&context.options.taxonomy, &page.title);
     problems.extend(
         facet_warnings
             .into_iter()
@@ -691,7 +684,6 @@ pub(crate) fn parse_bytes(
     Ok(ParsedText {
         page,
         facets,
-        about,
         problems,
         body_hash,
     })

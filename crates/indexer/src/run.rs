@@ -65,7 +65,7 @@ impl<'a> Run<'a> {
             writer.delete_all_documents()?;
         }
         let before = (!options.rebuild).then(|| reader.searcher());
-        let writes = Writes::new(writer, fields.clone(), before.as_ref());
+        let writes = Writes::new(writer, fields.clone(), &options.taxonomy, before.as_ref());
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.thread_count())
             .build()

@@ -12,11 +12,12 @@
 //! otherwise list every page.
 
 use him_schema::affix::{common_suffix, sample_titles, strip_suffix, TITLE_SAMPLE};
-use him_schema::{analysis, stored_text, Fields};
+use him_schema::{about_text, analysis, stored_text, title_form_text, Fields, Taxonomy};
 use tantivy::schema::Value;
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use tantivy::{IndexWriter, Searcher, TantivyDocument, Term};
 
+use crate::classify::TitleNames;
 use crate::document::distinct_words;
 use crate::Result;
 
@@ -25,6 +26,7 @@ pub(crate) struct Writes {
     writer: IndexWriter,
     fields: Fields,
     analyzer: TextAnalyzer,
+    names: TitleNames,
     suffix: Suffix,
 }
 
@@ -49,7 +51,12 @@ struct Waiting {
 impl Writes {
     /// Writes through `writer`; `before` is the index as the run found it (`None` for a
     /// rebuild), whose titles count towards the suffix.
-    pub(crate) fn new(writer: IndexWriter, fields: Fields, before: Option<&Searcher>) -> Writes {
+    pub(crate) fn new(
+        writer: IndexWriter,
+        fields: Fields,
+        taxonomy: &Taxonomy,
+        before: Option<&Searcher>,
+    ) -> Writes {
         let indexed = before.map(sample_titles).unwrap_or_default();
         let known = indexed.len() >= TITLE_SAMPLE;
         let suffix = if known {
@@ -65,6 +72,7 @@ impl Writes {
             writer,
             fields,
             analyzer: analysis::stemmed_analyzer(),
+            names: TitleNames::new(taxonomy),
             suffix,
         }
     }
@@ -139,20 +147,28 @@ impl Writes {
         Ok(())
     }
 
-    /// Adds the title to `document` and writes it.
+    /// Adds the title, and what it says the page is about, to `document` and writes it.
     fn write(
         &mut self,
         title: &str,
         suffix: Option<&str>,
         mut document: TantivyDocument,
     ) -> Result<()> {
+        let ranked = strip_suffix(title, suffix);
         add_title(
             &mut self.analyzer,
             &self.fields,
             &mut document,
             title,
-            suffix,
+            ranked,
         );
+        let about = self.names.about(ranked);
+        for (kind, value) in about.values.iter() {
+            document.add_text(self.fields.about, about_text(kind, value));
+        }
+        for (kind, form) in &about.forms {
+            document.add_text(self.fields.about, title_form_text(*kind, form));
+        }
         self.writer.add_document(document)?;
         Ok(())
     }
@@ -169,16 +185,15 @@ fn text_bytes(document: &TantivyDocument) -> usize {
         .sum()
 }
 
-/// Adds `title` to `document`: ranked without `suffix`, stored whole; its words (the suffix's
-/// left out) join the raw words that prefixes, typos and corrections look up.
+/// Adds `title` to `document`: ranked as `ranked` (without the site's suffix), stored whole;
+/// the ranked title's words join the raw words that prefixes, typos and corrections look up.
 fn add_title(
     analyzer: &mut TextAnalyzer,
     fields: &Fields,
     document: &mut TantivyDocument,
     title: &str,
-    suffix: Option<&str>,
+    ranked: &str,
 ) {
-    let ranked = strip_suffix(title, suffix);
     document.add_text(fields.all_raw, distinct_words(ranked, ""));
     if ranked.len() == title.len() {
         document.add_text(fields.title, title);

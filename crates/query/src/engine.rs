@@ -778,6 +778,34 @@ mod tests {
             assert_eq!(ids(query)[0], "credentials/rhit.html", "{query}");
         }
         assert_eq!(ids("rhit OR exam")[0], "articles/rhit-exam.html");
+        // Every part of "CODE: Name" is a name of the page's value; an ending that is not
+        // (" - Exam Guide") makes a title about nothing.
+        let fixture = IndexedCorpus::new(&[
+            (
+                "credentials/ccs-p.html",
+                page(
+                    "CCS-P: Certified Coding Specialist - Physician-based",
+                    "Physician coding.",
+                ),
+            ),
+            (
+                "articles/ccs-guide.html",
+                page(
+                    "Certified Coding Specialist - Exam Guide",
+                    "Certified coding specialist, physician-based or not: certified coding \
+                     specialist exams for the physician-based coding specialist.",
+                ),
+            ),
+        ]);
+        let engine = fixture.engine();
+        for query in [
+            "certified coding specialist - physician-based",
+            "CCS–P",
+            "ccs p",
+        ] {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            assert_eq!(response.hits[0].id, "credentials/ccs-p.html", "{query}");
+        }
     }
 
     /// The suffix is found mid-run once 200 titles are seen (the first documents waited for

@@ -256,6 +256,12 @@ pub fn register(index: &Index) {
     index.tokenizers().register(RAW, raw_analyzer());
 }
 
+/// A name as its raw tokens joined by spaces (`CCS-P` and `CCS–P` are `ccs p`, `RHIT®` is
+/// `rhit`): how a page title and a taxonomy name are compared for the `about` field.
+pub fn name_tokens(text: &str) -> String {
+    tokens(&mut raw_analyzer(), text).join(" ")
+}
+
 /// Returns the tokens `analyzer` makes of `text`.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);

@@ -11,10 +11,10 @@ use tantivy::schema::{
 use tantivy::{Index, TantivyDocument, Term};
 
 use crate::analysis;
-use crate::{Error, FacetKind, Result, Taxonomy};
+use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
 pub const SUGGEST_TITLE_CHARS: usize = 200;
@@ -134,9 +134,9 @@ pub fn about_text(kind: FacetKind, value: &str) -> String {
 }
 
 /// The text of an [`Fields::about`] term for a title that is `surface` (a name, code or alias
-/// of a value of `kind`): `kind=surface`, the surface as [`Taxonomy::name_key`] writes it.
+/// of a value of `kind`): `kind=surface`, the surface as [`analysis::name_tokens`] writes it.
 pub fn title_form_text(kind: FacetKind, surface: &str) -> String {
-    format!("{}={}", kind.name(), Taxonomy::name_key(surface))
+    format!("{}={}", kind.name(), analysis::name_tokens(surface))
 }
 
 /// Name of the facet field.

@@ -81,9 +81,10 @@ pub(super) fn expand(
     let most_rare = idf(2.0).max(0.0);
     let mut scored: Vec<(String, f32)> = Vec::new();
     // The best FEEDBACK_TERMS scores so far, best first.
-    let mut best: Vec<f32> = Vec::with_capacity(FEEDBACK_TERMS + 1);
+    let mut top_scores: Vec<f32> = Vec::with_capacity(FEEDBACK_TERMS + 1);
     for (token, weight) in candidates {
-        if best.len() == FEEDBACK_TERMS && weight * most_rare < best[FEEDBACK_TERMS - 1] {
+        if top_scores.len() == FEEDBACK_TERMS && weight * most_rare < top_scores[FEEDBACK_TERMS - 1]
+        {
             break;
         }
         let df = statistics
@@ -92,9 +93,9 @@ pub(super) fn expand(
         // A word in at most one document says nothing about a subject.
         if df > 1.0 {
             let score = weight * idf(df);
-            let at = best.partition_point(|b| *b >= score);
-            best.insert(at, score);
-            best.truncate(FEEDBACK_TERMS);
+            let at = top_scores.partition_point(|b| *b >= score);
+            top_scores.insert(at, score);
+            top_scores.truncate(FEEDBACK_TERMS);
             scored.push((token, score));
         }
     }
