@@ -259,7 +259,19 @@ pub fn register(index: &Index) {
 /// A name as its raw tokens joined by spaces (`CCS-P` and `CCS–P` are `ccs p`, `RHIT®` is
 /// `rhit`): how a page title and a taxonomy name are compared for the `about` field.
 pub fn name_tokens(text: &str) -> String {
-    tokens(&mut raw_analyzer(), text).join(" ")
+    // Word by word as the raw analyzer's tokenizer cuts text: no analyzer is built for an
+    // ASCII name (every title of a run is read this way).
+    let mut analyzer = None;
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if let Some(token) = raw_word(word, &mut analyzer).filter(|t| !t.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&token);
+        }
+    }
+    out
 }
 
 /// Returns the tokens `analyzer` makes of `text`.
@@ -281,6 +293,24 @@ pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize,
         out.push((token.position, token.text.clone()));
     }
     out
+}
+
+#[cfg(test)]
+mod name_token_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_their_raw_tokens() {
+        for text in ["CCS-P", "CCS–P", "ccs p", " CCS  P® ", "Ccs-p"] {
+            assert_eq!(name_tokens(text), "ccs p", "{text}");
+            assert_eq!(
+                name_tokens(text),
+                tokens(&mut raw_analyzer(), text).join(" ")
+            );
+        }
+        assert_eq!(name_tokens("Étude d'Été"), "etude d ete");
+        assert_eq!(name_tokens("®"), "");
+    }
 }
 
 #[cfg(test)]
