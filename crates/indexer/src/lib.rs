@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod about;
 mod classify;
 mod decode;
 mod document;

@@ -5,11 +5,11 @@
 //! titles that are short because they are about one thing. A run finds the suffix
 //! ([`him_schema::affix`]) from the titles already in the index and its first new documents,
 //! holding those documents until [`TITLE_SAMPLE`] titles are seen, their text reaches 64 MiB,
-//! or the run ends. Each
-//! title is then indexed without the suffix and stored whole: pre-tokenized, its tokens are
-//! those of the title without the suffix, its stored text the title as written. The raw
-//! words behind prefixes and typos leave the suffix out too: typing the site's name would
-//! otherwise list every page.
+//! or the run ends. Each title is then indexed without the suffix and stored whole:
+//! pre-tokenized, its tokens are those of the title without the suffix, its stored text the
+//! title as written. The raw words behind prefixes and typos leave the suffix out too (typing
+//! the site's name would otherwise list every page), and what the title says the page is
+//! about (the `about` field, `about.rs`) is read from it without the suffix.
 
 use him_schema::affix::{common_suffix, sample_titles, strip_suffix, TITLE_SAMPLE};
 use him_schema::{about_text, analysis, stored_text, title_form_text, Fields, Taxonomy};
@@ -17,7 +17,7 @@ use tantivy::schema::Value;
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use tantivy::{IndexWriter, Searcher, TantivyDocument, Term};
 
-use crate::classify::TitleNames;
+use crate::about::TitleNames;
 use crate::document::distinct_words;
 use crate::Result;
 
