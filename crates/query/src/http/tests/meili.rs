@@ -203,6 +203,13 @@ async fn errors_take_the_protocols_shape() {
 
 #[tokio::test]
 async fn formatted_text_is_escaped_when_the_tags_are_html() {
+    let evil = |body: &Value| -> Value {
+        let hits = body["hits"].as_array().unwrap();
+        hits.iter()
+            .find(|h| h["id"] == "evil.html")
+            .unwrap()
+            .clone()
+    };
     let f = fixture();
     let app = app(&f, ServerConfig::default());
     let (_, body) = post_json(
@@ -212,12 +219,7 @@ async fn formatted_text_is_escaped_when_the_tags_are_html() {
         None,
     )
     .await;
-    let hit = body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["id"] == "evil.html")
-        .unwrap();
+    let hit = evil(&body);
     assert_eq!(hit["title"], "<img src=x onerror=alert(1)> registrar");
     assert_eq!(
         hit["_formatted"]["title"],
@@ -231,12 +233,7 @@ async fn formatted_text_is_escaped_when_the_tags_are_html() {
         None,
     )
     .await;
-    let hit = body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["id"] == "evil.html")
-        .unwrap();
+    let hit = evil(&body);
     assert_eq!(
         hit["_formatted"]["title"],
         "<img src=x onerror=alert(1)> __ais-highlight__registrar__/ais-highlight__",
