@@ -184,17 +184,17 @@ struct WholeName {
     surface: String,
 }
 
-/// The content words of `words` (neither filler nor stopwords) as raw tokens (lower-cased,
-/// punctuation gone: `RHIT?` is `rhit`, `CCS-P` is `ccs p`), joined by spaces: what a query
-/// and a name must share for the query to be that name.
-fn content_key(stemmer: &TextAnalyzer, raw: &TextAnalyzer, words: &[&str]) -> String {
-    let (mut stemmer, mut raw) = (stemmer.clone(), raw.clone());
-    words
+/// The content words of `words` (neither filler nor stopwords) as [`analysis::name_tokens`]
+/// writes them (lower-cased, punctuation gone: `RHIT?` is `rhit`, `CCS-P` is `ccs p`): what a
+/// query and a name must share for the query to be that name.
+fn content_key(stemmer: &TextAnalyzer, words: &[&str]) -> String {
+    let mut stemmer = stemmer.clone();
+    let content: Vec<&str> = words
         .iter()
+        .copied()
         .filter(|w| !is_filler(w) && !analysis::tokens(&mut stemmer, w).is_empty())
-        .flat_map(|w| analysis::tokens(&mut raw, w))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    analysis::name_tokens(&content.join(" "))
 }
 
 /// Whether `word` is filler (see [`FILLER_WORDS`]).
@@ -248,7 +248,7 @@ impl QueryModel {
                     values.push(entry);
                 }
                 let words: Vec<&str> = surface.split_whitespace().collect();
-                let key = content_key(&stemmer, &raw, &words);
+                let key = content_key(&stemmer, &words);
                 whole_names.entry(key).or_default().push(WholeName {
                     kind,
                     value: canonical.to_string(),
@@ -552,7 +552,7 @@ impl<'a> QueryBuilder<'a> {
             })
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let key = content_key(&self.model.stemmer, &self.model.raw, &words);
+        let key = content_key(&self.model.stemmer, &words);
         let names = self
             .model
             .whole_names

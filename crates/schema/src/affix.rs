@@ -34,17 +34,6 @@ pub fn common_suffix<S: AsRef<str>>(titles: &[S]) -> Option<String> {
     (count >= 5 && count * 2 >= titles.len()).then(|| ending.to_string())
 }
 
-/// `title` without its last separator-led ending (`Coder - HIM Hub` -> `Coder`), if it has one
-/// and something is left.
-pub fn without_ending(title: &str) -> Option<&str> {
-    let at = SEPARATORS
-        .iter()
-        .filter_map(|separator| title.rfind(separator))
-        .max()?;
-    let rest = title[..at].trim_end();
-    (!rest.is_empty()).then_some(rest)
-}
-
 /// `title` without `suffix`, unless nothing would be left.
 pub fn strip_suffix<'a>(title: &'a str, suffix: Option<&str>) -> &'a str {
     match suffix.and_then(|s| title.strip_suffix(s)) {
@@ -91,14 +80,6 @@ mod tests {
         assert_eq!(common_suffix(&titles), None, "too few to tell");
         let mixed: Vec<String> = (0..10).map(|i| format!("Page | site {i}")).collect();
         assert_eq!(common_suffix(&mixed), None, "no ending shared by half");
-    }
-
-    #[test]
-    fn the_last_ending_goes() {
-        assert_eq!(without_ending("Coder - HIM Hub"), Some("Coder"));
-        assert_eq!(without_ending("A - B | Site"), Some("A - B"));
-        assert_eq!(without_ending("Coder"), None);
-        assert_eq!(without_ending(" | Site"), None);
     }
 
     #[test]
