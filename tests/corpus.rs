@@ -574,6 +574,27 @@ fn him_relevance_suite_top_3() {
     }
 }
 
+/// The ten commonest questions (`questions.rs`) open on a page whose snippet shows the answer:
+/// the page's opening when its title asks the question, else the passage with the words the
+/// title does not hold.
+#[test]
+fn the_commonest_questions_are_answered_in_the_snippet() {
+    for (question, answers, words) in crate::questions::QUESTIONS {
+        let response = engine().search(SearchRequest::new(*question)).unwrap();
+        let hit = &response.hits[0];
+        assert!(
+            answers.contains(&hit.id.as_str()),
+            "{question:?}: {}",
+            hit.id
+        );
+        let snippet = hit.snippet_parts.concat();
+        assert!(
+            words.iter().any(|answer| snippet.contains(answer)),
+            "{question:?}: the snippet does not answer: {snippet:?}"
+        );
+    }
+}
+
 #[test]
 fn shipped_pdfs_are_reproducible_from_their_sources() {
     let sources = repo_root().join("crates/corpus-tools/pdf-src");

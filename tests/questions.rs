@@ -1,8 +1,8 @@
 //! The search page on the shipped corpus, opened on ten of the questions people ask most: the
 //! first result must be the page that answers, its title shown without the site's suffix
 //! (" | HIM Careers Hub"), and its snippet must show the answering passage, not the title
-//! again. Screenshots go to `target/tmp/browser/questions/` for
-//! people to look at.
+//! again. Screenshots go to `target/tmp/browser/questions/` for people to look at;
+//! `corpus.rs` checks the same answers through the engine where no browser runs.
 
 use serde_json::json;
 
@@ -10,16 +10,23 @@ use crate::browser::{artifact, ROOT};
 use crate::util::{repo_root, Server, Site};
 use crate::webdriver::Browser;
 
-/// (question, pages that answer it).
-const QUESTIONS: &[(&str, &[&str])] = &[
-    ("how much do coders make", &["articles/coder-salary.html"]),
+/// (question, pages that answer it, words of the answer one of which the first hit's snippet
+/// must show).
+pub(crate) const QUESTIONS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "how much do coders make",
+        &["articles/coder-salary.html"],
+        &["median pay of $44,090 a year in May 2020"],
+    ),
     (
         "how long does it take to become a medical coder",
         &["articles/how-long-to-become-a-coder.html"],
+        &["It depends on the route"],
     ),
     (
         "what is the difference between rhit and rhia",
         &["articles/rhit-vs-rhia.html"],
+        &["The RHIT follows an associate's degree"],
     ),
     (
         "how do i become a medical coder without a degree",
@@ -27,10 +34,15 @@ const QUESTIONS: &[(&str, &[&str])] = &[
             "articles/how-to-become-a-medical-coder.html",
             "articles/him-jobs-without-a-degree.html",
         ],
+        &[
+            "Do you need a degree to become a medical coder? No.",
+            "open coding jobs without a degree",
+        ],
     ),
     (
         "how long do hospitals have to keep medical records",
         &["topics/record-retention.html"],
+        &["how long to keep a health record"],
     ),
     (
         "can i work from home as a coder",
@@ -38,20 +50,28 @@ const QUESTIONS: &[(&str, &[&str])] = &[
             "topics/remote-coding.html",
             "articles/can-you-work-remotely-in-him.html",
         ],
+        &["hire coders to work from home"],
     ),
     (
         "is medical coding hard to learn",
         &["articles/is-medical-coding-hard.html"],
+        &["medical coding is learnable"],
     ),
     (
         "what is information blocking",
         &["standards/information-blocking-cures-act.html"],
+        &["prohibits information blocking"],
     ),
     (
         "is the cpc exam open book",
         &["articles/cpc-exam-format-and-prep.html"],
+        &["Is it really open book? Yes and no."],
     ),
-    ("who awards the ctr credential", &["credentials/ctr.html"]),
+    (
+        "who awards the ctr credential",
+        &["credentials/ctr.html"],
+        &["is awarded by NCRA"],
+    ),
 ];
 
 #[test]
@@ -65,7 +85,7 @@ fn the_commonest_questions_open_on_their_answer() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    for (n, (question, answers)) in QUESTIONS.iter().enumerate() {
+    for (n, (question, answers, words)) in QUESTIONS.iter().enumerate() {
         let url = format!(
             "{}/?q={}",
             server.origin(),
@@ -97,6 +117,10 @@ fn the_commonest_questions_open_on_their_answer() {
         assert!(
             !snippet.trim_start().starts_with(&title_text),
             "{question:?}: the snippet repeats the title: {snippet:?}"
+        );
+        assert!(
+            words.iter().any(|answer| snippet.contains(answer)),
+            "{question:?}: the snippet does not answer: {snippet:?}"
         );
     }
 }

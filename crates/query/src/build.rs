@@ -197,6 +197,31 @@ fn content_key(stemmer: &TextAnalyzer, words: &[&str]) -> String {
     analysis::name_tokens(&content.join(" "))
 }
 
+/// The words of `parsed`, each replaced by its correction when the ranking corrected it
+/// (`corrections` is by raw token).
+pub(crate) fn corrected_words(
+    raw: &TextAnalyzer,
+    parsed: &ParsedQuery,
+    corrections: &HashMap<String, Option<String>>,
+) -> Vec<String> {
+    parsed
+        .groups
+        .iter()
+        .flatten()
+        .flat_map(|term| term.text().split_whitespace())
+        .map(|word| {
+            let raw = analysis::tokens(&mut raw.clone(), word);
+            match raw.as_slice() {
+                [token] => match corrections.get(token) {
+                    Some(Some(better)) => better.clone(),
+                    _ => word.to_string(),
+                },
+                _ => word.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// Whether `word` is filler (see [`FILLER_WORDS`]).
 pub(crate) fn is_filler(word: &str) -> bool {
     let lower = word.to_lowercase();
@@ -535,22 +560,7 @@ impl<'a> QueryBuilder<'a> {
             true => &*borrowed,
             false => &no_corrections,
         };
-        let words: Vec<String> = parsed
-            .groups
-            .iter()
-            .flatten()
-            .flat_map(|term| term.text().split_whitespace())
-            .map(|word| {
-                let raw = analysis::tokens(&mut self.model.raw.clone(), word);
-                match raw.as_slice() {
-                    [token] => match corrections.get(token) {
-                        Some(Some(better)) => better.clone(),
-                        _ => word.to_string(),
-                    },
-                    _ => word.to_string(),
-                }
-            })
-            .collect();
+        let words = corrected_words(&self.model.raw, parsed, corrections);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let key = content_key(&self.model.stemmer, &words);
         let names = self

@@ -24,6 +24,7 @@ use crate::facet_table::{FacetTables, FacetTally};
 use crate::highlight::Highlighter;
 use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
+use crate::subject::Subject;
 use crate::suggest::{Completions, Suggester, Suggestion};
 use crate::Result;
 use rank::{RankOptions, Ranking};
@@ -241,6 +242,7 @@ impl SearchEngine {
             .map(|(kind, counts)| (kind.name().to_string(), counts))
             .collect();
 
+        let subject = Subject::of(&self.query, &parsed, &corrections, prefix_last);
         // Offered whenever no document had every word, even if partial matches were found.
         let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
             self.did_you_mean(searcher, &parsed, &request.query, corrections)?
@@ -250,7 +252,7 @@ impl SearchEngine {
 
         // Highlighting needs the query's terms and their statistics: nothing to do for no hit.
         let highlighted = text_query.as_deref().filter(|_| !top.is_empty());
-        let highlighter = Highlighter::new(searcher, highlighted, &self.query.fields)?;
+        let highlighter = Highlighter::new(searcher, highlighted, subject, &self.query.fields)?;
         let mut hits = Vec::with_capacity(top.len());
         let suffix = if top.is_empty() {
             None
@@ -511,8 +513,9 @@ impl SearchEngine {
         let body = text(self.query.fields.body);
         let description = text(self.query.fields.description);
         let facets = self.stored_facets(&doc);
-        let snippet = highlighter.snippet(&body, &description, &title);
-        let title = affix::strip(&title, title_suffix).to_string();
+        let shown = affix::strip(&title, title_suffix).to_string();
+        let snippet = highlighter.snippet(&body, &description, &title, &shown);
+        let title = shown;
         let title_marks = highlighter.title(&title);
         Ok(Hit {
             id: text(self.query.fields.id),
@@ -600,6 +603,7 @@ mod facet_counts;
 mod tests {
     use super::*;
     use crate::highlight::passage_finder;
+    use crate::subject::Role;
     use crate::test_support::IndexedCorpus;
     use tantivy::snippet::SnippetGenerator;
 
@@ -898,7 +902,8 @@ mod tests {
                 .text_query(&parsed, false, false, false)
                 .unwrap();
             for field in [engine.query.fields.body, engine.query.fields.title] {
-                let ours = passage_finder(&searcher, query.as_ref(), field, 1000).unwrap();
+                let ours = passage_finder(&searcher, query.as_ref(), field, 1000, &|_| Role::Typed)
+                    .unwrap();
                 let mut theirs =
                     SnippetGenerator::create(&searcher, query.as_ref(), field).unwrap();
                 theirs.set_max_num_chars(1000);
@@ -906,8 +911,13 @@ mod tests {
                 for body in bodies.iter().chain(&["Page 1 about coding"]) {
                     let snippet = theirs.snippet(body);
                     let marks = ours.mark_all(body);
-                    let found = ours.find(body).map(|found| found.marks).unwrap_or_default();
-                    assert_eq!(found, marks, "the whole text fits one passage");
+                    let found = ours
+                        .find(body, "")
+                        .map(|found| found.marks)
+                        .unwrap_or_default();
+                    // The whole text fits one passage, but a leading repeat alone in its
+                    // sentence is left out of it.
+                    assert!((marks.ends_with(&found) && !found.is_empty()) || marks.is_empty());
                     assert_eq!(marks, snippet.highlighted(), "{text:?} in {body:?}");
                     highlighted += marks.len();
                 }

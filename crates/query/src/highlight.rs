@@ -1,8 +1,9 @@
 //! Highlighting: a hit's title and snippet as [`Highlighted`] text (the text and the byte
 //! ranges of the words that matched the query), rendered once, here, as HTML (escaped with
 //! [`escape_html`], matches in `<mark>`) and as plain parts for clients that do not parse HTML.
-//! The snippet is the passage of the body that best matches; without one, the description or
-//! the body's lead.
+//! The snippet is the passage of the body that best matches, or the body's opening when the
+//! title names the whole query ([`Subject`]); without either, the description or the body's
+//! lead.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -13,6 +14,7 @@ use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::snippet::{Found, PassageFinder};
+use crate::subject::{main_part, Role, Subject};
 use crate::Result;
 
 /// Characters in a snippet (about 30 words).
@@ -70,28 +72,40 @@ impl Highlighted {
 pub(crate) struct Highlighter {
     title: Option<PassageFinder>,
     body: Option<PassageFinder>,
+    subject: Option<Subject>,
 }
 
 impl Highlighter {
     pub(crate) fn new(
         searcher: &Searcher,
         query: Option<&dyn Query>,
+        subject: Option<Subject>,
         fields: &Fields,
     ) -> Result<Highlighter> {
         let Some(query) = query else {
             return Ok(Highlighter {
                 title: None,
                 body: None,
+                subject: None,
             });
         };
+        let role = |stem: &str| subject.as_ref().map_or(Role::Typed, |s| s.role(stem));
         Ok(Highlighter {
             title: Some(passage_finder(
                 searcher,
                 query,
                 fields.title,
                 SNIPPET_CHARS,
+                &role,
             )?),
-            body: Some(passage_finder(searcher, query, fields.body, SNIPPET_CHARS)?),
+            body: Some(passage_finder(
+                searcher,
+                query,
+                fields.body,
+                SNIPPET_CHARS,
+                &role,
+            )?),
+            subject,
         })
     }
 
@@ -107,15 +121,28 @@ impl Highlighter {
 
     /// The passage of `body` that best matches, else the description or the body's lead. A
     /// body that opens with the page's title (its h1) is read from after it: the title is
-    /// shown already, and the snippet is for the passage that answers the query.
-    pub(crate) fn snippet(&self, body: &str, description: &str, title: &str) -> Highlighted {
+    /// shown already, and the snippet is for the passage that answers the query. When the
+    /// subject of `shown` (the title without the site's suffix) names the whole query, the
+    /// page's opening is that passage; else the query's words the subject does not hold
+    /// choose it.
+    pub(crate) fn snippet(
+        &self,
+        body: &str,
+        description: &str,
+        title: &str,
+        shown: &str,
+    ) -> Highlighted {
         let body = without_title(body, title);
         if let Some(finder) = &self.body {
+            let named = self.subject.as_ref().is_some_and(|s| s.named_by(shown));
+            if named && !body.trim().is_empty() {
+                return highlighted(body, finder.lead(body));
+            }
             let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
             while !body.is_char_boundary(scanned) {
                 scanned -= 1;
             }
-            if let Some(found) = finder.find(&body[..scanned]) {
+            if let Some(found) = finder.find(&body[..scanned], main_part(shown)) {
                 return highlighted(body, found);
             }
         }
@@ -163,13 +190,26 @@ fn highlighted(text: &str, found: Found) -> Highlighted {
     }
 }
 
+/// Share of the lightest content word's weight that a synonym's word weighs in passages, at
+/// most: the words typed choose the passage ("Eligibility" for "rhit exam eligibility", not
+/// the page's "Registered Health Information Technician").
+const EXPANSION_SHARE: f32 = 0.25;
+
+/// Share of the lightest content word's weight that a filler word weighs in passages, at most:
+/// filler words ("how", "do", "i") are rare enough in prose to outweigh every content word by
+/// their frequency, but a passage that asks the question as typed ("Where can I find a
+/// CAHIIM-accredited program?") is still preferred.
+const FILLER_SHARE: f32 = 0.5;
+
 /// Finds passages of `field` for `query`'s terms in that field, weighted as tantivy's snippet
-/// generator weighs them (rarer words make the better passage).
+/// generator weighs them (rarer words make the better passage); filler and synonyms' words
+/// weigh at most [`FILLER_SHARE`] and [`EXPANSION_SHARE`] of the lightest word typed.
 pub(crate) fn passage_finder(
     searcher: &Searcher,
     query: &dyn Query,
     field: Field,
     max_chars: usize,
+    role: &dyn Fn(&str) -> Role,
 ) -> Result<PassageFinder> {
     let mut terms = BTreeSet::new();
     query.query_terms(&mut |term, _| {
@@ -178,16 +218,34 @@ pub(crate) fn passage_finder(
         }
     });
     let mut weights = BTreeMap::new();
+    let mut lightest = f32::INFINITY;
     for term in &terms {
         let value = term.value();
         let Some(text) = value.as_str() else {
             continue;
         };
         let doc_freq = searcher.doc_freq(term)?;
-        if doc_freq > 0 {
-            weights.insert(text.to_string(), 1.0 / (1.0 + doc_freq as f32));
+        if doc_freq == 0 {
+            continue;
         }
+        let role = role(text);
+        let weight = 1.0 / (1.0 + doc_freq as f32);
+        if role == Role::Typed {
+            lightest = lightest.min(weight);
+        }
+        weights.insert(text.to_string(), (weight, role));
     }
+    let weights = weights
+        .into_iter()
+        .map(|(text, (weight, role))| {
+            let weight = match role {
+                Role::Typed => weight,
+                Role::Filler => FILLER_SHARE * weight.min(lightest),
+                Role::Expansion => EXPANSION_SHARE * weight.min(lightest),
+            };
+            (text, weight)
+        })
+        .collect();
     let analyzer = searcher.index().tokenizer_for_field(field)?;
     Ok(PassageFinder::new(weights, max_chars, analyzer))
 }

@@ -34,6 +34,7 @@ mod parse;
 mod request;
 mod snippet;
 mod stats;
+mod subject;
 mod suggest;
 mod synonyms;
 #[cfg(test)]

@@ -42,6 +42,10 @@ const CLASSES: [u8; 256] = {
 /// records" against "how long to keep a health record"), as people read snippets.
 const REPEAT_WEIGHT: f64 = 0.25;
 
+/// Share of its weight that a term of the page's title keeps when choosing a passage of the
+/// page: enough to break ties.
+const CONTEXT_WEIGHT: f32 = 0.1;
+
 /// Finds the best passage of a text for a set of weighted stemmed terms.
 #[derive(Clone)]
 pub(crate) struct PassageFinder {
@@ -110,10 +114,30 @@ impl PassageFinder {
     }
 
     /// The passage of at most `max_bytes` whose matched words weigh most (the first of
-    /// equals), widened around them to whole words; `None` when no word matches.
-    pub(crate) fn find(&self, text: &str) -> Option<Found> {
-        let matches = self.matches(text);
-        let (first, last) = best_window(&matches, self.weights.len(), self.max_bytes)?;
+    /// equals), widened around them to whole words; `None` when no word matches. The terms
+    /// `context` holds (the page's title) weigh [`CONTEXT_WEIGHT`] of their weight: every
+    /// passage of the page is about them already, so the other words choose the passage.
+    pub(crate) fn find(&self, text: &str, context: &str) -> Option<Found> {
+        let mut matches = self.matches(text);
+        if !context.is_empty() {
+            let known: Vec<usize> = self.matches(context).iter().map(|m| m.term).collect();
+            for found in &mut matches {
+                if known.contains(&found.term) {
+                    found.weight *= CONTEXT_WEIGHT;
+                }
+            }
+        }
+        let (mut first, last) = best_window(&matches, self.weights.len(), self.max_bytes)?;
+        // A leading repeat of a word the window holds again, alone in its sentence, adds
+        // little and would start the passage a sentence early.
+        while first + 1 < last
+            && matches[first + 1..last]
+                .iter()
+                .any(|m| m.term == matches[first].term)
+            && ends_sentence(&text[matches[first].range.end..matches[first + 1].range.start])
+        {
+            first += 1;
+        }
         let marks: Vec<Range<usize>> = matches[first..last]
             .iter()
             .map(|found| found.range.clone())
@@ -125,6 +149,17 @@ impl PassageFinder {
             self.max_bytes,
         );
         Some(Found { range, marks })
+    }
+
+    /// The text's opening of at most `max_bytes`, cut after a whole word, with its matches.
+    pub(crate) fn lead(&self, text: &str) -> Found {
+        let range = widen(text, 0, 0, self.max_bytes);
+        let marks = self
+            .matches(&text[range.clone()])
+            .into_iter()
+            .map(|found| found.range)
+            .collect();
+        Found { range, marks }
     }
 
     /// Every word of `text` that matches a term (a title is shown whole).
@@ -271,13 +306,17 @@ fn best_window(matches: &[Match], terms: usize, max_bytes: usize) -> Option<(usi
     best.map(|(_, first, last)| (first, last))
 }
 
-/// A passage of at most `max_bytes` holding `first..last`, the room left shared before and
-/// after, cut at spaces.
+/// A passage of at most `max_bytes` holding `first..last`: from the start of the sentence
+/// holding `first` when that leaves room for `last`, else with the room left shared before
+/// and after; cut at spaces.
 fn widen(text: &str, first: usize, last: usize, max_bytes: usize) -> Range<usize> {
     let room = max_bytes.saturating_sub(last - first);
     let mut start = first.saturating_sub(room / 2);
     while !text.is_char_boundary(start) {
         start += 1;
+    }
+    if let Some(sentence) = sentence_start(text, first, room) {
+        start = sentence;
     }
     // From the text's start or just after a space, so that nothing is cut in two.
     if start > 0 && !text[..start].ends_with(char::is_whitespace) {
@@ -297,6 +336,35 @@ fn widen(text: &str, first: usize, last: usize, max_bytes: usize) -> Range<usize
         }
     }
     start..text[..end].trim_end().len().max(last)
+}
+
+/// The start of the sentence holding byte `at`, if it is at most `room` bytes before it: just
+/// after the last `.`, `?` or `!` followed by a space, or the text's start.
+fn sentence_start(text: &str, at: usize, room: usize) -> Option<usize> {
+    let mut from = at.saturating_sub(room);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..at];
+    let end = before
+        .char_indices()
+        .zip(before.chars().skip(1))
+        .filter(|((_, c), next)| matches!(c, '.' | '?' | '!') && next.is_whitespace())
+        .map(|((i, _), _)| from + i + 1)
+        .last();
+    let start = match end {
+        Some(end) => end,
+        None if from == 0 => 0,
+        None => return None,
+    };
+    Some(start + text[start..at].len() - text[start..at].trim_start().len())
+}
+
+/// Whether `between` (the text between two words) ends a sentence.
+fn ends_sentence(between: &str) -> bool {
+    between.char_indices().any(|(i, c)| {
+        matches!(c, '.' | '?' | '!') && between[i + 1..].starts_with(char::is_whitespace)
+    })
 }
 
 /// Whether a word begins at byte `at`: nothing alphanumeric just before it.
@@ -351,6 +419,13 @@ mod tests {
     use super::*;
     use tantivy::tokenizer::TokenStream;
 
+    fn weighted(terms: &[(&str, f32)]) -> BTreeMap<String, f32> {
+        terms
+            .iter()
+            .map(|(term, weight)| (term.to_string(), *weight))
+            .collect()
+    }
+
     /// Wherever the stemmed analyzer's token is one of the terms, the finder marks the word,
     /// and nowhere else: tried with the stem of every word of the taxonomy and of words whose
     /// endings the stemmer rewrites, two stems at a time.
@@ -374,13 +449,13 @@ mod tests {
         for pair in stems.chunks(2) {
             let weights = pair.iter().map(|stem| (stem.to_string(), 1.0)).collect();
             let finder = PassageFinder::new(weights, text.len(), analysis::stemmed_analyzer());
-            let found = finder.find(&text).expect("the pair is in the text");
+            let marks = finder.mark_all(&text);
             let wanted: Vec<Range<usize>> = stemmed
                 .iter()
                 .filter(|(_, stem)| pair.contains(&stem.as_str()))
                 .map(|(range, _)| range.clone())
                 .collect();
-            assert_eq!(found.marks, wanted, "{pair:?}");
+            assert_eq!(marks, wanted, "{pair:?}");
         }
     }
 
@@ -388,14 +463,11 @@ mod tests {
     /// whole, within the length, from the start of a word.
     #[test]
     fn the_heaviest_window_is_shown_whole() {
-        let weights: BTreeMap<String, f32> = [("coder", 1.0), ("registrar", 0.5), ("audit", 2.0)]
-            .iter()
-            .map(|(term, weight)| (term.to_string(), *weight))
-            .collect();
+        let weights = weighted(&[("coder", 1.0), ("registrar", 0.5), ("audit", 2.0)]);
         let finder = PassageFinder::new(weights, 60, analysis::stemmed_analyzer());
         let text = "Coders code. A registrar keeps registries of cancer cases for the state. \
                     Then, much later in the page, auditors audit the coders' work carefully.";
-        let found = finder.find(text).unwrap();
+        let found = finder.find(text, "").unwrap();
         let passage = &text[found.range.clone()];
         assert!(passage.len() <= 60, "{passage:?}");
         let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
@@ -408,9 +480,9 @@ mod tests {
         for mark in &found.marks {
             assert!(found.range.start <= mark.start && mark.end <= found.range.end);
         }
-        assert_eq!(finder.find("nothing to see here"), None);
+        assert_eq!(finder.find("nothing to see here", ""), None);
         let equal = "coder one. and then some filler words to push far apart. coder two.";
-        let found = finder.find(equal).unwrap();
+        let found = finder.find(equal, "").unwrap();
         assert_eq!(&equal[found.marks[0].clone()], "coder");
         assert_eq!(found.marks[0].start, 0, "the first of equals");
     }
@@ -418,26 +490,63 @@ mod tests {
     /// A passage with more of the query's words beats one that repeats one of them.
     #[test]
     fn more_words_beat_one_word_repeated() {
-        let weights: BTreeMap<String, f32> = [("record", 1.0), ("keep", 1.0), ("long", 1.0)]
-            .iter()
-            .map(|(term, weight)| (term.to_string(), *weight))
-            .collect();
+        let weights = weighted(&[("record", 1.0), ("keep", 1.0), ("long", 1.0)]);
         let finder = PassageFinder::new(weights, 50, analysis::stemmed_analyzer());
         let text = "Nothing says how long to keep a health record here. Later on: records, \
                     records of minors, records, records.";
-        let found = finder.find(text).unwrap();
+        let found = finder.find(text, "").unwrap();
         let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
         assert_eq!(marked, ["long", "keep", "record"]);
+    }
+
+    /// The title's words weigh little: the passage is chosen by the words the title does not
+    /// hold, and begins at its sentence.
+    #[test]
+    fn the_words_the_title_lacks_choose_the_passage() {
+        let weights = weighted(&[("cpc", 1.0), ("exam", 1.0), ("open", 0.5)]);
+        let finder = PassageFinder::new(weights, 60, analysis::stemmed_analyzer());
+        let text = "The CPC exam, the CPC exam and the CPC exam again fill this page. \
+                    Later on. Is the book open during it? Yes and no.";
+        let passage = |context| {
+            let found = finder.find(text, context).unwrap();
+            text[found.range].to_string()
+        };
+        assert!(passage("").starts_with("The CPC exam"), "{}", passage(""));
+        assert!(!passage("").contains("open"), "{}", passage(""));
+        assert!(
+            passage("CPC Exam").contains("Is the book open"),
+            "{}",
+            passage("CPC Exam")
+        );
+    }
+
+    /// A word repeated later in the window, alone in the sentence before, is left out so that
+    /// the passage starts at the sentence with the words; the opening has every match in it.
+    #[test]
+    fn passages_start_at_a_sentence() {
+        let weights = weighted(&[("degre", 1.0), ("without", 1.0)]);
+        let finder = PassageFinder::new(weights, 80, analysis::stemmed_analyzer());
+        let text = "Compare bootcamps and degrees. Do you need a degree? No, not without \
+                    one: many start from a certificate.";
+        let found = finder.find(text, "").unwrap();
+        assert!(
+            text[found.range.clone()].starts_with("Do you need"),
+            "{found:?}"
+        );
+        let lead = finder.lead(text);
+        assert!(lead.range.start == 0 && lead.range.end <= 80);
+        let marked: Vec<&str> = lead.marks.iter().map(|m| &text[m.clone()]).collect();
+        assert_eq!(marked, ["degrees", "degree", "without"]);
+        assert_eq!(sentence_start("One. Two three", 9, 20), Some(5));
+        assert_eq!(sentence_start("One two three", 9, 20), Some(0));
+        assert_eq!(sentence_start("One two three four", 14, 5), None);
     }
 
     /// A term folded from a symbol ("⑴" is "(1)") marks that symbol, and its opening does not
     /// hide the next word's ("1ab" right after it).
     #[test]
     fn folded_symbols_hide_no_word() {
-        let weights: BTreeMap<String, f32> = [("(1)", 1.0), ("1ab", 1.0)]
-            .iter()
-            .map(|(term, weight)| (term.to_string(), *weight))
-            .collect();
+        let weights = weighted(&[("(1)", 1.0), ("1ab", 1.0)]);
         let finder = PassageFinder::new(weights, 200, analysis::stemmed_analyzer());
         let text = "see (1ab and ⑴ here";
         let marked: Vec<&str> = finder
