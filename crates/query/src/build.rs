@@ -204,13 +204,14 @@ pub(crate) fn corrected_words(
     parsed: &ParsedQuery,
     corrections: &HashMap<String, Option<String>>,
 ) -> Vec<String> {
+    let mut analyzer = raw.clone();
     parsed
         .groups
         .iter()
         .flatten()
         .flat_map(|term| term.text().split_whitespace())
         .map(|word| {
-            let raw = analysis::tokens(&mut raw.clone(), word);
+            let raw = analysis::tokens(&mut analyzer, word);
             match raw.as_slice() {
                 [token] => match corrections.get(token) {
                     Some(Some(better)) => better.clone(),

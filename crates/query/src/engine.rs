@@ -242,7 +242,10 @@ impl SearchEngine {
             .map(|(kind, counts)| (kind.name().to_string(), counts))
             .collect();
 
-        let subject = Subject::of(&self.query, &parsed, &corrections, prefix_last);
+        // What the query asks about, for the hits' snippets.
+        let subject = (!top.is_empty())
+            .then(|| Subject::of(&self.query, &parsed, &corrections, prefix_last))
+            .flatten();
         // Offered whenever no document had every word, even if partial matches were found.
         let suggestion = if !every_word_matched && !parsed.groups.is_empty() {
             self.did_you_mean(searcher, &parsed, &request.query, corrections)?

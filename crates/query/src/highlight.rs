@@ -134,7 +134,11 @@ impl Highlighter {
     ) -> Highlighted {
         let body = without_title(body, title);
         if let Some(finder) = &self.body {
-            let named = self.subject.as_ref().is_some_and(|s| s.named_by(shown));
+            let named = self
+                .subject
+                .as_ref()
+                .zip(self.title.as_ref())
+                .is_some_and(|(subject, title)| subject.named_by(shown, title));
             if named && !body.trim().is_empty() {
                 return highlighted(body, finder.lead(body));
             }

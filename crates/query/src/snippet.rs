@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 use him_schema::analysis::{self, MAX_TOKEN_LEN};
@@ -42,6 +43,10 @@ const CLASSES: [u8; 256] = {
 /// records" against "how long to keep a health record"), as people read snippets.
 const REPEAT_WEIGHT: f64 = 0.25;
 
+/// Texts of at most this many bytes (titles, a page's opening) are read word by word rather
+/// than with the search for openings.
+const SHORT_TEXT: usize = 512;
+
 /// Share of its weight that a term of the page's title keeps when choosing a passage of the
 /// page: enough to break ties.
 const CONTEXT_WEIGHT: f32 = 0.1;
@@ -51,9 +56,14 @@ const CONTEXT_WEIGHT: f32 = 0.1;
 pub(crate) struct PassageFinder {
     /// Each term's number and weight: rarer words make the better passage.
     weights: BTreeMap<String, (usize, f32)>,
-    /// The openings (first two letters, any case) of the ASCII words that could stem to a
-    /// term; `None` when no term is ASCII.
-    openings: Option<AhoCorasick>,
+    /// The openings (first one or two letters, lower-cased) of the ASCII words that could
+    /// stem to a term.
+    openings: Vec<String>,
+    /// The same as a set of bytes and a set of byte pairs, one bit each.
+    opening_bits: Box<OpeningBits>,
+    /// A search for them in any case, built when a long text is first read: building it cost
+    /// a twentieth of a one-word search, and titles and openings are read word by word.
+    automaton: OnceLock<Option<AhoCorasick>>,
     /// Most bytes a passage spans.
     max_bytes: usize,
     /// For words that are not ASCII (rare): the field's analyzer, word by word.
@@ -95,19 +105,19 @@ impl PassageFinder {
                 openings.push(format!("{}y", &irregular[..1]));
             }
         }
-        let openings = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&openings)
-            .ok()
-            .filter(|_| !openings.is_empty());
+        openings.iter_mut().for_each(|o| o.make_ascii_lowercase());
+        openings.sort_unstable();
+        openings.dedup();
         let weights = weights
             .into_iter()
             .enumerate()
             .map(|(number, (term, weight))| (term, (number, weight)))
             .collect();
         PassageFinder {
+            opening_bits: Box::new(OpeningBits::of(&openings)),
             weights,
             openings,
+            automaton: OnceLock::new(),
             max_bytes: max_bytes.max(MAX_TOKEN_LEN),
             analyzer,
         }
@@ -162,6 +172,20 @@ impl PassageFinder {
         Found { range, marks }
     }
 
+    /// Whether `text` has a word for each of `stems` (none of which may be missing from the
+    /// terms).
+    pub(crate) fn holds(&self, text: &str, stems: &[String]) -> bool {
+        let Some(wanted) = stems
+            .iter()
+            .map(|stem| self.weights.get(stem).map(|(number, _)| *number))
+            .collect::<Option<Vec<usize>>>()
+        else {
+            return false;
+        };
+        let found: Vec<usize> = self.matches(text).iter().map(|m| m.term).collect();
+        wanted.iter().all(|term| found.contains(term))
+    }
+
     /// Every word of `text` that matches a term (a title is shown whole).
     pub(crate) fn mark_all(&self, text: &str) -> Vec<Range<usize>> {
         self.matches(text)
@@ -178,7 +202,9 @@ impl PassageFinder {
         if self.weights.is_empty() {
             return found;
         }
-        let mut analyzer = self.analyzer.clone();
+        // Cloned on the first word that is not ASCII: a clone per call was a fiftieth of a
+        // one-word search.
+        let mut analyzer = None;
         let mut lower = String::with_capacity(MAX_TOKEN_LEN);
         let mut weigh = |word: Range<usize>, ascii: bool, found: &mut Vec<_>| {
             let term = self.weigh(&text[word.clone()], ascii, &mut lower, &mut analyzer);
@@ -190,14 +216,18 @@ impl PassageFinder {
                 });
             }
         };
-        if let Some(openings) = &self.openings {
-            for opening in openings.find_iter(text) {
-                let start = opening.start();
-                if starts_word(text, start) {
-                    let (end, ascii) = skip(text, start, true);
-                    weigh(start..end, ascii, &mut found);
-                }
+        let mut word = |start: usize| {
+            if starts_word(text, start) {
+                let (end, ascii) = skip(text, start, true);
+                weigh(start..end, ascii, &mut found);
             }
+        };
+        if text.len() <= SHORT_TEXT {
+            self.word_by_word(text, &mut word);
+        } else if let Some(automaton) = self.automaton() {
+            automaton
+                .find_iter(text)
+                .for_each(|opening| word(opening.start()));
         }
         // A word with a letter that is not ASCII may fold to any term ("Étude", "cœur").
         let bytes = text.as_bytes();
@@ -223,6 +253,42 @@ impl PassageFinder {
         found
     }
 
+    /// The search for the openings, built on first use; `None` when no term is ASCII.
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&self.openings)
+                    .ok()
+                    .filter(|_| !self.openings.is_empty())
+            })
+            .as_ref()
+    }
+
+    /// Calls `word` with the start of each ASCII word of `text` that begins with an opening.
+    fn word_by_word(&self, text: &str, word: &mut impl FnMut(usize)) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if CLASSES[usize::from(bytes[at])] != WORD {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < bytes.len() && CLASSES[usize::from(bytes[at])] == WORD {
+                at += 1;
+            }
+            let second = bytes
+                .get(start + 1)
+                .copied()
+                .filter(u8::is_ascii_alphanumeric);
+            if self.opening_bits.opens(bytes[start], second) {
+                word(start);
+            }
+        }
+    }
+
     /// `None` when the analyzer drops `word`; else the term it matches and its weight (0 when
     /// it matches no term).
     fn weigh(
@@ -230,12 +296,13 @@ impl PassageFinder {
         word: &str,
         ascii: bool,
         lower: &mut String,
-        analyzer: &mut TextAnalyzer,
+        analyzer: &mut Option<TextAnalyzer>,
     ) -> Option<(usize, f32)> {
         if word.len() >= MAX_TOKEN_LEN {
             return None;
         }
         if !ascii {
+            let analyzer = analyzer.get_or_insert_with(|| self.analyzer.clone());
             let tokens = analysis::tokens(analyzer, word);
             let [stem] = tokens.as_slice() else {
                 return None;
@@ -254,6 +321,48 @@ impl PassageFinder {
                 .copied()
                 .unwrap_or((0, 0.0)),
         )
+    }
+}
+
+/// Openings of one or two ASCII letters or digits as bits, looked up in any case.
+#[derive(Clone)]
+struct OpeningBits {
+    singles: [bool; 128],
+    pairs: [u64; 128 * 128 / 64],
+}
+
+impl OpeningBits {
+    fn of(openings: &[String]) -> OpeningBits {
+        let mut bits = OpeningBits {
+            singles: [false; 128],
+            pairs: [0; 128 * 128 / 64],
+        };
+        for opening in openings {
+            match *opening.as_bytes() {
+                [a] if a.is_ascii() => bits.singles[usize::from(a)] = true,
+                [a, b] if a.is_ascii() && b.is_ascii() => {
+                    let pair = Self::pair(a, b);
+                    bits.pairs[pair / 64] |= 1 << (pair % 64);
+                }
+                _ => {}
+            }
+        }
+        bits
+    }
+
+    fn pair(a: u8, b: u8) -> usize {
+        usize::from(a) * 128 + usize::from(b)
+    }
+
+    /// Whether a word whose first two bytes are `first` and `second` (ASCII letters or
+    /// digits) begins with an opening.
+    fn opens(&self, first: u8, second: Option<u8>) -> bool {
+        let first = first.to_ascii_lowercase();
+        self.singles[usize::from(first & 0x7f)]
+            || second.is_some_and(|second| {
+                let pair = Self::pair(first & 0x7f, second.to_ascii_lowercase() & 0x7f);
+                self.pairs[pair / 64] & (1 << (pair % 64)) != 0
+            })
     }
 }
 
@@ -456,6 +565,39 @@ mod tests {
                 .map(|(range, _)| range.clone())
                 .collect();
             assert_eq!(marks, wanted, "{pair:?}");
+        }
+    }
+
+    /// Short texts are read word by word, long ones with the search for openings: both find
+    /// the same words.
+    #[test]
+    fn both_ways_of_finding_openings_agree() {
+        let text = format!(
+            "{} Ängström éco x1coder a1 ⑴ab café-au-lait 42x Yvonne's",
+            include_str!("../../schema/taxonomy.toml")
+        );
+        for terms in [
+            &["coder", "rhit", "a", "x"][..],
+            &["informat", "ccs", "1ab", "caf"],
+            &["é", "ængström", "yvonn", "42x"],
+        ] {
+            let weights = terms.iter().map(|t| (t.to_string(), 1.0)).collect();
+            let finder = PassageFinder::new(weights, 200, analysis::stemmed_analyzer());
+            let mut by_words = Vec::new();
+            finder.word_by_word(&text, &mut |start| {
+                if starts_word(&text, start) {
+                    by_words.push(start);
+                }
+            });
+            let by_search: Vec<usize> = finder
+                .automaton()
+                .unwrap()
+                .find_iter(&text)
+                .map(|found| found.start())
+                .filter(|&start| starts_word(&text, start))
+                .collect();
+            assert_eq!(by_words, by_search, "{terms:?}");
+            assert!(!by_words.is_empty());
         }
     }
 

@@ -14,10 +14,10 @@
 use std::collections::HashMap;
 
 use him_schema::analysis;
-use tantivy::tokenizer::TextAnalyzer;
 
 use crate::build::{corrected_words, is_filler, QueryModel};
 use crate::parse::ParsedQuery;
+use crate::snippet::PassageFinder;
 
 /// How a term of the query counts when choosing a passage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +41,6 @@ pub(crate) struct Subject {
     /// The last word, lower-cased, when the query is still being typed: a title word that
     /// begins with it names it.
     prefix: Option<String>,
-    stemmer: TextAnalyzer,
-    raw: TextAnalyzer,
 }
 
 impl Subject {
@@ -84,8 +82,6 @@ impl Subject {
             typed,
             filler,
             prefix,
-            stemmer,
-            raw: model.raw.clone(),
         })
     }
 
@@ -100,20 +96,18 @@ impl Subject {
         }
     }
 
-    /// Whether one of `title`'s [`parts`] holds every content word of the query.
-    pub(crate) fn named_by(&self, title: &str) -> bool {
-        parts(title).any(|part| self.held_by(part))
-    }
-
-    fn held_by(&self, part: &str) -> bool {
-        let stems = analysis::tokens(&mut self.stemmer.clone(), part);
-        if !self.stems.iter().all(|stem| stems.contains(stem)) {
-            return false;
-        }
-        self.prefix.as_ref().is_none_or(|prefix| {
-            analysis::tokens(&mut self.raw.clone(), part)
-                .iter()
-                .any(|word| word.starts_with(prefix.as_str()))
+    /// Whether one of `title`'s [`parts`] holds every content word of the query, its words
+    /// found by `finder` (over the title field's terms).
+    pub(crate) fn named_by(&self, title: &str, finder: &PassageFinder) -> bool {
+        parts(title).any(|part| {
+            finder.holds(part, &self.stems)
+                && self.prefix.as_ref().is_none_or(|prefix| {
+                    let mut analyzer = None;
+                    part.split(|c: char| !c.is_alphanumeric()).any(|word| {
+                        analysis::raw_word(word, &mut analyzer)
+                            .is_some_and(|raw| raw.starts_with(prefix.as_str()))
+                    })
+                })
         })
     }
 }
@@ -122,13 +116,34 @@ impl Subject {
 /// "RHIT vs RHIA: Which Credential Is Right for You?" is "RHIT vs RHIA" and "Which Credential
 /// Is Right for You"; "Electronic Health Records (EHR)" is one part.
 pub(crate) fn parts(title: &str) -> impl Iterator<Item = &str> {
-    title
-        .split([':', '?'])
-        .flat_map(|part| part.split(" - "))
-        .flat_map(|part| part.split(" – "))
-        .flat_map(|part| part.split(" — "))
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
+    let mut rest = title;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let (part, after) = match subtitle_mark(rest) {
+            Some((at, len)) => (&rest[..at], &rest[at + len..]),
+            None => (rest, ""),
+        };
+        rest = after;
+        let part = part.trim();
+        if !part.is_empty() {
+            return Some(part);
+        }
+    })
+}
+
+/// The first mark of a subtitle in `text`: its byte offset and length.
+fn subtitle_mark(text: &str) -> Option<(usize, usize)> {
+    text.char_indices().find_map(|(at, c)| match c {
+        ':' | '?' => Some((at, 1)),
+        '-' | '–' | '—'
+            if text[..at].ends_with(' ') && text[at + c.len_utf8()..].starts_with(' ') =>
+        {
+            Some((at, c.len_utf8()))
+        }
+        _ => None,
+    })
 }
 
 /// The first of a title's [`parts`], its subject; the whole title when it has none.
