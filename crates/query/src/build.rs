@@ -66,7 +66,7 @@ const CORRECTION_BOOST: f32 = 0.8;
 const PREFIX_BOOST: f32 = 0.5;
 
 /// Shortest prefix expanded: one letter would match most of the vocabulary.
-const MIN_PREFIX_CHARS: usize = 2;
+pub(crate) const MIN_PREFIX_CHARS: usize = 2;
 
 /// Weight of a synonym relative to the words typed.
 const SYNONYM_BOOST: f32 = 0.35;

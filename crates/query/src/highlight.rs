@@ -14,7 +14,7 @@ use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::snippet::{Found, PassageFinder};
-use crate::subject::{main_part, Role, Subject};
+use crate::subject::{title_head, Role, Subject};
 use crate::Result;
 
 /// Characters in a snippet (about 30 words).
@@ -121,9 +121,9 @@ impl Highlighter {
 
     /// The passage of `body` that best matches, else the description or the body's lead. A
     /// body that opens with the page's title (its h1) is read from after it: the title is
-    /// shown already, and the snippet is for the passage that answers the query. When the
-    /// subject of `shown` (the title without the site's suffix) names the whole query, the
-    /// page's opening is that passage; else the query's words the subject does not hold
+    /// shown already, and the snippet is for the passage that answers the query. When a part
+    /// of `shown` (the title without the site's suffix) holds the whole query, the page's
+    /// opening is that passage; else the query's words that the title's head does not hold
     /// choose it.
     pub(crate) fn snippet(
         &self,
@@ -140,13 +140,13 @@ impl Highlighter {
                 .zip(self.title.as_ref())
                 .is_some_and(|(subject, title)| subject.named_by(shown, title));
             if named && !body.trim().is_empty() {
-                return highlighted(body, finder.lead(body));
+                return highlighted(body, finder.opening(body));
             }
             let mut scanned = body.len().min(SNIPPET_SCAN_BYTES);
             while !body.is_char_boundary(scanned) {
                 scanned -= 1;
             }
-            if let Some(found) = finder.find(&body[..scanned], main_part(shown)) {
+            if let Some(found) = finder.find(&body[..scanned], title_head(shown)) {
                 return highlighted(body, found);
             }
         }

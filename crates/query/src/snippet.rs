@@ -6,10 +6,13 @@
 //! hits' bodies were a fifth to a third of a one-word search on the 10k-page benchmark site
 //! (BENCHMARKS.md, #18), at about 6 ns a byte even when cutting words by hand. Here the words
 //! that could match are found by their first two letters (Snowball's English stemmer rewrites
-//! endings only, past a word's first two letters, but for three irregular words), with a
-//! multi-pattern search that skips the rest of the text, and only those are stemmed. The
+//! endings only, past a word's first two letters, but for three irregular words), and only
+//! those are stemmed: in a long text with a multi-pattern search that skips the rest, in a
+//! short one (a title, a page's opening) word by word against a table of those openings. The
 //! passage is the window of at most `max_bytes` whose matches weigh most (a rarer word weighs
-//! more, as in tantivy), widened around them to whole words.
+//! more, as in tantivy; the words of a given context, the title's head, weigh little), from
+//! the start of its sentence when that leaves room, else widened around the matches, cut at
+//! whole words. [`PassageFinder::opening`] is the text's opening instead.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -47,12 +50,11 @@ const REPEAT_WEIGHT: f64 = 0.25;
 /// than with the search for openings.
 const SHORT_TEXT: usize = 512;
 
-/// Share of its weight that a term of the page's title keeps when choosing a passage of the
-/// page: enough to break ties.
+/// Share of its weight that a term of the context (the head of the page's title) keeps when
+/// choosing a passage of the page: enough to break ties.
 const CONTEXT_WEIGHT: f32 = 0.1;
 
 /// Finds the best passage of a text for a set of weighted stemmed terms.
-#[derive(Clone)]
 pub(crate) struct PassageFinder {
     /// Each term's number and weight: rarer words make the better passage.
     weights: BTreeMap<String, (usize, f32)>,
@@ -61,8 +63,8 @@ pub(crate) struct PassageFinder {
     openings: Vec<String>,
     /// The same as a set of bytes and a set of byte pairs, one bit each.
     opening_bits: Box<OpeningBits>,
-    /// A search for them in any case, built when a long text is first read: building it cost
-    /// a twentieth of a one-word search, and titles and openings are read word by word.
+    /// A search for them in any case, built when a long text is first read: building it costs
+    /// more than reading a title or a page's opening word by word.
     automaton: OnceLock<Option<AhoCorasick>>,
     /// Most bytes a passage spans.
     max_bytes: usize,
@@ -144,25 +146,31 @@ impl PassageFinder {
             && matches[first + 1..last]
                 .iter()
                 .any(|m| m.term == matches[first].term)
-            && ends_sentence(&text[matches[first].range.end..matches[first + 1].range.start])
+            && ends_sentence(
+                text,
+                matches[first].range.start,
+                matches[first + 1].range.start,
+            )
         {
             first += 1;
         }
-        let marks: Vec<Range<usize>> = matches[first..last]
-            .iter()
-            .map(|found| found.range.clone())
-            .collect();
         let range = widen(
             text,
-            marks[0].start,
-            marks[marks.len() - 1].end,
+            matches[first].range.start,
+            matches[last - 1].range.end,
             self.max_bytes,
         );
+        // Every match the passage shows is marked, those its widening took in as well.
+        let marks = matches
+            .iter()
+            .filter(|found| range.start <= found.range.start && found.range.end <= range.end)
+            .map(|found| found.range.clone())
+            .collect();
         Some(Found { range, marks })
     }
 
     /// The text's opening of at most `max_bytes`, cut after a whole word, with its matches.
-    pub(crate) fn lead(&self, text: &str) -> Found {
+    pub(crate) fn opening(&self, text: &str) -> Found {
         let range = widen(text, 0, 0, self.max_bytes);
         let marks = self
             .matches(&text[range.clone()])
@@ -195,15 +203,16 @@ impl PassageFinder {
     }
 
     /// The words of `text` that match a term, in order, with their weights. Words are found
-    /// by their openings (a fast multi-pattern search) instead of cutting the whole text into
-    /// words; words with a character that is not ASCII are found and analyzed apart.
+    /// by their openings (in a long text, a multi-pattern search that skips the rest; in a
+    /// short one, word by word) and only those are stemmed; words with a character that is
+    /// not ASCII are found and analyzed apart.
     fn matches(&self, text: &str) -> Vec<Match> {
         let mut found = Vec::new();
         if self.weights.is_empty() {
             return found;
         }
-        // Cloned on the first word that is not ASCII: a clone per call was a fiftieth of a
-        // one-word search.
+        // Cloned on the first word that is not ASCII (rare): a clone costs more than reading
+        // a title.
         let mut analyzer = None;
         let mut lower = String::with_capacity(MAX_TOKEN_LEN);
         let mut weigh = |word: Range<usize>, ascii: bool, found: &mut Vec<_>| {
@@ -325,7 +334,6 @@ impl PassageFinder {
 }
 
 /// Openings of one or two ASCII letters or digits as bits, looked up in any case.
-#[derive(Clone)]
 struct OpeningBits {
     singles: [bool; 128],
     pairs: [u64; 128 * 128 / 64],
@@ -448,31 +456,51 @@ fn widen(text: &str, first: usize, last: usize, max_bytes: usize) -> Range<usize
 }
 
 /// The start of the sentence holding byte `at`, if it is at most `room` bytes before it: just
-/// after the last `.`, `?` or `!` followed by a space, or the text's start.
+/// after the last of the [`sentence_ends`] before it, or the text's start.
 fn sentence_start(text: &str, at: usize, room: usize) -> Option<usize> {
     let mut from = at.saturating_sub(room);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    let before = &text[from..at];
-    let end = before
-        .char_indices()
-        .zip(before.chars().skip(1))
-        .filter(|((_, c), next)| matches!(c, '.' | '?' | '!') && next.is_whitespace())
-        .map(|((i, _), _)| from + i + 1)
-        .last();
-    let start = match end {
-        Some(end) => end,
+    // The sentence ends up to `at` and the first letter after it, which says whether a stop
+    // just before it ends a sentence.
+    let upto = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    let start = match sentence_ends(&text[from..upto]).last() {
+        Some(end) => from + end,
         None if from == 0 => 0,
         None => return None,
     };
     Some(start + text[start..at].len() - text[start..at].trim_start().len())
 }
 
-/// Whether `between` (the text between two words) ends a sentence.
-fn ends_sentence(between: &str) -> bool {
-    between.char_indices().any(|(i, c)| {
-        matches!(c, '.' | '?' | '!') && between[i + 1..].starts_with(char::is_whitespace)
+/// Whether a sentence ends between the word at byte `word` and byte `next` (the next word's).
+fn ends_sentence(text: &str, word: usize, next: usize) -> bool {
+    let upto = text[next..]
+        .chars()
+        .next()
+        .map_or(next, |c| next + c.len_utf8());
+    sentence_ends(&text[word..upto]).next().is_some()
+}
+
+/// The byte offsets just after each sentence end of `text`: a `.`, `?` or `!` followed by a
+/// space and a capital, a digit, a quote or the end of the text. A `.` after a lone letter
+/// ("U.S. Bureau") ends an abbreviation, not a sentence.
+fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.char_indices().filter_map(move |(i, c)| {
+        if !matches!(c, '.' | '?' | '!') {
+            return None;
+        }
+        let after = &text[i + 1..];
+        let next = after.trim_start();
+        let opens = next.len() < after.len()
+            && next.chars().next().is_none_or(|n| {
+                n.is_uppercase() || n.is_ascii_digit() || ['"', '\'', '“', '‘', '('].contains(&n)
+            });
+        let mut before = text[..i].chars().rev();
+        let abbreviation = c == '.'
+            && before.next().is_some_and(char::is_alphabetic)
+            && !before.next().is_some_and(char::is_alphanumeric);
+        (opens && !abbreviation).then_some(i + 1)
     })
 }
 
@@ -675,13 +703,22 @@ mod tests {
             text[found.range.clone()].starts_with("Do you need"),
             "{found:?}"
         );
-        let lead = finder.lead(text);
+        let lead = finder.opening(text);
         assert!(lead.range.start == 0 && lead.range.end <= 80);
         let marked: Vec<&str> = lead.marks.iter().map(|m| &text[m.clone()]).collect();
         assert_eq!(marked, ["degrees", "degree", "without"]);
         assert_eq!(sentence_start("One. Two three", 9, 20), Some(5));
         assert_eq!(sentence_start("One two three", 9, 20), Some(0));
         assert_eq!(sentence_start("One two three four", 14, 5), None);
+        assert_eq!(sentence_start("Counted by the U.S. Bureau of", 20, 40), Some(0));
+        assert!(!ends_sentence("one. two", 0, 5), "no capital after the stop");
+        assert!(ends_sentence("One. Two", 0, 5));
+        // Every match the passage shows is marked, past the window's last one too.
+        let text = "Degree. Do you need a degree without one? Then a degree later.";
+        let found = finder.find(text, "").unwrap();
+        let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
+        assert_eq!(&text[found.range], "Do you need a degree without one? Then a degree later.");
+        assert_eq!(marked, ["degree", "without", "degree"]);
     }
 
     /// A term folded from a symbol ("⑴" is "(1)") marks that symbol, and its opening does not
