@@ -367,18 +367,19 @@ impl SearchEngine {
         if !finds_beyond(searcher, added.as_ref(), typed.as_deref())? {
             return Ok(None);
         }
-        let count = |query: Option<Box<dyn Query>>| -> Result<usize> {
-            match query {
-                Some(query) => Ok(searcher.search_with_statistics_provider(
-                    query.as_ref(),
-                    &Count,
-                    builder.statistics(),
-                )?),
-                None => Ok(0),
-            }
+        let typed = match typed {
+            Some(query) => searcher.search_with_statistics_provider(
+                query.as_ref(),
+                &Count,
+                builder.statistics(),
+            )?,
+            None => 0,
         };
-        let corrected_query = builder.text_query(&parse(&corrected), false, false, false);
-        let better = count(corrected_query)? > count(typed)?;
+        // The corrected query is read only until it has found more.
+        let better = match builder.text_query(&parse(&corrected), false, false, false) {
+            Some(query) => matches_more_than(searcher, query.as_ref(), typed)?,
+            None => false,
+        };
         Ok(better.then_some(corrected))
     }
 
@@ -564,6 +565,27 @@ fn finds_beyond(
                 }
             }
             doc = candidates.advance();
+        }
+    }
+    Ok(false)
+}
+
+/// Whether `query` matches more than `count` live documents, read until it has.
+fn matches_more_than(searcher: &Searcher, query: &dyn Query, count: usize) -> Result<bool> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut found = 0;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut matches = weight.scorer(reader, 1.0)?;
+        let mut doc = matches.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                found += 1;
+                if found > count {
+                    return Ok(true);
+                }
+            }
+            doc = matches.advance();
         }
     }
     Ok(false)

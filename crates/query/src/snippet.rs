@@ -710,14 +710,23 @@ mod tests {
         assert_eq!(sentence_start("One. Two three", 9, 20), Some(5));
         assert_eq!(sentence_start("One two three", 9, 20), Some(0));
         assert_eq!(sentence_start("One two three four", 14, 5), None);
-        assert_eq!(sentence_start("Counted by the U.S. Bureau of", 20, 40), Some(0));
-        assert!(!ends_sentence("one. two", 0, 5), "no capital after the stop");
+        assert_eq!(
+            sentence_start("Counted by the U.S. Bureau of", 20, 40),
+            Some(0)
+        );
+        assert!(
+            !ends_sentence("one. two", 0, 5),
+            "no capital after the stop"
+        );
         assert!(ends_sentence("One. Two", 0, 5));
         // Every match the passage shows is marked, past the window's last one too.
         let text = "Degree. Do you need a degree without one? Then a degree later.";
         let found = finder.find(text, "").unwrap();
         let marked: Vec<&str> = found.marks.iter().map(|m| &text[m.clone()]).collect();
-        assert_eq!(&text[found.range], "Do you need a degree without one? Then a degree later.");
+        assert_eq!(
+            &text[found.range],
+            "Do you need a degree without one? Then a degree later."
+        );
         assert_eq!(marked, ["degree", "without", "degree"]);
     }
 
