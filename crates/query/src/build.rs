@@ -20,6 +20,7 @@ use tantivy::{Score, Searcher, Term};
 
 use crate::clauses::{Bonus, Covered};
 use crate::expand::Expander;
+use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::MemoStatistics;
@@ -675,7 +676,8 @@ impl<'a> QueryBuilder<'a> {
         if analysis::has_overlong_token(word) {
             return Some(Box::new(EmptyQuery));
         }
-        let exact = self.term_query(&QueryTerm::Word(word.to_string()));
+        let exact =
+            self.with_irregular_forms(word, self.term_query(&QueryTerm::Word(word.to_string())));
         let mut options: Vec<Box<dyn Query>> = Vec::new();
         let raw = analysis::tokens(&mut self.model.raw.clone(), word);
         if let [token] = raw.as_slice() {
@@ -733,6 +735,28 @@ impl<'a> QueryBuilder<'a> {
             options.extend(self.synonym_queries(word));
         }
         any_of(options)
+    }
+
+    /// `exact`, the clause of `word` as typed, or one of its irregular forms ("kept" for
+    /// "keep"), scored as the best of them: they are the same word.
+    fn with_irregular_forms(
+        &self,
+        word: &str,
+        exact: Option<Box<dyn Query>>,
+    ) -> Option<Box<dyn Query>> {
+        let stems = analysis::tokens(&mut self.model.stemmer.clone(), word);
+        let [stem] = stems.as_slice() else {
+            return exact;
+        };
+        let forms: Vec<Box<dyn Query>> = irregular::other_forms(word, stem)
+            .filter_map(|form| self.term_query(&QueryTerm::Word(form.to_string())))
+            .collect();
+        if forms.is_empty() {
+            return exact;
+        }
+        Some(Box::new(DisjunctionMaxQuery::new(
+            exact.into_iter().chain(forms).collect(),
+        )))
     }
 
     /// Synonyms of `phrase` over every ranked field, as one clause scored by the best-matching

@@ -29,6 +29,7 @@ mod filter;
 mod flat;
 mod highlight;
 pub mod http;
+mod irregular;
 mod materialize;
 mod parse;
 mod request;
