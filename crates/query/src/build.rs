@@ -738,18 +738,45 @@ impl<'a> QueryBuilder<'a> {
     }
 
     /// `exact`, the clause of `word` as typed, or one of its irregular forms ("kept" for
-    /// "keep"), scored as the best of them: they are the same word.
+    /// "keep"), scored as the best of them: they are the same word. A form rarer than the word
+    /// typed is weighted down to the word's inverse document frequency, so that a page is not
+    /// preferred for having the other form ("paid" claims over "pay").
     fn with_irregular_forms(
         &self,
         word: &str,
         exact: Option<Box<dyn Query>>,
     ) -> Option<Box<dyn Query>> {
-        let stems = analysis::tokens(&mut self.model.stemmer.clone(), word);
-        let [stem] = stems.as_slice() else {
+        if is_filler(word) {
+            return exact;
+        }
+        let mut stemmer = self.model.stemmer.clone();
+        let own = analysis::tokens(&mut stemmer, word);
+        let [own] = own.as_slice() else {
             return exact;
         };
-        let forms: Vec<Box<dyn Query>> = irregular::other_forms(word, stem)
-            .filter_map(|form| self.term_query(&QueryTerm::Word(form.to_string())))
+        let idf = |stem: &str| -> Option<f32> {
+            let term = Term::from_field_text(self.model.fields.body, stem);
+            let docs = self.statistics.total_num_docs().ok()? as f32;
+            let freq = self.statistics.doc_freq(&term).ok()? as f32;
+            (freq > 0.0).then(|| (1.0 + (docs - freq + 0.5) / (freq + 0.5)).ln())
+        };
+        let typed = idf(own);
+        let forms: Vec<Box<dyn Query>> = irregular::other_forms(word)
+            .filter_map(|form| {
+                let stems = analysis::tokens(&mut stemmer, form);
+                let [stem] = stems.as_slice() else {
+                    return None;
+                };
+                if stem == own {
+                    return None;
+                }
+                let query = self.term_query(&QueryTerm::Word(form.to_string()))?;
+                let boost = match (typed, idf(stem)) {
+                    (Some(typed), Some(theirs)) if theirs > typed => typed / theirs,
+                    _ => 1.0,
+                };
+                Some(Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>)
+            })
             .collect();
         if forms.is_empty() {
             return exact;
