@@ -336,12 +336,21 @@ fn is_excluded(element: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
 /// pathologically deep document cannot overflow the stack.
 fn append_visible_text(root: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
     let mut stack = vec![(*root, false)];
+    // Where each open heading's text starts in `out`.
+    let mut headings: Vec<usize> = Vec::new();
     while let Some((node, leaving)) = stack.pop() {
         match node.value() {
             Node::Text(text) if !leaving => out.push_str(text),
             Node::Element(element) => {
                 let block = BLOCK_ELEMENTS.contains(&element.name());
                 if leaving {
+                    if let Some(start) = (HEADINGS.contains(&element.name())
+                        && node.id() != root.id())
+                    .then(|| headings.pop())
+                    .flatten()
+                    {
+                        end_heading(out, start);
+                    }
                     if block {
                         out.push('\n');
                     }
@@ -349,6 +358,10 @@ fn append_visible_text(root: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &m
                 }
                 if excluded.contains(&node.id()) {
                     continue;
+                }
+                // A heading read on its own (the page's list of headings) keeps its text.
+                if HEADINGS.contains(&element.name()) && node.id() != root.id() {
+                    headings.push(out.len());
                 }
                 if block {
                     out.push('\n');
@@ -369,6 +382,24 @@ fn append_visible_text(root: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &m
             }
             _ => {}
         }
+    }
+}
+
+/// Heading elements: their text ends with a colon in the body when it ends with no stop of
+/// its own, so that a snippet reads "The short answer: The RHIT follows…" rather than running
+/// the heading into its first sentence. Words and positions are unchanged.
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Ends the heading written to `out` from byte `start` with a colon, unless it is empty or
+/// ends with a stop of its own.
+fn end_heading(out: &mut String, start: usize) {
+    let end = out.trim_end().len();
+    if end <= start || out[start..end].trim().is_empty() {
+        return;
+    }
+    if !out[..end].ends_with(['.', ':', ';', '?', '!', ',']) {
+        out.truncate(end);
+        out.push(':');
     }
 }
 
@@ -400,9 +431,22 @@ mod tests {
              <p>Outside main</p><footer>Copyright</footer></body></html>",
         );
         assert_eq!(page.title, "RHIT guide");
-        assert_eq!(page.body, "Becoming an RHIT Study the domains.");
+        assert_eq!(page.body, "Becoming an RHIT: Study the domains.");
         assert_eq!(page.headings, ["Becoming an RHIT"]);
         assert_eq!(page.lang.as_deref(), Some("en"));
+    }
+
+    /// A heading ends with a colon unless it ends with a stop; an empty one adds nothing.
+    #[test]
+    fn headings_are_set_off_from_their_paragraph() {
+        let page = extract(
+            "<main><h2>The short answer</h2><p>Yes.</p><h2>Why?</h2><p>Rules.</p>\
+             <h3> </h3><p>More <b>text</b></p><h2>Costs <em>vary</em> </h2>Free.</main>",
+        );
+        assert_eq!(
+            page.body,
+            "The short answer: Yes. Why? Rules. More text Costs vary: Free."
+        );
     }
 
     #[test]

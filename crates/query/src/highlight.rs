@@ -173,6 +173,8 @@ fn without_title<'a>(body: &'a str, title: &str) -> &'a str {
             continue;
         }
         if let Some(rest) = body.trim_start().strip_prefix(candidate) {
+            // The indexer ends a heading with a colon ("Coder: Duties: …").
+            let rest = rest.strip_prefix(':').unwrap_or(rest);
             if rest.len() > 40 {
                 return rest.trim_start();
             }
