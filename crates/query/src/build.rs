@@ -23,7 +23,7 @@ use crate::expand::Expander;
 use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
-use crate::stats::MemoStatistics;
+use crate::stats::{self, MemoStatistics};
 use crate::suggest::correct_word;
 use crate::synonyms::{CachedClause, SynonymCache};
 
@@ -644,7 +644,7 @@ impl<'a> QueryBuilder<'a> {
                 Some(if rarest == 0 {
                     f32::INFINITY
                 } else {
-                    (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+                    stats::idf(df, total)
                 })
             })
             .collect();
@@ -746,7 +746,9 @@ impl<'a> QueryBuilder<'a> {
         word: &str,
         exact: Option<Box<dyn Query>>,
     ) -> Option<Box<dyn Query>> {
-        if is_filler(word) {
+        // Nearly every word has no family: nothing is analyzed for it.
+        let others: Vec<&str> = irregular::other_forms(word).collect();
+        if others.is_empty() || is_filler(word) {
             return exact;
         }
         let mut stemmer = self.model.stemmer.clone();
@@ -758,10 +760,11 @@ impl<'a> QueryBuilder<'a> {
             let term = Term::from_field_text(self.model.fields.body, stem);
             let docs = self.statistics.total_num_docs().ok()? as f32;
             let freq = self.statistics.doc_freq(&term).ok()? as f32;
-            (freq > 0.0).then(|| (1.0 + (docs - freq + 0.5) / (freq + 0.5)).ln())
+            (freq > 0.0).then(|| stats::idf(freq, docs))
         };
         let typed = idf(own);
-        let forms: Vec<Box<dyn Query>> = irregular::other_forms(word)
+        let forms: Vec<Box<dyn Query>> = others
+            .into_iter()
             .filter_map(|form| {
                 let stems = analysis::tokens(&mut stemmer, form);
                 let [stem] = stems.as_slice() else {

@@ -126,9 +126,10 @@ impl PassageFinder {
     }
 
     /// The passage of at most `max_bytes` whose matched words weigh most (the first of
-    /// equals), widened around them to whole words; `None` when no word matches. The terms
-    /// `context` holds (the page's title) weigh [`CONTEXT_WEIGHT`] of their weight: every
-    /// passage of the page is about them already, so the other words choose the passage.
+    /// equals), from its sentence's start when that leaves room, else widened around them, cut
+    /// at whole words; `None` when no word matches. The terms `context` holds (the head of the
+    /// page's title) weigh [`CONTEXT_WEIGHT`] of their weight: every passage of the page is
+    /// about them already, so the other words choose the passage.
     pub(crate) fn find(&self, text: &str, context: &str) -> Option<Found> {
         let mut matches = self.matches(text);
         if !context.is_empty() {
@@ -172,11 +173,7 @@ impl PassageFinder {
     /// The text's opening of at most `max_bytes`, cut after a whole word, with its matches.
     pub(crate) fn opening(&self, text: &str) -> Found {
         let range = widen(text, 0, 0, self.max_bytes);
-        let marks = self
-            .matches(&text[range.clone()])
-            .into_iter()
-            .map(|found| found.range)
-            .collect();
+        let marks = self.mark_all(&text[range.clone()]);
         Found { range, marks }
     }
 

@@ -13,6 +13,12 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
+/// BM25's inverse document frequency of a term in `doc_freq` of `docs` documents, as tantivy
+/// computes it (its own function is private to the crate).
+pub(crate) fn idf(doc_freq: f32, docs: f32) -> f32 {
+    (1.0 + (docs - doc_freq + 0.5) / (doc_freq + 0.5)).ln()
+}
+
 /// A [`Bm25StatisticsProvider`] over one searcher that remembers every answer.
 pub(crate) struct MemoStatistics<'a> {
     searcher: &'a Searcher,

@@ -72,7 +72,7 @@ pub(super) fn expand(
         }
     }
     let total = statistics.total_num_docs().unwrap_or(0) as f32;
-    let idf = |df: f32| (1.0f32 + (total - df + 0.5) / (df + 0.5)).ln();
+    let idf = |df: f32| crate::stats::idf(df, total);
     // Words in order of weight: once a word's weight times the highest rarity a word may have
     // (in two documents) is below the tenth best score found, no later word can enter, and the
     // rest need no document frequency (a term dictionary lookup each).
