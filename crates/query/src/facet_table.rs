@@ -23,7 +23,7 @@ use roaring::RoaringBitmap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::{SegmentId, SegmentReader};
 use tantivy::schema::Facet;
-use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, Warmer};
+use tantivy::{BitSet, DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, Warmer};
 
 /// The facet values of one segment and the documents of each.
 #[derive(Debug, Default)]
@@ -196,6 +196,16 @@ impl SegmentTally {
             }
         }
         accepted
+    }
+}
+
+impl SegmentTally {
+    /// Takes every document of `docs` (a set over the segment) as a match at once.
+    pub(crate) fn take_all(&mut self, docs: &BitSet) {
+        let buckets = docs.max_value().div_ceil(64) as usize;
+        for (bucket, word) in self.matches.iter_mut().enumerate().take(buckets) {
+            *word |= u64::from_le_bytes(docs.tinyset(bucket as u32).into_bytes());
+        }
     }
 }
 

@@ -17,11 +17,14 @@
 //! matches, since an intersection skips what this reads; the engine uses this for
 //! disjunctions and single required clauses only, without filters.
 //!
-//! A [`Bonus`] clause (proximity) is scored last, and only for the documents that could enter
-//! the page of hits with it: those whose score without it, plus its bound, reaches the score
-//! of the page's last document without it (`SumQuery::with_top`). Every other document keeps
-//! its lower score, which ranks it below the page either way: the page and its scores are
-//! exactly those of the whole sum.
+//! A [`Bonus`] clause (proximity) is scored last, and when only a page of the best documents
+//! is read ([`Evaluation::collect`]), only for the documents that could enter it with it:
+//! those whose score without it, plus its bound, reaches the score of the page's last document
+//! without it. Every other document keeps its lower score, which ranks it below the page
+//! either way: the page and its scores are exactly those of the whole sum.
+//!
+//! `collect.rs` reads a search's total, page and facet counts straight from the evaluated
+//! arrays, and lets clauses be added to an evaluated sum.
 
 use tantivy::query::{
     BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
@@ -32,13 +35,15 @@ use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, TERMINA
 use crate::clauses::Bonus;
 use crate::materialize::insert_matches;
 
+mod collect;
+
+pub(crate) use collect::Evaluation;
+
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
 /// of every clause that matches it (selecting or not).
 #[derive(Debug)]
 pub(crate) struct SumQuery {
     clauses: Vec<Clause>,
-    /// The number of best documents asked for (offset and page), when known.
-    top: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -62,7 +67,6 @@ impl Clone for SumQuery {
                     query: clause.query.box_clone(),
                 })
                 .collect(),
-            top: self.top,
         }
     }
 }
@@ -76,14 +80,7 @@ impl SumQuery {
         let mut clauses = Vec::new();
         flatten_into(query, true, true, &mut clauses);
         let selects = clauses.iter().any(|clause| clause.selects);
-        (clauses.len() > 1 && selects).then_some(SumQuery { clauses, top: None })
-    }
-
-    /// Only the best `top` documents' scores need be exact (see the module's doc): the sum's
-    /// own matches must be what is listed, so not under an exclusion or a filter.
-    pub(crate) fn with_top(mut self, top: usize) -> SumQuery {
-        self.top = Some(top);
-        self
+        (clauses.len() > 1 && selects).then_some(SumQuery { clauses })
     }
 }
 
@@ -128,8 +125,8 @@ fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clau
     });
 }
 
-impl Query for SumQuery {
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+impl SumQuery {
+    fn sum_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<SumWeight> {
         let clauses = self
             .clauses
             .iter()
@@ -141,11 +138,16 @@ impl Query for SumQuery {
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(SumWeight {
+        Ok(SumWeight {
             clauses,
             scoring: enable_scoring.is_scoring_enabled(),
-            top: self.top,
-        }))
+        })
+    }
+}
+
+impl Query for SumQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.sum_weight(enable_scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
@@ -161,16 +163,36 @@ struct WeightedClause {
     weight: Box<dyn Weight>,
 }
 
+impl WeightedClause {
+    /// Adds the clause's score to every document it matches, and selects them if it selects.
+    fn add_to(
+        &self,
+        reader: &SegmentReader,
+        selected: &mut BitSet,
+        scores: &mut [Score],
+    ) -> tantivy::Result<()> {
+        if self.selects {
+            self.weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+                selected.insert(doc);
+            })
+        } else {
+            self.weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+            })
+        }
+    }
+}
+
 struct SumWeight {
     clauses: Vec<WeightedClause>,
     scoring: bool,
-    top: Option<usize>,
 }
 
 impl Weight for SumWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut selected = BitSet::with_max_value(reader.max_doc());
         if !self.scoring {
+            let mut selected = BitSet::with_max_value(reader.max_doc());
             for clause in self.clauses.iter().filter(|clause| clause.selects) {
                 insert_matches(clause.weight.as_ref(), reader, &mut selected)?;
             }
@@ -179,20 +201,7 @@ impl Weight for SumWeight {
                 boost,
             )));
         }
-        let mut scores = vec![0.0 as Score; reader.max_doc() as usize];
-        for clause in self.clauses.iter().filter(|clause| clause.bound.is_none()) {
-            if clause.selects {
-                clause.weight.for_each(reader, &mut |doc, score| {
-                    scores[doc as usize] += score;
-                    selected.insert(doc);
-                })?;
-            } else {
-                clause.weight.for_each(reader, &mut |doc, score| {
-                    scores[doc as usize] += score;
-                })?;
-            }
-        }
-        self.add_bonuses(reader, &selected, &mut scores)?;
+        let (selected, scores) = self.evaluate(reader)?;
         Ok(Box::new(SumScorer {
             docs: BitSetDocSet::from(selected),
             scores,
@@ -228,6 +237,27 @@ impl Weight for SumWeight {
 }
 
 impl SumWeight {
+    /// The documents of the segment the sum selects (deleted ones included) and the score of
+    /// every document.
+    fn evaluate(&self, reader: &SegmentReader) -> tantivy::Result<(BitSet, Vec<Score>)> {
+        let (selected, mut scores) = self.evaluate_without_bonuses(reader)?;
+        self.add_bonuses(reader, &selected, &mut scores, None)?;
+        Ok((selected, scores))
+    }
+
+    /// The selected documents and every document's score without the [`Bonus`] clauses.
+    fn evaluate_without_bonuses(
+        &self,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<(BitSet, Vec<Score>)> {
+        let mut selected = BitSet::with_max_value(reader.max_doc());
+        let mut scores = vec![0.0 as Score; reader.max_doc() as usize];
+        for clause in self.clauses.iter().filter(|clause| clause.bound.is_none()) {
+            clause.add_to(reader, &mut selected, &mut scores)?;
+        }
+        Ok((selected, scores))
+    }
+
     /// Adds the [`Bonus`] clauses' scores to the selected documents that could enter the best
     /// `top` with them (all of them when `top` is unknown or covers every selected document).
     fn add_bonuses(
@@ -235,6 +265,7 @@ impl SumWeight {
         reader: &SegmentReader,
         selected: &BitSet,
         scores: &mut [Score],
+        top: Option<usize>,
     ) -> tantivy::Result<()> {
         let bonuses: Vec<&WeightedClause> = self
             .clauses
@@ -255,7 +286,7 @@ impl SumWeight {
             all.advance();
         }
         let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
-        if let Some(top) = self.top.filter(|&top| top > 0 && top < docs.len()) {
+        if let Some(top) = top.filter(|&top| top > 0 && top < docs.len()) {
             // The top-th best score without the bonuses: the top documents reach it at least.
             let mut without: Vec<Score> = docs.iter().map(|&doc| scores[doc as usize]).collect();
             let (_, &mut threshold, _) =
@@ -385,6 +416,30 @@ mod tests {
             ))
         }
 
+        /// "cancer coder" within `slop` in the body, weighted by `boost`, as a [`Bonus`]
+        /// bounded by the phrase's best score.
+        fn proximity(&self, boost: Score, slop: u32) -> Box<dyn Query> {
+            let terms: Vec<Term> = ["cancer", "coder"]
+                .iter()
+                .map(|w| Term::from_field_text(self.body, w))
+                .collect();
+            let bound = tantivy::query::Bm25Weight::for_terms(&self.searcher, &terms)
+                .unwrap()
+                .max_score()
+                * boost
+                * 1.001;
+            Box::new(Bonus {
+                inner: Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                        terms.into_iter().enumerate().collect(),
+                        slop,
+                    )),
+                    boost,
+                )),
+                bound,
+            })
+        }
+
         fn results(&self, query: &dyn Query) -> (usize, Vec<(Score, DocAddress)>) {
             self.searcher
                 .search(query, &(Count, TopDocs::with_limit(100).order_by_score()))
@@ -414,6 +469,18 @@ mod tests {
         }
     }
 
+    /// The same documents in the same order, with the same scores.
+    fn assert_same_page(want: &[(Score, DocAddress)], got: &[(Score, DocAddress)], what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for ((score, address), (ours, our_address)) in want.iter().zip(got) {
+            assert_eq!(address, our_address, "{what}");
+            assert!(
+                (score - ours).abs() <= 1e-5 * score.abs(),
+                "{what}: {score} vs {ours}"
+            );
+        }
+    }
+
     fn should(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
         Box::new(BooleanQuery::new(
             clauses.into_iter().map(|q| (Occur::Should, q)).collect(),
@@ -436,41 +503,15 @@ mod tests {
     #[test]
     fn a_bonus_changes_nothing_on_the_page() {
         let c = corpus();
-        let terms: Vec<Term> = ["cancer", "coder"]
-            .iter()
-            .map(|w| Term::from_field_text(c.body, w))
-            .collect();
-        let bound = tantivy::query::Bm25Weight::for_terms(&c.searcher, &terms)
-            .unwrap()
-            .max_score()
-            * 3.0
-            * 1.001;
-        let phrase: Box<dyn Query> = Box::new(BoostQuery::new(
-            Box::new(PhraseQuery::new_with_offset_and_slop(
-                terms.into_iter().enumerate().collect(),
-                2,
-            )),
-            3.0,
-        ));
-        let query = should(vec![
-            c.word("coder"),
-            c.word("cancer"),
-            Box::new(Bonus {
-                inner: phrase,
-                bound,
-            }),
-        ]);
+        let query = should(vec![c.word("coder"), c.word("cancer"), c.proximity(3.0, 2)]);
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
         for top in [1, 2, 5, 10, 100] {
-            let sum = SumQuery::flatten(query.as_ref()).unwrap().with_top(top);
             let collector = (Count, TopDocs::with_limit(top).order_by_score());
             let (count, best) = c.searcher.search(query.as_ref(), &collector).unwrap();
-            let (sum_count, sum_best) = c.searcher.search(&sum, &collector).unwrap();
-            assert_eq!(sum_count, count);
-            assert_eq!(sum_best.len(), best.len());
-            for ((score, address), (sum_score, sum_address)) in best.iter().zip(&sum_best) {
-                assert_eq!(address, sum_address, "top {top}");
-                assert!((score - sum_score).abs() <= 1e-5 * score.abs(), "top {top}");
-            }
+            let collected = sum.collect(&c.searcher, &c.searcher, 0, top, None).unwrap();
+            let sum_best = collected.top;
+            assert_eq!(collected.total, count);
+            assert_same_page(&best, &sum_best, &format!("top {top}"));
         }
     }
 
@@ -522,17 +563,95 @@ mod tests {
         let query = should(clauses);
         let collector = TopDocs::with_limit(3).order_by_score();
         let best = searcher.search(query.as_ref(), &collector).unwrap();
-        let sum = SumQuery::flatten(query.as_ref()).unwrap().with_top(3);
-        let sum_best = searcher.search(&sum, &collector).unwrap();
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        let collected = sum.collect(&searcher, &searcher, 0, 3, None).unwrap();
+        let sum_best = collected.top;
         // The phrase pages (10-14) lead.
         assert!(
             best.iter().all(|(_, a)| (10..15).contains(&a.doc_id)),
             "{best:?}"
         );
-        assert_eq!(sum_best.len(), best.len());
-        for ((score, address), (sum_score, sum_address)) in best.iter().zip(&sum_best) {
-            assert_eq!(address, sum_address);
-            assert!((score - sum_score).abs() <= 1e-5 * score.abs());
+        assert_same_page(&best, &sum_best, "deleted");
+        // The deleted pages are not counted either.
+        let count = searcher.search(query.as_ref(), &Count).unwrap();
+        assert_eq!(collected.total, count);
+        assert_eq!(count, 10);
+    }
+
+    /// Read from the arrays, the total and every page (offsets included) are those tantivy's
+    /// collectors give, ties in the same order.
+    #[test]
+    fn collected_pages_are_tantivys() {
+        let c = corpus();
+        let query = should(vec![
+            c.word("coder"),
+            c.word("cancer"),
+            Box::new(BoostQuery::new(c.phrase(&["cancer", "coder"]), 1.5)),
+        ]);
+        let statistics = &c.searcher;
+        for (offset, limit) in [
+            (0, 1),
+            (0, 10),
+            (3, 5),
+            (10, 100),
+            (58, 10),
+            (200, 10),
+            (0, 0),
+        ] {
+            let sum = SumQuery::flatten(query.as_ref()).unwrap();
+            let collected = sum
+                .collect(&c.searcher, statistics, offset, limit, None)
+                .unwrap();
+            let (count, top) = c
+                .searcher
+                .search(
+                    query.as_ref(),
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit.max(1))
+                            .and_offset(offset)
+                            .order_by_score(),
+                    ),
+                )
+                .unwrap();
+            let top = if limit == 0 { Vec::new() } else { top };
+            assert_eq!(collected.total, count);
+            assert_same_page(&top, &collected.top, &format!("{offset} {limit}"));
+        }
+    }
+
+    /// Clauses added to an evaluated sum (feedback words) select and score as they would in
+    /// the sum flattened with them last, bonuses still scored last.
+    #[test]
+    fn clauses_added_to_an_evaluation_count_as_in_the_whole_sum() {
+        let c = corpus();
+        let words = should(vec![c.word("coder"), c.word("cancer"), c.proximity(1.0, 0)]);
+        let added: Vec<Box<dyn Query>> = vec![
+            Box::new(BoostQuery::new(c.term(c.body, "privacy"), 0.3)),
+            c.term(c.title, "exam"),
+        ];
+        let nested = BooleanQuery::new(vec![(Occur::Should, words.box_clone())]);
+        let mut evaluation = SumQuery::flatten(&nested)
+            .unwrap()
+            .evaluate(&c.searcher, &c.searcher)
+            .unwrap();
+        evaluation.add(&added).unwrap();
+        let whole = should(std::iter::once(words).chain(added).collect());
+        for limit in [1, 5, 100] {
+            let collected = evaluation.collect(0, limit, None).unwrap();
+            let (count, top) = c
+                .searcher
+                .search(
+                    whole.as_ref(),
+                    &(Count, TopDocs::with_limit(limit).order_by_score()),
+                )
+                .unwrap();
+            assert_eq!(collected.total, count);
+            assert!(
+                count > c.searcher.search(&nested, &Count).unwrap(),
+                "the added select"
+            );
+            assert_same_page(&top, &collected.top, &format!("{limit}"));
         }
     }
 

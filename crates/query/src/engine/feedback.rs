@@ -12,6 +12,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::build::QueryModel;
+use crate::flat::{Evaluation, SumQuery};
 use crate::parse::ParsedQuery;
 use crate::stats::MemoStatistics;
 use crate::Result;
@@ -28,21 +29,31 @@ const FEEDBACK_WEIGHT: f32 = 0.5;
 const FEEDBACK_BYTES: usize = 4096;
 
 /// `words` with the feedback words of its best documents added; `words` alone when the first
-/// pass finds nothing to learn from.
-pub(super) fn expand(
+/// pass finds nothing to learn from. When `words` is a sum of clauses, also its evaluation with
+/// the feedback words added (the arrays of the expanded query, flattened: the pass after this
+/// one need not evaluate the words again).
+pub(super) fn expand<'a>(
     model: &QueryModel,
-    searcher: &Searcher,
-    statistics: &MemoStatistics<'_>,
+    searcher: &'a Searcher,
+    statistics: &'a MemoStatistics<'_>,
     parsed: &ParsedQuery,
     words: Box<dyn Query>,
-) -> Result<Box<dyn Query>> {
-    let top = searcher.search_with_statistics_provider(
-        words.as_ref(),
-        &TopDocs::with_limit(FEEDBACK_DOCS).order_by_score(),
-        statistics,
-    )?;
+) -> Result<(Box<dyn Query>, Option<Evaluation<'a>>)> {
+    // Nested as in the expanded query, so that it flattens into the same first clauses.
+    let nested = BooleanQuery::new(vec![(Occur::Should, words.box_clone())]);
+    let mut evaluation = SumQuery::flatten(&nested)
+        .map(|sum| sum.evaluate(searcher, statistics))
+        .transpose()?;
+    let top = match &evaluation {
+        Some(evaluation) => evaluation.collect(0, FEEDBACK_DOCS, None)?.top,
+        None => searcher.search_with_statistics_provider(
+            words.as_ref(),
+            &TopDocs::with_limit(FEEDBACK_DOCS).order_by_score(),
+            statistics,
+        )?,
+    };
     let Some(best) = top.first().map(|(score, _)| *score).filter(|s| *s > 0.0) else {
-        return Ok(words);
+        return Ok((words, evaluation));
     };
     let mut stemmer = model.stemmer.clone();
     let own: HashSet<String> = parsed
@@ -102,23 +113,29 @@ pub(super) fn expand(
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     scored.truncate(FEEDBACK_TERMS);
     let Some(top_weight) = scored.first().map(|(_, w)| *w).filter(|w| *w > 0.0) else {
-        return Ok(words);
+        return Ok((words, evaluation));
     };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, words)];
-    for (token, w) in scored {
-        let term = TermQuery::new(
-            Term::from_field_text(body, &token),
-            IndexRecordOption::WithFreqs,
-        );
-        clauses.push((
-            Occur::Should,
+    let added: Vec<Box<dyn Query>> = scored
+        .into_iter()
+        .map(|(token, w)| {
+            let term = TermQuery::new(
+                Term::from_field_text(body, &token),
+                IndexRecordOption::WithFreqs,
+            );
             Box::new(BoostQuery::new(
                 Box::new(term),
                 FEEDBACK_WEIGHT * w / top_weight,
-            )),
-        ));
+            )) as Box<dyn Query>
+        })
+        .collect();
+    if let Some(evaluation) = &mut evaluation {
+        evaluation.add(&added)?;
     }
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    let clauses = std::iter::once(words)
+        .chain(added)
+        .map(|query| (Occur::Should, query))
+        .collect();
+    Ok((Box::new(BooleanQuery::new(clauses)), evaluation))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tantivy::{DocAddress, Searcher};
 use super::SearchEngine;
 use crate::build::{QueryBuilder, MAX_COVERAGE_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
-use crate::flat::SumQuery;
+use crate::flat::{Evaluation, SumQuery};
 use crate::parse::ParsedQuery;
 use crate::Result;
 
@@ -108,43 +108,67 @@ impl SearchEngine {
         // shares one memo, so each typo or prefix clause walks the term dictionary once.
         let builder = QueryBuilder::new(&self.query, searcher);
         let statistics = builder.statistics();
-        // The text query AND the filters. Without filters, sums of clauses are evaluated
-        // clause by clause (flat.rs); a filter limits the matches, which document-at-a-time
-        // intersection exploits.
-        let combined = |text: Option<&dyn Query>| -> Box<dyn Query> {
-            let flat = filters
+        // Without filters, sums of clauses are evaluated clause by clause (flat.rs); a filter
+        // limits the matches, which document-at-a-time intersection exploits.
+        let flat = |text: Option<&dyn Query>| -> Option<SumQuery> {
+            filters
                 .is_empty()
                 .then(|| SumQuery::flatten(text?))
                 .flatten()
-                // Excluded words remove matches after the sum ranks them: every score exact.
-                .map(|sum| match parsed.excluded.is_empty() {
-                    true => sum.with_top(offset + limit),
-                    false => sum,
-                });
-            let text = flat.as_ref().map(|q| q as &dyn Query).or(text);
+        };
+        // The text query AND the filters, AND NOT the excluded words: what explanations and
+        // the disjunctive facet pass search.
+        let combined = |words: Option<&dyn Query>, sum: Option<&SumQuery>| -> Box<dyn Query> {
+            let text = sum.map(|q| q as &dyn Query).or(words);
             builder.combine(text, parsed, filters)
         };
+        // Excluded words remove matches after a sum ranks them: read from its arrays only
+        // without them.
+        let readable = filters.is_empty() && parsed.excluded.is_empty();
         // One pass: the text query (every content word required, or any), counted, its page of
         // top documents collected and facets counted together.
         let run = |words: Option<Box<dyn Query>>| -> Result<_> {
-            let query = combined(words.as_deref());
-            let (total, top, facets) = searcher.search_with_statistics_provider(
-                query.as_ref(),
-                &(
-                    Count,
-                    TopDocs::with_limit(limit)
-                        .and_offset(offset)
-                        .order_by_score(),
-                    tally(),
-                ),
-                statistics,
-            )?;
+            let sum = flat(words.as_deref());
+            let query = combined(words.as_deref(), sum.as_ref());
+            let (total, top, facets) = match sum {
+                // The sum alone: read from its arrays (flat/collect.rs).
+                Some(sum) if readable => {
+                    let tally = tally();
+                    let collected =
+                        sum.collect(searcher, statistics, offset, limit, tally.as_ref())?;
+                    (collected.total, collected.top, collected.facets)
+                }
+                _ => searcher.search_with_statistics_provider(
+                    query.as_ref(),
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                        tally(),
+                    ),
+                    statistics,
+                )?,
+            };
             Ok(Pass {
                 words,
                 query,
                 total,
                 top,
                 facets,
+            })
+        };
+        // A pass over a sum evaluated already (the words of a long query and their feedback).
+        let read = |words: Box<dyn Query>, evaluation: Evaluation<'_>| -> Result<_> {
+            let sum = flat(Some(words.as_ref()));
+            let query = combined(Some(words.as_ref()), sum.as_ref());
+            let collected = evaluation.collect(offset, limit, tally().as_ref())?;
+            Ok(Pass {
+                words: Some(words),
+                query,
+                total: collected.total,
+                top: collected.top,
+                facets: collected.facets,
             })
         };
         let pass = |all_required: bool, typos: bool| {
@@ -186,18 +210,17 @@ impl SearchEngine {
         }
         let every_word_matched = strict.total > 0;
         if strict.total < FEW_RESULTS && parsed.groups.len() > 1 {
-            let words = builder.text_query(parsed, false, prefix_last, typos);
-            let words = match words {
-                Some(words) => Some(super::feedback::expand(
-                    &self.query,
-                    searcher,
-                    statistics,
-                    parsed,
-                    words,
-                )?),
-                other => other,
+            let any = match builder.text_query(parsed, false, prefix_last, typos) {
+                Some(words) => {
+                    let (words, evaluation) =
+                        super::feedback::expand(&self.query, searcher, statistics, parsed, words)?;
+                    match evaluation {
+                        Some(evaluation) if readable => read(words, evaluation)?,
+                        _ => run(Some(words))?,
+                    }
+                }
+                None => run(None)?,
             };
-            let any = run(words)?;
             return Ok(any.ranking(every_word_matched, &builder));
         }
         Ok(strict.ranking(every_word_matched, &builder))
