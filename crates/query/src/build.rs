@@ -86,10 +86,12 @@ pub(crate) const MAX_COVERAGE_WORDS: usize = 6;
 /// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is.
 const MIN_COVERAGE_WEIGHT: f32 = 0.1;
 
-/// Question words, auxiliaries, pronouns and comparison markers of plain-language queries ("how
-/// long do hospitals have to keep...", "list of ... and who issues them", "difference between
-/// rhit and rhia"), beyond the analyzer's stopwords: never required, no coverage bonus, weighed
-/// [`FILLER_BOOST`]. `him` is not among them: in this domain it is HIM.
+/// Question words, auxiliaries, pronouns, comparison markers and vague nouns of plain-language
+/// queries ("how long do hospitals have to keep...", "list of ... and who issues them",
+/// "difference between rhit and rhia", "can a patient change something wrong..."), beyond the
+/// analyzer's stopwords: never required, no coverage bonus, weighed [`FILLER_BOOST`]. A vague
+/// word is rare in pages, so as content it would earn the largest share of the coverage bonus
+/// for saying nothing about the subject. `him` is not among them: in this domain it is HIM.
 const FILLER_WORDS: &[&str] = &[
     "how",
     "what",
@@ -172,6 +174,27 @@ const FILLER_WORDS: &[&str] = &[
     "between",
     "compare",
     "compared",
+    "something",
+    "anything",
+    "everything",
+    "someone",
+    "anyone",
+    "everyone",
+    "somebody",
+    "anybody",
+    "everybody",
+    "thing",
+    "things",
+    "stuff",
+    "kind",
+    "kinds",
+    "sort",
+    "lot",
+    "lots",
+    "else",
+    "really",
+    "actually",
+    "please",
 ];
 
 /// Weight of a filler word's score: it still orders pages that have the content words, but

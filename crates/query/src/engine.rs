@@ -741,6 +741,60 @@ mod tests {
     }
 
     /// Completions leave out the site's suffix, whatever its separator.
+    /// A vague word ("something") is rare in pages, so as a content word it would earn the
+    /// largest share of the coverage bonus; it says nothing about the subject, and the page
+    /// with the words that do comes first.
+    #[test]
+    fn vague_words_do_not_decide_the_ranking() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "topics/amend.html",
+                "<title>Amending a record</title><main><p>A patient who finds a wrong entry \
+                 in a medical record can ask to change it.</p></main>",
+            ),
+            (
+                "topics/portal.html",
+                "<title>Portals</title><main><p>A patient can change something in the medical \
+                 record online.</p></main>",
+            ),
+            (
+                "topics/other.html",
+                "<title>Other</title><main><p>A wrong turn.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let response = engine
+            .search(SearchRequest::new(
+                "can a patient change something wrong in their medical record",
+            ))
+            .unwrap();
+        assert_eq!(response.hits[0].id, "topics/amend.html");
+        assert_eq!(response.total, 3);
+    }
+
+    /// A word opens its synonym group in either number: `doctors` finds the page about
+    /// physicians as `doctor` does.
+    #[test]
+    fn plurals_find_their_synonyms() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "topics/queries.html",
+                "<title>Physician queries</title><main><p>How a coder asks a physician to \
+                 clarify documentation.</p></main>",
+            ),
+            (
+                "topics/other.html",
+                "<title>Coding audits</title><main><p>A coder reviews claims.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        for query in ["doctor", "doctors"] {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            let ids: Vec<&str> = response.hits.iter().map(|h| h.id.as_str()).collect();
+            assert_eq!(ids, ["topics/queries.html"], "{query}");
+        }
+    }
+
     #[test]
     fn completions_leave_out_the_site_suffix() {
         let pages: Vec<(String, String)> = [

@@ -77,12 +77,21 @@ impl Expander {
         key_of(&mut self.analyzer.clone(), text)
     }
 
+    /// The groups `key` opens: as typed, else with its last word in the other number
+    /// (`doctors` opens the group of `doctor`, `book` the group of `books`, `DRGs` that of
+    /// `DRG`): a group lists one form of each term.
+    fn groups_of(&self, key: &str) -> Option<&Vec<usize>> {
+        self.by_key
+            .get(key)
+            .or_else(|| other_numbers(key).find_map(|other| self.by_key.get(&other)))
+    }
+
     /// The other terms meaning the same as `phrase` (empty when none).
     pub(crate) fn alternatives(&self, phrase: &str) -> Vec<String> {
         let key = self.key(phrase);
         let mut out: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([key.clone()]);
-        for id in self.by_key.get(&key).into_iter().flatten() {
+        for id in self.groups_of(&key).into_iter().flatten() {
             for term in &self.groups[*id] {
                 if seen.insert(self.key(term)) {
                     out.push(term.clone());
@@ -105,11 +114,39 @@ impl Expander {
         (2..=max)
             .rev()
             .find(|len| {
-                self.by_key
-                    .contains_key(&self.key(&words[start..start + len].join(" ")))
+                self.groups_of(&self.key(&words[start..start + len].join(" ")))
+                    .is_some()
             })
             .unwrap_or(0)
     }
+}
+
+/// `key` with its last word's English plural folded to the singular, or made plural: the
+/// regular forms only (`queries` / `query`, `doctors` / `doctor`), never for words of three
+/// letters or fewer, nor for a last letter `s` that is not a plural (`class`, `status`, `his`).
+fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
+    let (head, last) = match key.rsplit_once(' ') {
+        Some((head, last)) => (format!("{head} "), last),
+        None => (String::new(), key),
+    };
+    let long = last.chars().count() > 3;
+    let singular = if !long {
+        None
+    } else if let Some(stem) = last.strip_suffix("ies") {
+        Some(format!("{stem}y"))
+    } else if last.ends_with('s') && !["ss", "us", "is"].iter().any(|end| last.ends_with(end)) {
+        Some(last[..last.len() - 1].to_string())
+    } else {
+        None
+    };
+    let plural = (long && !last.ends_with('s')).then(|| match last.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{last}s"),
+    });
+    singular
+        .into_iter()
+        .chain(plural)
+        .map(move |last| format!("{head}{last}"))
 }
 
 fn key_of(analyzer: &mut TextAnalyzer, text: &str) -> String {
@@ -155,6 +192,32 @@ mod tests {
         let e = Expander::new(&taxonomy);
         assert_eq!(e.alternatives("keep"), ["retention"]);
         assert!(e.alternatives("retention").is_empty());
+    }
+
+    #[test]
+    fn a_term_opens_its_group_in_either_number() {
+        let e = expander();
+        assert!(e.alternatives("doctors").contains(&"physician".to_string()));
+        assert!(e.alternatives("book").contains(&"reading list".to_string()));
+        assert!(e
+            .alternatives("DRGs")
+            .contains(&"diagnosis related group".to_string()));
+        let words = ["electronic", "health", "records", "access"];
+        assert_eq!(e.longest_span(&words, 0), 3);
+        // Not plurals: a word of three letters, a double s.
+        assert!(e.alternatives("his").is_empty());
+        assert_eq!(other_numbers("coding class").count(), 0);
+        assert_eq!(
+            other_numbers("medical record").collect::<Vec<_>>(),
+            ["medical records"]
+        );
+        assert_eq!(other_numbers("queries").collect::<Vec<_>>(), ["query"]);
+        assert_eq!(other_numbers("policy").collect::<Vec<_>>(), ["policies"]);
+        assert_eq!(
+            other_numbers("day").collect::<Vec<_>>(),
+            Vec::<String>::new()
+        );
+        assert_eq!(other_numbers("keys").collect::<Vec<_>>(), ["key"]);
     }
 
     #[test]
