@@ -409,8 +409,10 @@ pub(crate) struct QueryBuilder<'a> {
     statistics: MemoStatistics<'a>,
     /// The correction of each word no document has (`None`: nothing close), found once.
     corrections: RefCell<HashMap<String, Option<String>>>,
-    /// Whether words no document has are corrected (off to count what a query finds as typed).
+    /// Whether words no document has are corrected, and words search their synonyms too (both
+    /// off to count what a query finds with its words as typed).
     correct_unknown: bool,
+    synonyms: bool,
     /// The documents the searcher serves (`Commit::documents`), for the synonym cache.
     commit: u64,
 }
@@ -424,13 +426,16 @@ impl<'a> QueryBuilder<'a> {
             statistics: MemoStatistics::new(searcher),
             corrections: RefCell::new(HashMap::new()),
             correct_unknown: true,
+            synonyms: true,
             commit: crate::cache::Commit::of(searcher).documents(),
         }
     }
 
-    /// A builder whose queries take words as typed: no correction of unknown words.
+    /// A builder whose queries take words as typed: no correction of unknown words, no
+    /// synonyms (what did-you-mean compares).
     pub(crate) fn taking_words_as_typed(mut self) -> QueryBuilder<'a> {
         self.correct_unknown = false;
+        self.synonyms = false;
         self
     }
 
@@ -504,7 +509,9 @@ impl<'a> QueryBuilder<'a> {
                             parts.into_iter().map(|q| (occur, q)).collect(),
                         )));
                     }
-                    options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
+                    if self.synonyms {
+                        options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
+                    }
                     k += span;
                     any_of(options)
                 } else {
@@ -754,7 +761,7 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         options.extend(exact);
-        if with_synonyms {
+        if with_synonyms && self.synonyms {
             options.extend(self.synonym_queries(word));
         }
         any_of(options)

@@ -35,6 +35,11 @@ pub(crate) struct SegmentFacets {
     /// The documents of each value id (deleted ones included: doc ids are stable, and the
     /// matches they are intersected with never hold deleted documents).
     docs: Vec<RoaringBitmap>,
+    /// The value ids of each document: those of document `d` are
+    /// `doc_values[doc_starts[d]..doc_starts[d + 1]]`. Counting a few matches reads their own
+    /// values instead of intersecting every value's documents with them.
+    doc_values: Vec<u32>,
+    doc_starts: Vec<u32>,
 }
 
 impl SegmentFacets {
@@ -64,16 +69,21 @@ impl SegmentFacets {
             local.push(id);
         }
         let mut lists: Vec<Vec<DocId>> = vec![Vec::new(); values.len()];
+        let mut doc_values = Vec::new();
+        let mut doc_starts = Vec::with_capacity(segment.max_doc() as usize + 1);
         for doc in 0..segment.max_doc() {
+            doc_starts.push(doc_values.len() as u32);
             for ord in reader.facet_ords(doc) {
                 if let Some(Some(id)) = local.get(ord as usize) {
                     let list = &mut lists[*id as usize];
                     if list.last() != Some(&doc) {
                         list.push(doc);
+                        doc_values.push(*id);
                     }
                 }
             }
         }
+        doc_starts.push(doc_values.len() as u32);
         let docs = lists
             .into_iter()
             .map(|list| {
@@ -86,6 +96,8 @@ impl SegmentFacets {
             values,
             kind_names,
             docs,
+            doc_values,
+            doc_starts,
         })
     }
 }
@@ -219,7 +231,28 @@ impl SegmentCollector for SegmentTally {
     }
 
     fn harvest(self) -> Self::Fruit {
-        let table = Arc::clone(&self.table);
+        let matched: u64 = self.matches.iter().map(|w| u64::from(w.count_ones())).sum();
+        let counts = if self.reads_documents(matched) {
+            self.count_by_document()
+        } else {
+            self.count_by_value()
+        };
+        (self.table, counts)
+    }
+}
+
+impl SegmentTally {
+    /// Whether counting reads each match's values rather than intersecting each value's
+    /// documents with the matches. The first costs the matches' values, the second every
+    /// document's values (the sum of all values' documents) whatever the query: matching a
+    /// quarter of the documents or fewer, the first reads at most a quarter as many.
+    fn reads_documents(&self, matched: u64) -> bool {
+        self.filter_count <= 64 && matched * 4 <= self.table.doc_starts.len() as u64
+    }
+
+    /// Counts by intersecting each counted value's documents with the matches.
+    fn count_by_value(&self) -> Vec<u64> {
+        let table = &self.table;
         let accepted = self.accepted_docs();
         let bytes: Vec<u8> = self.matches.iter().flat_map(|w| w.to_le_bytes()).collect();
         let matches = RoaringBitmap::from_lsb0_bytes(0, &bytes);
@@ -247,7 +280,52 @@ impl SegmentCollector for SegmentTally {
             };
             counts[id] = base.intersection_len(docs);
         }
-        (table, counts)
+        counts
+    }
+
+    /// Counts by reading each match's values: the same counts as [`Self::count_by_value`]
+    /// (at most 64 filters, one bit each).
+    fn count_by_document(&self) -> Vec<u64> {
+        let table = &self.table;
+        let mut counts = vec![0u64; table.values.len()];
+        let every_filter = match self.filter_count {
+            64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        for (bucket, word) in self.matches.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let doc = bucket * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let (Some(&start), Some(&end)) =
+                    (table.doc_starts.get(doc), table.doc_starts.get(doc + 1))
+                else {
+                    continue;
+                };
+                let values = &table.doc_values[start as usize..end as usize];
+                // The filters the document passes: one of its values is accepted by each.
+                let mut passes = 0u64;
+                for &id in values {
+                    if let (true, Some(filter)) =
+                        (self.accepted[id as usize], self.filter_of[id as usize])
+                    {
+                        passes |= 1 << filter;
+                    }
+                }
+                let fails = every_filter & !passes;
+                for &id in values {
+                    let id = id as usize;
+                    let counts_here = match self.filter_of[id] {
+                        None => fails == 0,
+                        Some(filter) => fails & !(1 << filter) == 0,
+                    };
+                    if self.counted[id] && counts_here {
+                        counts[id] += 1;
+                    }
+                }
+            }
+        }
+        counts
     }
 }
 
@@ -404,17 +482,18 @@ mod tests {
     }
 
     /// Disjunctive counts the slow way: per kind, tantivy's `FacetCollector` over the
-    /// documents passing every other kind's filter.
+    /// documents `query` matches that pass every other kind's filter.
     fn reference(
         searcher: &Searcher,
         fields: &Fields,
+        query: &dyn Query,
         filters: &[(FacetKind, Vec<String>)],
     ) -> FacetTallies {
         kinds()
             .into_iter()
             .map(|kind| {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                    vec![(Occur::Must, Box::new(AllQuery))];
+                    vec![(Occur::Must, query.box_clone())];
                 for (filtered, values) in filters {
                     if *filtered != kind {
                         clauses.push((Occur::Must, value_filter(fields, *filtered, values)));
@@ -445,11 +524,14 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
+        /// Over every document (counted value by value) and over a few (counted document by
+        /// document), with and without filters.
         #[test]
         fn counts_match_tantivys_facet_collector(
             docs in prop::collection::vec(document(), 1..40),
             deleted in prop::collection::vec(0..40usize, 0..6),
             filter_kinds in prop::collection::vec((0..KINDS, prop::collection::vec(0..VALUES.len(), 1..3)), 0..4),
+            few in prop::collection::vec(0..40usize, 1..5),
         ) {
             let (_dir, index, fields) = index_of(&docs, &deleted);
             let (tables, reader) = warmed_reader(&index);
@@ -462,8 +544,18 @@ mod tests {
                 }
             }
             let tally = FacetTally::new(Arc::clone(&tables), kinds(), filters.clone());
-            let ours = searcher.search(&AllQuery, &tally).unwrap();
-            prop_assert_eq!(ours, reference(&searcher, &fields, &filters));
+            let few: Box<dyn Query> = Box::new(BooleanQuery::new(
+                few.iter()
+                    .map(|number| {
+                        let term = Term::from_field_text(fields.id, &format!("d{number}"));
+                        (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                    })
+                    .collect(),
+            ));
+            for query in [&AllQuery as &dyn Query, few.as_ref()] {
+                let ours = searcher.search(query, &tally).unwrap();
+                prop_assert_eq!(ours, reference(&searcher, &fields, query, &filters));
+            }
             prop_assert!(tables.segments.read().unwrap().len() >= searcher.segment_readers().len());
         }
     }
