@@ -13,6 +13,11 @@
 //! most pages carried a set of their own; BENCHMARKS.md, #18). Disjunctive counts (a filtered
 //! kind counted without its own filter) come from the same bitmaps: the matches are narrowed
 //! by every other kind's accepted values, in one pass.
+//!
+//! Intersecting costs every value's documents, whatever the query: on a query with few matches
+//! (a rare word), that was most of the counting. The tables also list each document's values
+//! (a flat array, built in the same pass), and a query matching a quarter of a segment or less
+//! is counted from its matches' own values, with the same disjunctive rule per document.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
