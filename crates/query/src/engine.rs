@@ -354,11 +354,13 @@ impl SearchEngine {
         if replacements.is_empty() {
             return Ok(None);
         }
-        // Offered only when it finds more documents with its words as written. It can only
-        // when some document has a corrected word and none of the words as typed: looking for
-        // one stops at the first, where counting both queries reads every match of every word
-        // (a long question's words match most of a site), so the counts are compared only
-        // then (a typed word's synonyms may still find more than its correction).
+        // Offered only when it finds more documents with its words as written (the builder
+        // adds no synonyms: they would make the comparison about other words, and a word's
+        // synonym phrases cost a full evaluation each time, uncached without scoring). It can
+        // only when some document has a corrected word and none of the words as typed:
+        // looking for one stops at the first, where counting both queries reads every match of
+        // every word (a long question's words match most of a site), so the counts are
+        // compared only then.
         let Some(added) = builder.text_query(&parse(&replacements.join(" ")), false, false, false)
         else {
             return Ok(None);
@@ -740,7 +742,6 @@ mod tests {
         );
     }
 
-    /// Completions leave out the site's suffix, whatever its separator.
     /// A vague word ("something") is rare in pages, so as a content word it would earn the
     /// largest share of the coverage bonus; it says nothing about the subject, and the page
     /// with the words that do comes first.
@@ -795,6 +796,7 @@ mod tests {
         }
     }
 
+    /// Completions leave out the site's suffix, whatever its separator.
     #[test]
     fn completions_leave_out_the_site_suffix() {
         let pages: Vec<(String, String)> = [

@@ -15,6 +15,9 @@ const MAX_SPAN_WORDS: usize = 8;
 #[derive(Clone)]
 pub(crate) struct Expander {
     groups: Vec<Vec<String>>,
+    /// Per group: whether a term in the other number opens it (not a one-way group, whose
+    /// first term is a word chosen as written: `keep`, `make`, `issues`).
+    folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
     /// Keys of acronyms and credential codes: never typo-corrected.
     no_fuzz: HashSet<String>,
@@ -44,6 +47,9 @@ impl Expander {
                 }
             }
         }
+        let folds = (0..groups.len())
+            .map(|id| taxonomy.synonyms.get(id).is_none_or(|group| !group.one_way))
+            .collect();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut no_fuzz = HashSet::new();
         for (id, group) in groups.iter().enumerate() {
@@ -66,6 +72,7 @@ impl Expander {
         }
         Expander {
             groups,
+            folds,
             by_key,
             no_fuzz,
             analyzer,
@@ -78,12 +85,19 @@ impl Expander {
     }
 
     /// The groups `key` opens: as typed, else with its last word in the other number
-    /// (`doctors` opens the group of `doctor`, `book` the group of `books`, `DRGs` that of
-    /// `DRG`): a group lists one form of each term.
-    fn groups_of(&self, key: &str) -> Option<&Vec<usize>> {
-        self.by_key
-            .get(key)
-            .or_else(|| other_numbers(key).find_map(|other| self.by_key.get(&other)))
+    /// (`doctors` opens the group of `doctor`, `physicians` that of `physician`). Not an acronym
+    /// or code in the other number (`hits` is not HIT), nor a one-way group.
+    fn groups_of(&self, key: &str) -> Vec<usize> {
+        if let Some(ids) = self.by_key.get(key) {
+            return ids.clone();
+        }
+        other_numbers(key)
+            .filter(|other| !self.no_fuzz.contains(other))
+            .filter_map(|other| self.by_key.get(&other))
+            .flatten()
+            .copied()
+            .filter(|id| self.folds[*id])
+            .collect()
     }
 
     /// The other terms meaning the same as `phrase` (empty when none).
@@ -91,8 +105,8 @@ impl Expander {
         let key = self.key(phrase);
         let mut out: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([key.clone()]);
-        for id in self.groups_of(&key).into_iter().flatten() {
-            for term in &self.groups[*id] {
+        for id in self.groups_of(&key) {
+            for term in &self.groups[id] {
                 if seen.insert(self.key(term)) {
                     out.push(term.clone());
                 }
@@ -114,15 +128,16 @@ impl Expander {
         (2..=max)
             .rev()
             .find(|len| {
-                self.groups_of(&self.key(&words[start..start + len].join(" ")))
-                    .is_some()
+                !self
+                    .groups_of(&self.key(&words[start..start + len].join(" ")))
+                    .is_empty()
             })
             .unwrap_or(0)
     }
 }
 
 /// `key` with its last word's English plural folded to the singular, or made plural: the
-/// regular forms only (`queries` / `query`, `doctors` / `doctor`), never for words of three
+/// regular forms only (`queries` / `query`, `movies` / `movie`, `doctors` / `doctor`), never for words of three
 /// letters or fewer, nor for a last letter `s` that is not a plural (`class`, `status`, `his`).
 fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
     let (head, last) = match key.rsplit_once(' ') {
@@ -130,20 +145,19 @@ fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
         None => (String::new(), key),
     };
     let long = last.chars().count() > 3;
-    let singular = if !long {
-        None
-    } else if let Some(stem) = last.strip_suffix("ies") {
-        Some(format!("{stem}y"))
-    } else if last.ends_with('s') && !["ss", "us", "is"].iter().any(|end| last.ends_with(end)) {
-        Some(last[..last.len() - 1].to_string())
-    } else {
-        None
+    let plural_s = last.ends_with('s') && !["ss", "us", "is"].iter().any(|end| last.ends_with(end));
+    // `-ies` is `-y` (`queries`) or `-ie` plus `s` (`movies`).
+    let singulars: Vec<String> = match (long, last.strip_suffix("ies")) {
+        (false, _) => Vec::new(),
+        (true, Some(stem)) => vec![format!("{stem}y"), format!("{stem}ie")],
+        (true, None) if plural_s => vec![last[..last.len() - 1].to_string()],
+        (true, None) => Vec::new(),
     };
     let plural = (long && !last.ends_with('s')).then(|| match last.strip_suffix('y') {
         Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
         _ => format!("{last}s"),
     });
-    singular
+    singulars
         .into_iter()
         .chain(plural)
         .map(move |last| format!("{head}{last}"))
@@ -198,10 +212,10 @@ mod tests {
     fn a_term_opens_its_group_in_either_number() {
         let e = expander();
         assert!(e.alternatives("doctors").contains(&"physician".to_string()));
-        assert!(e.alternatives("book").contains(&"reading list".to_string()));
-        assert!(e
-            .alternatives("DRGs")
-            .contains(&"diagnosis related group".to_string()));
+        // Not into an acronym ("hits" is not HIT) nor a one-way group ("makes" is not pay).
+        assert!(e.alternatives("hits").is_empty());
+        assert!(!e.alternatives("makes").contains(&"salary".to_string()));
+        assert!(!e.alternatives("issue").contains(&"awards".to_string()));
         let words = ["electronic", "health", "records", "access"];
         assert_eq!(e.longest_span(&words, 0), 3);
         // Not plurals: a word of three letters, a double s.
@@ -211,7 +225,14 @@ mod tests {
             other_numbers("medical record").collect::<Vec<_>>(),
             ["medical records"]
         );
-        assert_eq!(other_numbers("queries").collect::<Vec<_>>(), ["query"]);
+        assert_eq!(
+            other_numbers("queries").collect::<Vec<_>>(),
+            ["query", "querie"]
+        );
+        assert_eq!(
+            other_numbers("movies").collect::<Vec<_>>(),
+            ["movy", "movie"]
+        );
         assert_eq!(other_numbers("policy").collect::<Vec<_>>(), ["policies"]);
         assert_eq!(
             other_numbers("day").collect::<Vec<_>>(),

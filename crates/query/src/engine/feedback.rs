@@ -29,19 +29,20 @@ const FEEDBACK_WEIGHT: f32 = 0.5;
 const FEEDBACK_BYTES: usize = 4096;
 
 /// `words` with the feedback words of its best documents added; `words` alone when the first
-/// pass finds nothing to learn from. When `words` is a sum of clauses, also its evaluation with
-/// the feedback words added (the arrays of the expanded query, flattened: the pass after this
-/// one need not evaluate the words again).
+/// pass finds nothing to learn from. When `words` is a sum of clauses and `reuse` asks for it,
+/// also its evaluation with the feedback words added (the arrays of the expanded query,
+/// flattened: the pass after this one need not evaluate the words again).
 pub(super) fn expand<'a>(
     model: &QueryModel,
     searcher: &'a Searcher,
     statistics: &'a MemoStatistics<'_>,
     parsed: &ParsedQuery,
     words: Box<dyn Query>,
+    reuse: bool,
 ) -> Result<(Box<dyn Query>, Option<Evaluation<'a>>)> {
     // Nested as in the expanded query, so that it flattens into the same first clauses.
     let nested = BooleanQuery::new(vec![(Occur::Should, words.box_clone())]);
-    let mut evaluation = SumQuery::flatten(&nested)
+    let evaluation = SumQuery::flatten(&nested)
         .map(|sum| sum.evaluate(searcher, statistics))
         .transpose()?;
     let top = match &evaluation {
@@ -53,7 +54,7 @@ pub(super) fn expand<'a>(
         )?,
     };
     let Some(best) = top.first().map(|(score, _)| *score).filter(|s| *s > 0.0) else {
-        return Ok((words, evaluation));
+        return Ok((words, evaluation.filter(|_| reuse)));
     };
     let mut stemmer = model.stemmer.clone();
     let own: HashSet<String> = parsed
@@ -113,7 +114,7 @@ pub(super) fn expand<'a>(
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     scored.truncate(FEEDBACK_TERMS);
     let Some(top_weight) = scored.first().map(|(_, w)| *w).filter(|w| *w > 0.0) else {
-        return Ok((words, evaluation));
+        return Ok((words, evaluation.filter(|_| reuse)));
     };
     let added: Vec<Box<dyn Query>> = scored
         .into_iter()
@@ -128,9 +129,13 @@ pub(super) fn expand<'a>(
             )) as Box<dyn Query>
         })
         .collect();
-    if let Some(evaluation) = &mut evaluation {
-        evaluation.add(&added)?;
-    }
+    let evaluation = match evaluation {
+        Some(mut evaluation) if reuse => {
+            evaluation.add(&added)?;
+            Some(evaluation)
+        }
+        _ => None,
+    };
     let clauses = std::iter::once(words)
         .chain(added)
         .map(|query| (Occur::Should, query))

@@ -212,11 +212,17 @@ impl SearchEngine {
         if strict.total < FEW_RESULTS && parsed.groups.len() > 1 {
             let any = match builder.text_query(parsed, false, prefix_last, typos) {
                 Some(words) => {
-                    let (words, evaluation) =
-                        super::feedback::expand(&self.query, searcher, statistics, parsed, words)?;
+                    let (words, evaluation) = super::feedback::expand(
+                        &self.query,
+                        searcher,
+                        statistics,
+                        parsed,
+                        words,
+                        readable,
+                    )?;
                     match evaluation {
-                        Some(evaluation) if readable => read(words, evaluation)?,
-                        _ => run(Some(words))?,
+                        Some(evaluation) => read(words, evaluation)?,
+                        None => run(Some(words))?,
                     }
                 }
                 None => run(None)?,

@@ -28,8 +28,13 @@ pub(crate) struct Collected {
 
 /// A candidate for the page, ordered so that the worst is the greatest: a lower score, or the
 /// same score and a later address (`TopDocs` breaks ties by address).
-#[derive(PartialEq)]
 struct Candidate(Score, DocAddress);
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
 
 impl Eq for Candidate {}
 
@@ -119,9 +124,9 @@ impl Evaluation<'_> {
             {
                 clause.add_to(reader, selected, scores)?;
             }
-            // Bonuses are scored last, whenever clauses are added.
-            let at = self.weight.clauses.partition_point(|c| c.bound.is_none());
-            self.weight.clauses.insert(at, clause);
+            // Its place among the clauses does not matter: bonuses are told by their bound
+            // and scored after every other clause.
+            self.weight.clauses.push(clause);
         }
         Ok(())
     }
@@ -135,7 +140,8 @@ impl Evaluation<'_> {
         tally: Option<&FacetTally>,
     ) -> tantivy::Result<Collected> {
         let wanted = offset + limit;
-        let has_bonuses = self.weight.clauses.iter().any(|c| c.bound.is_some());
+        // Listing nothing, no bonus can change what is listed.
+        let has_bonuses = wanted > 0 && self.weight.clauses.iter().any(|c| c.bound.is_some());
         let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(wanted + 1);
         let mut total = 0;
         let mut fruits = Vec::new();
