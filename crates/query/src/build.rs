@@ -509,9 +509,7 @@ impl<'a> QueryBuilder<'a> {
                             parts.into_iter().map(|q| (occur, q)).collect(),
                         )));
                     }
-                    if self.synonyms {
-                        options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
-                    }
+                    options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
                     k += span;
                     any_of(options)
                 } else {
@@ -761,7 +759,7 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         options.extend(exact);
-        if with_synonyms && self.synonyms {
+        if with_synonyms {
             options.extend(self.synonym_queries(word));
         }
         any_of(options)
@@ -822,8 +820,12 @@ impl<'a> QueryBuilder<'a> {
     /// Synonyms of `phrase` over every ranked field, as one clause scored by the best-matching
     /// synonym (so a term with many aliases does not outweigh the words typed), weighted below
     /// those words. Aliases that contain every word of `phrase` are left out: they add no
-    /// recall, only score (`Coder` -> `Professional Coder`).
+    /// recall, only score (`Coder` -> `Professional Coder`). None from a builder taking words as
+    /// typed.
     fn synonym_queries(&self, phrase: &str) -> Vec<Box<dyn Query>> {
+        if !self.synonyms {
+            return Vec::new();
+        }
         let own = analysis::tokens(&mut self.model.stemmer.clone(), phrase);
         let alternatives: Vec<Box<dyn Query>> = self
             .model

@@ -203,29 +203,6 @@ pub(crate) struct SegmentTally {
     filter_count: usize,
 }
 
-impl SegmentTally {
-    /// Per filter, the documents it accepts (any of its accepted values).
-    fn accepted_docs(&self) -> Vec<RoaringBitmap> {
-        let mut accepted = vec![RoaringBitmap::new(); self.filter_count];
-        for (id, docs) in self.table.docs.iter().enumerate() {
-            if let (true, Some(filter)) = (self.accepted[id], self.filter_of[id]) {
-                accepted[filter] |= docs;
-            }
-        }
-        accepted
-    }
-}
-
-impl SegmentTally {
-    /// Takes every document of `docs` (a set over the segment) as a match at once.
-    pub(crate) fn take_all(&mut self, docs: &BitSet) {
-        let buckets = docs.max_value().div_ceil(64) as usize;
-        for (bucket, word) in self.matches.iter_mut().enumerate().take(buckets) {
-            *word |= u64::from_le_bytes(docs.tinyset(bucket as u32).into_bytes());
-        }
-    }
-}
-
 impl SegmentCollector for SegmentTally {
     type Fruit = (Arc<SegmentFacets>, Vec<u64>);
 
@@ -247,12 +224,31 @@ impl SegmentCollector for SegmentTally {
 }
 
 impl SegmentTally {
+    /// Takes every document of `docs` (a set over the segment) as a match at once.
+    pub(crate) fn take_all(&mut self, docs: &BitSet) {
+        let buckets = docs.max_value().div_ceil(64) as usize;
+        for (bucket, word) in self.matches.iter_mut().enumerate().take(buckets) {
+            *word |= u64::from_le_bytes(docs.tinyset(bucket as u32).into_bytes());
+        }
+    }
+
     /// Whether counting reads each match's values rather than intersecting each value's
     /// documents with the matches. The first costs the matches' values, the second every
     /// document's values (the sum of all values' documents) whatever the query: matching a
     /// quarter of the documents or fewer, the first reads at most a quarter as many.
     fn reads_documents(&self, matched: u64) -> bool {
         self.filter_count <= 64 && matched * 4 <= self.table.doc_starts.len() as u64
+    }
+
+    /// Per filter, the documents it accepts (any of its accepted values).
+    fn accepted_docs(&self) -> Vec<RoaringBitmap> {
+        let mut accepted = vec![RoaringBitmap::new(); self.filter_count];
+        for (id, docs) in self.table.docs.iter().enumerate() {
+            if let (true, Some(filter)) = (self.accepted[id], self.filter_of[id]) {
+                accepted[filter] |= docs;
+            }
+        }
+        accepted
     }
 
     /// Counts by intersecting each counted value's documents with the matches.

@@ -37,7 +37,7 @@ use crate::materialize::insert_matches;
 
 mod collect;
 
-pub(crate) use collect::Evaluation;
+pub(crate) use collect::{Collected, Evaluation};
 
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
 /// of every clause that matches it (selecting or not).
@@ -237,8 +237,8 @@ impl Weight for SumWeight {
 }
 
 impl SumWeight {
-    /// The documents of the segment the sum selects (deleted ones included) and the score of
-    /// every document.
+    /// The documents of the segment the sum selects (deleted ones included, and scored: the
+    /// collectors reading them skip them) and the score of every document.
     fn evaluate(&self, reader: &SegmentReader) -> tantivy::Result<(BitSet, Vec<Score>)> {
         let (selected, mut scores) = self.evaluate_without_bonuses(reader)?;
         self.add_bonuses(reader, &selected, &mut scores, None)?;
@@ -258,12 +258,13 @@ impl SumWeight {
         Ok((selected, scores))
     }
 
-    /// Adds the [`Bonus`] clauses' scores to the selected documents that could enter the best
-    /// `top` with them (all of them when `top` is unknown or covers every selected document).
+    /// Adds the [`Bonus`] clauses' scores to those of `listed` (the documents that may be
+    /// listed: deleted ones, never listed, must not set the threshold) that could enter the
+    /// best `top` with them (all of them when `top` is unknown or covers them all).
     fn add_bonuses(
         &self,
         reader: &SegmentReader,
-        selected: &BitSet,
+        listed: &BitSet,
         scores: &mut [Score],
         top: Option<usize>,
     ) -> tantivy::Result<()> {
@@ -275,16 +276,8 @@ impl SumWeight {
         if bonuses.is_empty() {
             return Ok(());
         }
-        // Deleted documents are matched but never listed: they must not set the threshold.
-        let alive = reader.alive_bitset();
-        let mut docs = Vec::with_capacity(selected.len());
-        let mut all = BitSetDocSet::from(selected.clone());
-        while all.doc() != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(all.doc())) {
-                docs.push(all.doc());
-            }
-            all.advance();
-        }
+        let mut docs = Vec::with_capacity(listed.len());
+        for_each_doc(listed, |doc| docs.push(doc));
         let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
         if let Some(top) = top.filter(|&top| top > 0 && top < docs.len()) {
             // The top-th best score without the bonuses: the top documents reach it at least.
@@ -305,6 +298,18 @@ impl SumWeight {
             }
         }
         Ok(())
+    }
+}
+
+/// Calls `f` with every document of `set`, in order.
+fn for_each_doc(set: &BitSet, mut f: impl FnMut(DocId)) {
+    let buckets = set.max_value().div_ceil(64);
+    for bucket in 0..buckets {
+        let mut word = u64::from_le_bytes(set.tinyset(bucket).into_bytes());
+        while word != 0 {
+            f(bucket * 64 + word.trailing_zeros());
+            word &= word - 1;
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use tantivy::{DocAddress, Searcher};
 use super::SearchEngine;
 use crate::build::{QueryBuilder, MAX_COVERAGE_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
-use crate::flat::{Evaluation, SumQuery};
+use crate::flat::{Collected, Evaluation, SumQuery};
 use crate::parse::ParsedQuery;
 use crate::Result;
 
@@ -116,61 +116,49 @@ impl SearchEngine {
                 .then(|| SumQuery::flatten(text?))
                 .flatten()
         };
-        // The text query AND the filters, AND NOT the excluded words: what explanations and
-        // the disjunctive facet pass search.
-        let combined = |words: Option<&dyn Query>, sum: Option<&SumQuery>| -> Box<dyn Query> {
-            let text = sum.map(|q| q as &dyn Query).or(words);
-            builder.combine(text, parsed, filters)
-        };
         // Excluded words remove matches after a sum ranks them: read from its arrays only
         // without them.
         let readable = filters.is_empty() && parsed.excluded.is_empty();
         // One pass: the text query (every content word required, or any), counted, its page of
-        // top documents collected and facets counted together.
-        let run = |words: Option<Box<dyn Query>>| -> Result<_> {
-            let sum = flat(words.as_deref());
-            let query = combined(words.as_deref(), sum.as_ref());
-            let (total, top, facets) = match sum {
-                // The sum alone: read from its arrays (flat/collect.rs).
-                Some(sum) if readable => {
-                    let tally = tally();
-                    let collected =
-                        sum.collect(searcher, statistics, offset, limit, tally.as_ref())?;
-                    (collected.total, collected.top, collected.facets)
-                }
-                _ => searcher.search_with_statistics_provider(
-                    query.as_ref(),
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit)
-                            .and_offset(offset)
-                            .order_by_score(),
-                        tally(),
-                    ),
-                    statistics,
-                )?,
+        // top documents collected and facets counted together; from `evaluated` when its sum
+        // was evaluated already (the words of a long query and their feedback).
+        let run_on =
+            |words: Option<Box<dyn Query>>, evaluated: Option<Evaluation<'_>>| -> Result<Pass> {
+                let sum = flat(words.as_deref());
+                // The text query AND the filters, AND NOT the excluded words: what explanations
+                // and the disjunctive facet pass search.
+                let text = sum.as_ref().map(|q| q as &dyn Query).or(words.as_deref());
+                let query = builder.combine(text, parsed, filters);
+                let found = match (evaluated, sum) {
+                    (Some(evaluated), _) => evaluated.collect(offset, limit, tally().as_ref())?,
+                    // The sum alone: read from its arrays (flat/collect.rs).
+                    (None, Some(sum)) if readable => {
+                        sum.collect(searcher, statistics, offset, limit, tally().as_ref())?
+                    }
+                    _ => {
+                        let (total, top, facets) = searcher.search_with_statistics_provider(
+                            query.as_ref(),
+                            &(
+                                Count,
+                                TopDocs::with_limit(limit)
+                                    .and_offset(offset)
+                                    .order_by_score(),
+                                tally(),
+                            ),
+                            statistics,
+                        )?;
+                        Collected { total, top, facets }
+                    }
+                };
+                Ok(Pass {
+                    words,
+                    query,
+                    total: found.total,
+                    top: found.top,
+                    facets: found.facets,
+                })
             };
-            Ok(Pass {
-                words,
-                query,
-                total,
-                top,
-                facets,
-            })
-        };
-        // A pass over a sum evaluated already (the words of a long query and their feedback).
-        let read = |words: Box<dyn Query>, evaluation: Evaluation<'_>| -> Result<_> {
-            let sum = flat(Some(words.as_ref()));
-            let query = combined(Some(words.as_ref()), sum.as_ref());
-            let collected = evaluation.collect(offset, limit, tally().as_ref())?;
-            Ok(Pass {
-                words: Some(words),
-                query,
-                total: collected.total,
-                top: collected.top,
-                facets: collected.facets,
-            })
-        };
+        let run = |words: Option<Box<dyn Query>>| run_on(words, None);
         let pass = |all_required: bool, typos: bool| {
             run(builder.text_query(parsed, all_required, prefix_last, typos))
         };
@@ -220,10 +208,7 @@ impl SearchEngine {
                         words,
                         readable,
                     )?;
-                    match evaluation {
-                        Some(evaluation) => read(words, evaluation)?,
-                        None => run(Some(words))?,
-                    }
+                    run_on(Some(words), evaluation)?
                 }
                 None => run(None)?,
             };

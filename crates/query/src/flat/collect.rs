@@ -12,9 +12,9 @@ use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query};
-use tantivy::{BitSet, DocAddress, DocId, Score, Searcher};
+use tantivy::{BitSet, DocAddress, Score, Searcher};
 
-use super::{SumQuery, SumWeight, WeightedClause};
+use super::{for_each_doc, SumQuery, SumWeight, WeightedClause};
 use crate::facet_table::{FacetTallies, FacetTally};
 
 /// What one search of a [`SumQuery`] gives.
@@ -155,23 +155,30 @@ impl Evaluation<'_> {
             if selected.len() == 0 {
                 continue;
             }
+            // Deleted documents are matched but never counted nor listed.
+            let without_deleted;
+            let alive = match reader.alive_bitset() {
+                Some(deleted) => {
+                    let mut alive = selected.clone();
+                    alive.intersect_update(deleted.bitset());
+                    without_deleted = alive;
+                    &without_deleted
+                }
+                None => selected,
+            };
             // The bonuses go on a copy: the evaluation stays without them.
             let mut with_bonuses;
             let scores = if has_bonuses {
                 with_bonuses = scores.clone();
                 self.weight
-                    .add_bonuses(reader, selected, &mut with_bonuses, Some(wanted))?;
+                    .add_bonuses(reader, alive, &mut with_bonuses, Some(wanted))?;
                 &with_bonuses
             } else {
                 scores
             };
-            let mut alive = selected.clone();
-            if let Some(deleted) = reader.alive_bitset() {
-                alive.intersect_update(deleted.bitset());
-            }
             total += alive.len();
             if wanted > 0 {
-                for_each_doc(&alive, |doc| {
+                for_each_doc(alive, |doc| {
                     let candidate =
                         Candidate(scores[doc as usize], DocAddress::new(ord as u32, doc));
                     if best.len() < wanted {
@@ -184,7 +191,7 @@ impl Evaluation<'_> {
             }
             if let Some(tally) = tally {
                 let mut segment = tally.for_segment(ord as u32, reader)?;
-                segment.take_all(&alive);
+                segment.take_all(alive);
                 fruits.push(segment.harvest());
             }
         }
@@ -196,18 +203,5 @@ impl Evaluation<'_> {
             .map(|Candidate(score, address)| (score, address))
             .collect();
         Ok(Collected { total, top, facets })
-    }
-}
-
-/// Calls `f` with every document of `set`, in order.
-fn for_each_doc(set: &BitSet, mut f: impl FnMut(DocId)) {
-    let buckets = set.max_value().div_ceil(64);
-    for bucket in 0..buckets {
-        let mut word = u64::from_le_bytes(set.tinyset(bucket).into_bytes());
-        while word != 0 {
-            let bit = word.trailing_zeros();
-            f(bucket * 64 + bit);
-            word &= word - 1;
-        }
     }
 }
