@@ -11,12 +11,15 @@
 //!    is enough.
 //!    With the `requirements` policy, so is one mention in a requirement sentence; on a page
 //!    filed under a value the kind's `single_mention_under` names (a job profile, for
-//!    credentials), one mention anywhere. A page whose body names ten values of one kind or
-//!    more is a list (an index, a glossary): its body files it under nothing.
+//!    credentials), one mention anywhere but in a sentence about another job (where this one
+//!    leads, a neighbouring field with "its own" credential). A page whose body names ten
+//!    values of one kind or more is a list (an index, a glossary): its body files it under
+//!    nothing. A link naming two values of a kind ("CTR vs RHIT") points to a page comparing
+//!    them: its words count for neither.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
-use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
+use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Mentions, Taxonomy};
 
 use crate::extract::Extracted;
 
@@ -30,6 +33,8 @@ pub(crate) fn assign_facets(
     let mut warnings = Vec::new();
     let prominent = matcher.mentions(&page.prominent_text());
     let body = matcher.mentions(&page.body);
+    let references = comparison_links(matcher, &page.link_text);
+    let named = body.clone().without(&references);
     let title = matcher.extract(&page.title);
     // A value named once counts on a short page (about it, whatever it names) and in a
     // requirement sentence ("employers prefer candidates who hold the RHIT").
@@ -37,7 +42,7 @@ pub(crate) fn assign_facets(
     // The body's sentences are scanned for requirements only when some kind asks for them.
     let wants_requirements = taxonomy.kinds().iter().any(|spec| spec.policy.requirements);
     let required = if wants_requirements {
-        matcher.extract(&requirement_sentences(&page.body))
+        matcher.extract(&cued_sentences(&page.body, REQUIREMENT_CUES))
     } else {
         FacetValues::default()
     };
@@ -61,7 +66,8 @@ pub(crate) fn assign_facets(
                     // A short page naming several values of the kind compares or lists
                     // them, about none in particular.
                     let focused = short && named_in_body(kind) <= MAX_SHORT_PAGE_VALUES;
-                    body.iter()
+                    named
+                        .iter()
                         .filter(move |(k, _, count)| {
                             *k == kind
                                 && !listed
@@ -151,7 +157,10 @@ pub(crate) fn assign_facets(
                 })
             });
         if applies {
-            let mentioned: Vec<String> = body
+            let elsewhere = matcher.mentions(&cued_sentences(&page.body, ELSEWHERE_CUES));
+            let mentioned: Vec<String> = named
+                .clone()
+                .without(&elsewhere)
                 .iter()
                 .filter(|(k, _, _)| *k == spec.kind)
                 .map(|(_, value, _)| value.to_string())
@@ -162,6 +171,24 @@ pub(crate) fn assign_facets(
         }
     }
     (facets, warnings)
+}
+
+/// The text of the links that name two values of one kind or more ("CTR vs RHIT", "RHIT vs
+/// RHIA explains the difference"): references to a page comparing them, which say nothing
+/// about this page.
+fn comparison_links(matcher: &FacetMatcher, link_text: &str) -> Mentions {
+    let mut text = String::new();
+    for link in link_text.lines() {
+        let mentions = matcher.mentions(link);
+        let compares = mentions
+            .iter()
+            .any(|(kind, _, _)| mentions.iter().filter(|(k, _, _)| *k == kind).count() >= 2);
+        if compares {
+            text.push_str(link);
+            text.push('\n');
+        }
+    }
+    matcher.mentions(&text)
 }
 
 /// Body words up to which a page counts as short: one focused answer, where a value named once
@@ -194,6 +221,7 @@ const REQUIREMENT_CUES: &[&str] = &[
     "earn",
     "earned",
     "certified",
+    "certifies",
     "expected",
     "expect",
     "expects",
@@ -211,16 +239,36 @@ const REQUIREMENT_CUES: &[&str] = &[
     "needs",
     "helps",
     "recommended",
+    "calls for",
+    "call for",
+    "accept",
+    "accepts",
     "recommend",
     "valued",
 ];
 
-/// The sentences of `body` that state a requirement (see [`REQUIREMENT_CUES`]), joined.
-fn requirement_sentences(body: &str) -> String {
+/// Words that make a sentence about another job than the page's: where it leads ("people who
+/// study for the RHIT move on to record analysis") or a neighbouring field ("registry work has
+/// its own credential, the CTR"). A credential named there is that job's.
+const ELSEWHERE_CUES: &[&str] = &[
+    "move on",
+    "moves on",
+    "moving on",
+    "moving toward",
+    "moves toward",
+    "move toward",
+    "go on to",
+    "goes on to",
+    "its own",
+    "their own",
+];
+
+/// The sentences of `body` holding one of `cues` as whole words, joined.
+fn cued_sentences(body: &str, cues: &[&str]) -> String {
     let mut out = String::new();
     for sentence in body.split(['.', '!', '?', ';', '\n']) {
         let lower = sentence.to_lowercase();
-        let cued = REQUIREMENT_CUES.iter().any(|cue| {
+        let cued = cues.iter().any(|cue| {
             lower
                 .match_indices(cue)
                 .any(|(at, _)| is_word_at(&lower, at, cue.len()))
@@ -326,6 +374,60 @@ mod tests {
         assert_eq!(
             facets.get(Taxonomy::builtin_kind("credential")),
             ["CCS", "CPC"]
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_comparison_names_neither_value() {
+        let page = Extracted {
+            title: "Cancer Registrar".into(),
+            body: "Registrars abstract cancer cases. The CTR is their credential. \
+                   See CTR vs RHIT."
+                .into(),
+            link_text: "CTR vs RHIT\n".into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/cancer-registrar.html", &page);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CTR"]);
+        // A link naming one value is the page's own mention of it.
+        let one = Extracted {
+            link_text: "RHIT\n".into(),
+            ..page.clone()
+        };
+        let (facets, _) = assign("jobs/cancer-registrar.html", &one);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("credential")),
+            ["CTR", "RHIT"]
+        );
+    }
+
+    #[test]
+    fn a_job_profile_is_not_filed_under_other_jobs_credentials() {
+        let page = Extracted {
+            title: "Medical Records Clerk".into(),
+            body: "Clerks file and retrieve records. The CCA is a common first credential \
+                   for clerks moving toward coding. People who study for the RHIT move on to \
+                   record analysis. Billing has its own credential, the CPB."
+                .into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/medical-records-clerk.html", &page);
+        assert!(facets.get(Taxonomy::builtin_kind("credential")).is_empty());
+    }
+
+    #[test]
+    fn what_a_job_calls_for_or_accepts_is_a_requirement() {
+        let page = Extracted {
+            title: "Checklist for hiring".into(),
+            body: "Inpatient coding usually calls for a facility credential such as the CCS. \
+                   An entry-level role may accept the CCA. AAPC's CRC certifies this work."
+                .into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("resources/checklist.txt", &page);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("credential")),
+            ["CCA", "CCS", "CRC"]
         );
     }
 

@@ -10,6 +10,9 @@ pub(crate) struct Extracted {
     pub(crate) body: String,
     /// Text of `data-him-weight` sections, already repeated by weight.
     pub(crate) emphasis: String,
+    /// The text of the main content's links, one per line: a value named only there is a
+    /// reference to another page ("see CTR vs RHIT"), not what this page says.
+    pub(crate) link_text: String,
     /// Link targets as written (`href` values), not yet resolved.
     pub(crate) links: Vec<String>,
     pub(crate) lang: Option<String>,

@@ -173,6 +173,12 @@ impl HtmlRules {
                     out.headings.push(text);
                 }
             }
+            for link in root.select(&self.sel.links) {
+                if !is_excluded(link, &excluded) {
+                    append_visible_text(link, &excluded, &mut out.link_text);
+                    out.link_text.push('\n');
+                }
+            }
             for section in root.select(&self.sel.weighted) {
                 if is_excluded(section, &excluded) {
                     continue;
@@ -481,6 +487,20 @@ mod tests {
                 ("topic".to_string(), "Registries".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn the_main_content_links_text_is_kept_apart() {
+        let page = extract(
+            "<body><nav><a href='/'>Home</a></nav><main><p>The CTR is the registry \
+             credential; see <a href='ctr-vs-rhit.html'>CTR <em>vs</em> RHIT</a>.</p>\
+             <p data-him-ignore><a href='x.html'>Hidden</a></p></main></body>",
+        );
+        assert_eq!(
+            page.body,
+            "The CTR is the registry credential; see CTR vs RHIT."
+        );
+        assert_eq!(page.link_text, "CTR vs RHIT\n");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub(crate) fn extract_markdown(text: &str) -> Extracted {
                 let heading = strip_inline(
                     trimmed[hashes..].trim().trim_end_matches('#').trim(),
                     &mut out.links,
+                    &mut out.link_text,
                 );
                 if hashes == 1 && out.title.is_empty() {
                     out.title = truncate_words(&heading, 200);
@@ -51,7 +52,7 @@ pub(crate) fn extract_markdown(text: &str) -> Extracted {
                 .trim_start_matches(['>', '*', '-', '+'])
                 .trim_start();
         }
-        body.push_str(&strip_inline(content, &mut out.links));
+        body.push_str(&strip_inline(content, &mut out.links, &mut out.link_text));
         body.push('\n');
     }
     out.body = collapse_whitespace(&body);
@@ -61,8 +62,9 @@ pub(crate) fn extract_markdown(text: &str) -> Extracted {
     out
 }
 
-/// Drops `*`/`_`/backtick emphasis and turns `[text](target)` into `text`, recording targets.
-fn strip_inline(line: &str, links: &mut Vec<String>) -> String {
+/// Drops `*`/`_`/backtick emphasis and turns `[text](target)` into `text`, recording targets
+/// and their text.
+fn strip_inline(line: &str, links: &mut Vec<String>, link_text: &mut String) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(open) = rest.find('[') {
@@ -77,6 +79,8 @@ fn strip_inline(line: &str, links: &mut Vec<String>) -> String {
         match parsed {
             Some((close, target_start, target_end)) => {
                 out.push_str(&after[..close]);
+                link_text.push_str(&after[..close].replace(['*', '`'], ""));
+                link_text.push('\n');
                 let target = after[target_start..target_end]
                     .split_whitespace()
                     .next()
@@ -108,6 +112,7 @@ mod tests {
         assert_eq!(page.title, "HIM Glossary");
         assert_eq!(page.headings, ["HIM Glossary", "Terms"]);
         assert_eq!(page.links, ["credentials/rhit.html"]);
+        assert_eq!(page.link_text, "the RHIT page\n");
         assert!(
             page.body.contains("RHIT: see the RHIT page."),
             "{}",

@@ -36,5 +36,5 @@ pub use fields::{
     about_text, build_schema, facet_of, open_index_dir, open_index_for_search, parse_facet,
     stored_text, title_form_text, Fields, FACETS_FIELD, SCHEMA_VERSION, SUGGEST_TITLE_CHARS,
 };
-pub use matcher::FacetMatcher;
+pub use matcher::{FacetMatcher, Mentions};
 pub use taxonomy::{Extraction, FacetValueSpec, KindPolicy, KindSpec, SynonymGroup, Taxonomy};

@@ -42,6 +42,18 @@ impl Mentions {
         self.0.iter().map(|(k, v, c)| (*k, v.as_str(), *c))
     }
 
+    /// These mentions less those of `part` (a part of the same text), dropping values left
+    /// with none.
+    pub fn without(mut self, part: &Mentions) -> Mentions {
+        for (kind, value, count) in &part.0 {
+            if let Some(entry) = self.0.iter_mut().find(|(k, v, _)| k == kind && v == value) {
+                entry.2 = entry.2.saturating_sub(*count);
+            }
+        }
+        self.0.retain(|(_, _, count)| *count > 0);
+        self
+    }
+
     fn add(&mut self, kind: FacetKind, value: &str) {
         match self.0.iter_mut().find(|(k, v, _)| *k == kind && v == value) {
             Some(entry) => entry.2 += 1,
