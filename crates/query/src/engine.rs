@@ -28,6 +28,7 @@ use crate::subject::Subject;
 use crate::suggest::{Completions, Suggester, Suggestion};
 use crate::Result;
 use rank::{RankOptions, Ranking};
+use stored::StoredDoc;
 
 /// Decompressed document-store blocks kept per segment (tantivy's default is 100). A page of
 /// hits lands in ten random blocks, so a large cache seldom hits; a small one bounds the heap
@@ -460,21 +461,25 @@ impl SearchEngine {
                 .get_all(self.query.fields.outlinks)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
-            facets: self.stored_facets(&doc),
+            facets: self.stored_facets(
+                doc.get_all(self.query.fields.facets)
+                    .filter_map(|v| v.as_facet()),
+            ),
         }))
     }
 
-    fn stored_facets(&self, doc: &TantivyDocument) -> BTreeMap<String, Vec<String>> {
+    /// A document's facets by kind, every kind of the taxonomy present, from its stored paths.
+    fn stored_facets<'a>(
+        &self,
+        stored: impl Iterator<Item = &'a str>,
+    ) -> BTreeMap<String, Vec<String>> {
         let mut facets: BTreeMap<String, Vec<String>> = self
             .taxonomy
             .kinds()
             .iter()
             .map(|spec| (spec.kind.name().to_string(), Vec::new()))
             .collect();
-        for stored in doc
-            .get_all(self.query.fields.facets)
-            .filter_map(|v| v.as_facet())
-        {
+        for stored in stored {
             // A kind the served taxonomy lacks is ignored (see `ignored_kinds`).
             if let Some((kind, value)) = parse_facet(stored) {
                 if let Some(values) = facets.get_mut(&kind) {
@@ -513,19 +518,19 @@ impl SearchEngine {
         score: f32,
         address: DocAddress,
     ) -> Result<Hit> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| stored_text(&doc, field);
-        let title = text(self.query.fields.title);
-        let body = text(self.query.fields.body);
-        let description = text(self.query.fields.description);
-        let facets = self.stored_facets(&doc);
+        let mut doc: StoredDoc = searcher.doc(address)?;
+        let fields = &self.query.fields;
+        let title = doc.take(fields.title);
+        let body = doc.take(fields.body);
+        let description = doc.take(fields.description);
+        let facets = self.stored_facets(doc.facets());
         let shown = affix::strip(&title, title_suffix).to_string();
         let snippet = highlighter.snippet(&body, &description, &title, &shown);
         let title = shown;
         let title_marks = highlighter.title(&title);
         Ok(Hit {
-            id: text(self.query.fields.id),
-            url: text(self.query.fields.url),
+            id: doc.take(fields.id),
+            url: doc.take(fields.url),
             title_html: title_marks.to_html(),
             title_parts: title_marks.parts(),
             snippet: snippet.to_html(),
@@ -622,6 +627,7 @@ mod affix;
 mod feedback;
 mod gaps;
 mod rank;
+mod stored;
 
 #[cfg(test)]
 mod facet_counts;
