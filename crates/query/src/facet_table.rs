@@ -18,6 +18,9 @@
 //! (a rare word), that was most of the counting. The tables also list each document's values
 //! (a flat array, built in the same pass), and a query matching a quarter of a segment or less
 //! is counted from its matches' own values, with the same disjunctive rule per document.
+//! Without filters, a query is always counted document by document, from its matches or, when
+//! it matches most of the segment (a common word), from the documents it does not match,
+//! their counts taken from each value's total.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
@@ -45,6 +48,8 @@ pub(crate) struct SegmentFacets {
     /// values instead of intersecting every value's documents with them.
     doc_values: Vec<u32>,
     doc_starts: Vec<u32>,
+    /// The number of documents of each value id (deleted ones included, as in `docs`).
+    totals: Vec<u64>,
 }
 
 impl SegmentFacets {
@@ -89,6 +94,7 @@ impl SegmentFacets {
             }
         }
         doc_starts.push(doc_values.len() as u32);
+        let totals = lists.iter().map(|list| list.len() as u64).collect();
         let docs = lists
             .into_iter()
             .map(|list| {
@@ -103,7 +109,21 @@ impl SegmentFacets {
             docs,
             doc_values,
             doc_starts,
+            totals,
         })
+    }
+
+    /// The segment's number of documents.
+    fn max_doc(&self) -> u64 {
+        self.doc_starts.len().saturating_sub(1) as u64
+    }
+
+    /// The value ids of document `doc` (none past the last document).
+    fn values_of(&self, doc: usize) -> &[u32] {
+        match (self.doc_starts.get(doc), self.doc_starts.get(doc + 1)) {
+            (Some(&start), Some(&end)) => &self.doc_values[start as usize..end as usize],
+            _ => &[],
+        }
     }
 }
 
@@ -214,7 +234,9 @@ impl SegmentCollector for SegmentTally {
 
     fn harvest(self) -> Self::Fruit {
         let matched: u64 = self.matches.iter().map(|w| u64::from(w.count_ones())).sum();
-        let counts = if self.reads_documents(matched) {
+        let counts = if self.filter_count == 0 {
+            self.count_without_filters(matched)
+        } else if self.reads_documents(matched) {
             self.count_by_document()
         } else {
             self.count_by_value()
@@ -237,7 +259,7 @@ impl SegmentTally {
     /// document's values (the sum of all values' documents) whatever the query: matching a
     /// quarter of the documents or fewer, the first reads at most a quarter as many.
     fn reads_documents(&self, matched: u64) -> bool {
-        self.filter_count <= 64 && matched * 4 <= self.table.doc_starts.len() as u64
+        self.filter_count <= 64 && matched * 4 <= self.table.max_doc()
     }
 
     /// Per filter, the documents it accepts (any of its accepted values).
@@ -284,6 +306,38 @@ impl SegmentTally {
         counts
     }
 
+    /// Counts without filters, where a match counts for each of its values: from the matches'
+    /// values or, when most documents match (a common word), from the values of the rest,
+    /// taken from each value's total; either way from at most half of the segment's
+    /// documents. The same counts as [`Self::count_by_value`]: deleted documents never match,
+    /// and the totals include them, so they are taken away with the rest.
+    fn count_without_filters(&self, matched: u64) -> Vec<u64> {
+        let table = &self.table;
+        let from_rest = matched * 2 > table.max_doc();
+        let mut tally = vec![0u64; table.values.len()];
+        for (bucket, word) in self.matches.iter().enumerate() {
+            // Past the segment's last document, the rest holds no documents: no values.
+            let mut docs = if from_rest { !*word } else { *word };
+            while docs != 0 {
+                let doc = bucket * 64 + docs.trailing_zeros() as usize;
+                docs &= docs - 1;
+                for &id in table.values_of(doc) {
+                    tally[id as usize] += 1;
+                }
+            }
+        }
+        tally
+            .into_iter()
+            .zip(&table.totals)
+            .zip(&self.counted)
+            .map(|((tally, total), counted)| match (counted, from_rest) {
+                (false, _) => 0,
+                (true, false) => tally,
+                (true, true) => total - tally,
+            })
+            .collect()
+    }
+
     /// Counts by reading each match's values: the same counts as [`Self::count_by_value`]
     /// (at most 64 filters, one bit each).
     fn count_by_document(&self) -> Vec<u64> {
@@ -298,12 +352,7 @@ impl SegmentTally {
             while word != 0 {
                 let doc = bucket * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;
-                let (Some(&start), Some(&end)) =
-                    (table.doc_starts.get(doc), table.doc_starts.get(doc + 1))
-                else {
-                    continue;
-                };
-                let values = &table.doc_values[start as usize..end as usize];
+                let values = table.values_of(doc);
                 // The filters the document passes: one of its values is accepted by each.
                 let mut passes = 0u64;
                 for &id in values {
@@ -525,8 +574,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
-        /// Over every document (counted value by value) and over a few (counted document by
-        /// document), with and without filters.
+        /// Over every document and every document but a few (without filters, counted from the
+        /// documents that do not match; with them, value by value) and over a few (counted
+        /// document by document), with and without filters.
         #[test]
         fn counts_match_tantivys_facet_collector(
             docs in prop::collection::vec(document(), 1..40),
@@ -553,7 +603,12 @@ mod tests {
                     })
                     .collect(),
             ));
-            for query in [&AllQuery as &dyn Query, few.as_ref()] {
+            // Every document but the few: counted from the rest, without filters.
+            let most: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, few.box_clone()),
+            ]));
+            for query in [&AllQuery as &dyn Query, few.as_ref(), most.as_ref()] {
                 let ours = searcher.search(query, &tally).unwrap();
                 prop_assert_eq!(ours, reference(&searcher, &fields, query, &filters));
             }
