@@ -19,6 +19,9 @@
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Mentions, Taxonomy};
 
 use crate::extract::Extracted;
@@ -42,7 +45,7 @@ pub(crate) fn assign_facets(
     // The body's sentences are scanned for requirements only when some kind asks for them.
     let wants_requirements = taxonomy.kinds().iter().any(|spec| spec.policy.requirements);
     let required = if wants_requirements {
-        matcher.extract(&cued_sentences(&page.body, REQUIREMENT_CUES))
+        matcher.extract(&cued_sentences(&page.body, &REQUIREMENTS))
     } else {
         FacetValues::default()
     };
@@ -157,7 +160,7 @@ pub(crate) fn assign_facets(
                 })
             });
         if applies {
-            let elsewhere = matcher.mentions(&cued_sentences(&page.body, ELSEWHERE_CUES));
+            let elsewhere = matcher.mentions(&cued_sentences(&page.body, &ELSEWHERE));
             let mentioned: Vec<String> = named
                 .clone()
                 .without(&elsewhere)
@@ -177,13 +180,18 @@ pub(crate) fn assign_facets(
 /// RHIA explains the difference"): references to a page comparing them, which say nothing
 /// about this page.
 fn comparison_links(matcher: &FacetMatcher, link_text: &str) -> Mentions {
+    let names_two = |mentions: &Mentions| {
+        mentions
+            .iter()
+            .any(|(kind, _, _)| mentions.iter().filter(|(k, _, _)| *k == kind).count() >= 2)
+    };
+    // Most pages' links name fewer than two values of a kind between them: none compares.
+    if !names_two(&matcher.mentions(link_text)) {
+        return Mentions::default();
+    }
     let mut text = String::new();
     for link in link_text.lines() {
-        let mentions = matcher.mentions(link);
-        let compares = mentions
-            .iter()
-            .any(|(kind, _, _)| mentions.iter().filter(|(k, _, _)| *k == kind).count() >= 2);
-        if compares {
+        if names_two(&matcher.mentions(link)) {
             text.push_str(link);
             text.push('\n');
         }
@@ -263,17 +271,44 @@ const ELSEWHERE_CUES: &[&str] = &[
     "their own",
 ];
 
+/// Cue words as one search: run word by word over each sentence, they were a fifth of
+/// indexing `gen_site.py`'s 10k pages (a searcher per cue per sentence).
+struct Cues {
+    cues: &'static [&'static str],
+    search: OnceLock<AhoCorasick>,
+}
+
+static REQUIREMENTS: Cues = Cues::new(REQUIREMENT_CUES);
+static ELSEWHERE: Cues = Cues::new(ELSEWHERE_CUES);
+
+impl Cues {
+    const fn new(cues: &'static [&'static str]) -> Cues {
+        Cues {
+            cues,
+            search: OnceLock::new(),
+        }
+    }
+
+    /// Whether `sentence` holds a cue as whole words, in any case.
+    fn in_sentence(&self, sentence: &str) -> bool {
+        let search = self.search.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(self.cues)
+                .expect("a few short cues build")
+        });
+        // Overlapping: "hold" may be a word where "holding" is not, and the reverse.
+        search
+            .find_overlapping_iter(sentence)
+            .any(|found| is_word_at(sentence, found.start(), found.end() - found.start()))
+    }
+}
+
 /// The sentences of `body` holding one of `cues` as whole words, joined.
-fn cued_sentences(body: &str, cues: &[&str]) -> String {
+fn cued_sentences(body: &str, cues: &Cues) -> String {
     let mut out = String::new();
     for sentence in body.split(['.', '!', '?', ';', '\n']) {
-        let lower = sentence.to_lowercase();
-        let cued = cues.iter().any(|cue| {
-            lower
-                .match_indices(cue)
-                .any(|(at, _)| is_word_at(&lower, at, cue.len()))
-        });
-        if cued {
+        if cues.in_sentence(sentence) {
             out.push_str(sentence);
             out.push('\n');
         }
@@ -429,6 +464,23 @@ mod tests {
             facets.get(Taxonomy::builtin_kind("credential")),
             ["CCA", "CCS", "CRC"]
         );
+    }
+
+    #[test]
+    fn cues_are_whole_words_in_any_case() {
+        for (sentence, cued) in [
+            ("Employers PREFER the RHIT", true),
+            ("preferably the RHIT", false),
+            ("candidates holding the CCS", true),
+            ("they withhold nothing", false),
+            ("a role that calls for the CCA", true),
+            ("the recall for coders", false),
+            ("", false),
+        ] {
+            assert_eq!(REQUIREMENTS.in_sentence(sentence), cued, "{sentence:?}");
+        }
+        assert!(ELSEWHERE.in_sentence("they Move On to coding"));
+        assert!(!ELSEWHERE.in_sentence("they move onward"));
     }
 
     #[test]
