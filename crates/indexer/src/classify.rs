@@ -12,17 +12,18 @@
 //!    With the `requirements` policy, so is one mention in a requirement sentence; on a page
 //!    filed under a value the kind's `single_mention_under` names (a job profile, for
 //!    credentials), one mention anywhere but in a sentence about another job (where this one
-//!    leads, a neighbouring field with "its own" credential). A page whose body names ten
-//!    values of one kind or more is a list (an index, a glossary): its body files it under
-//!    nothing. A link naming two values of a kind ("CTR vs RHIT") points to a page comparing
-//!    them: its words count for neither.
+//!    leads, a neighbouring field with "its own" credential) that does not name what the
+//!    page's title names. A page whose body names ten values of one kind or more is a list (an
+//!    index, a glossary): its body files it under nothing. A link in the body naming two values
+//!    of a kind ("CTR vs RHIT") points to a page comparing them: the body is read without its
+//!    words.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
-use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Mentions, Taxonomy};
+use him_schema::{Extraction, FacetKind, FacetMatcher, FacetValues, Taxonomy};
 
 use crate::extract::Extracted;
 
@@ -35,9 +36,9 @@ pub(crate) fn assign_facets(
 ) -> (FacetValues, Vec<String>) {
     let mut warnings = Vec::new();
     let prominent = matcher.mentions(&page.prominent_text());
-    let body = matcher.mentions(&page.body);
-    let references = comparison_links(matcher, &page.link_text);
-    let named = body.clone().without(&references);
+    // The body without the links that compare two values: they point to another page.
+    let text = without_comparison_links(taxonomy, matcher, &page.body, &page.link_text);
+    let body = matcher.mentions(&text);
     let title = matcher.extract(&page.title);
     // A value named once counts on a short page (about it, whatever it names) and in a
     // requirement sentence ("employers prefer candidates who hold the RHIT").
@@ -45,7 +46,7 @@ pub(crate) fn assign_facets(
     // The body's sentences are scanned for requirements only when some kind asks for them.
     let wants_requirements = taxonomy.kinds().iter().any(|spec| spec.policy.requirements);
     let required = if wants_requirements {
-        matcher.extract(&cued_sentences(&page.body, &REQUIREMENTS))
+        matcher.extract(&cued_sentences(&text, &REQUIREMENTS, |_| true))
     } else {
         FacetValues::default()
     };
@@ -69,8 +70,7 @@ pub(crate) fn assign_facets(
                     // A short page naming several values of the kind compares or lists
                     // them, about none in particular.
                     let focused = short && named_in_body(kind) <= MAX_SHORT_PAGE_VALUES;
-                    named
-                        .iter()
+                    body.iter()
                         .filter(move |(k, _, count)| {
                             *k == kind
                                 && !listed
@@ -160,10 +160,21 @@ pub(crate) fn assign_facets(
                 })
             });
         if applies {
-            let elsewhere = matcher.mentions(&cued_sentences(&page.body, &ELSEWHERE));
-            let mentioned: Vec<String> = named
+            // A sentence about another job, unless it names what the page's title names
+            // ("cancer registrars have their own credential" on the cancer registrar's page).
+            let about_title = |sentence: &str| {
+                let named = matcher.extract(sentence);
+                taxonomy.kinds().iter().any(|spec| {
+                    named
+                        .get(spec.kind)
+                        .iter()
+                        .any(|value| title.get(spec.kind).contains(value))
+                })
+            };
+            let elsewhere = cued_sentences(&text, &ELSEWHERE, |sentence| !about_title(sentence));
+            let mentioned: Vec<String> = body
                 .clone()
-                .without(&elsewhere)
+                .without(&matcher.mentions(&elsewhere))
                 .iter()
                 .filter(|(k, _, _)| *k == spec.kind)
                 .map(|(_, value, _)| value.to_string())
@@ -176,27 +187,33 @@ pub(crate) fn assign_facets(
     (facets, warnings)
 }
 
-/// The text of the links that name two values of one kind or more ("CTR vs RHIT", "RHIT vs
-/// RHIA explains the difference"): references to a page comparing them, which say nothing
-/// about this page.
-fn comparison_links(matcher: &FacetMatcher, link_text: &str) -> Mentions {
-    let names_two = |mentions: &Mentions| {
-        mentions
+/// `body` without the text of its links that name two values of one kind or more ("CTR vs
+/// RHIT", "RHIT vs RHIA explains the difference"): references to a page comparing them, whose
+/// words say nothing about this page. Only kinds read from mentions count: two resource types
+/// ("study guide and checklist") compare nothing.
+fn without_comparison_links(
+    taxonomy: &Taxonomy,
+    matcher: &FacetMatcher,
+    body: &str,
+    link_text: &str,
+) -> String {
+    let compares = |text: &str| {
+        let mentions = matcher.mentions(text);
+        taxonomy
+            .kinds()
             .iter()
-            .any(|(kind, _, _)| mentions.iter().filter(|(k, _, _)| *k == kind).count() >= 2)
+            .filter(|spec| spec.policy.extract == Extraction::Mentions)
+            .any(|spec| mentions.iter().filter(|(k, _, _)| *k == spec.kind).count() >= 2)
     };
     // Most pages' links name fewer than two values of a kind between them: none compares.
-    if !names_two(&matcher.mentions(link_text)) {
-        return Mentions::default();
+    if !compares(link_text) {
+        return body.to_string();
     }
-    let mut text = String::new();
-    for link in link_text.lines() {
-        if names_two(&matcher.mentions(link)) {
-            text.push_str(link);
-            text.push('\n');
-        }
+    let mut text = body.to_string();
+    for link in link_text.lines().filter(|link| compares(link)) {
+        text = text.replace(link, " ");
     }
-    matcher.mentions(&text)
+    text
 }
 
 /// Body words up to which a page counts as short: one focused answer, where a value named once
@@ -304,11 +321,12 @@ impl Cues {
     }
 }
 
-/// The sentences of `body` holding one of `cues` as whole words, joined.
-fn cued_sentences(body: &str, cues: &Cues) -> String {
+/// The sentences of `body` holding one of `cues` as whole words, and that `keep` keeps,
+/// joined.
+fn cued_sentences(body: &str, cues: &Cues, keep: impl Fn(&str) -> bool) -> String {
     let mut out = String::new();
     for sentence in body.split(['.', '!', '?', ';', '\n']) {
-        if cues.in_sentence(sentence) {
+        if cues.in_sentence(sentence) && keep(sentence) {
             out.push_str(sentence);
             out.push('\n');
         }
@@ -434,6 +452,23 @@ mod tests {
             facets.get(Taxonomy::builtin_kind("credential")),
             ["CTR", "RHIT"]
         );
+        // Two resource types ("guide", "checklist") compare nothing.
+        let guide = Extracted {
+            body: "Registrars abstract cancer cases. See the RHIT study guide and checklist."
+                .into(),
+            link_text: "RHIT study guide and checklist\n".into(),
+            ..page.clone()
+        };
+        let (facets, _) = assign("jobs/cancer-registrar.html", &guide);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["RHIT"]);
+        // A comparison link in a sentence about another job is taken away once.
+        let onward = Extracted {
+            body: "The CTR is their credential. Those who move on to coding read CTR vs RHIT."
+                .into(),
+            ..page.clone()
+        };
+        let (facets, _) = assign("jobs/cancer-registrar.html", &onward);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CTR"]);
     }
 
     #[test]
@@ -448,6 +483,16 @@ mod tests {
         };
         let (facets, _) = assign("jobs/medical-records-clerk.html", &page);
         assert!(facets.get(Taxonomy::builtin_kind("credential")).is_empty());
+        // A sentence naming the page's own job is about it.
+        let own = Extracted {
+            title: "Cancer Registrar".into(),
+            body: "Registrars abstract cases. Cancer registrars have their own credential, \
+                   the CTR."
+                .into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/cancer-registrar.html", &own);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CTR"]);
     }
 
     #[test]

@@ -173,9 +173,18 @@ impl HtmlRules {
                     out.headings.push(text);
                 }
             }
-            for link in root.select(&self.sel.links) {
+            // A link within the page ("#ctr-vs-rhit", a table of contents) is the page's own
+            // text, not a reference to another.
+            let elsewhere = |link: &ElementRef<'_>| {
+                !link
+                    .attr("href")
+                    .is_some_and(|href| href.trim().starts_with('#'))
+            };
+            for link in root.select(&self.sel.links).filter(elsewhere) {
                 if !is_excluded(link, &excluded) {
-                    append_visible_text(link, &excluded, &mut out.link_text);
+                    let mut text = String::new();
+                    append_visible_text(link, &excluded, &mut text);
+                    out.link_text.push_str(&collapse_whitespace(&text));
                     out.link_text.push('\n');
                 }
             }
@@ -493,14 +502,18 @@ mod tests {
     fn the_main_content_links_text_is_kept_apart() {
         let page = extract(
             "<body><nav><a href='/'>Home</a></nav><main><p>The CTR is the registry \
-             credential; see <a href='ctr-vs-rhit.html'>CTR <em>vs</em> RHIT</a>.</p>\
+             credential; see <a href='ctr-vs-rhit.html'>CTR\n   <em>vs</em><br>RHIT</a>.</p>\
+             <p><a href='#exam'>The CTR exam</a></p>\
              <p data-him-ignore><a href='x.html'>Hidden</a></p></main></body>",
         );
         assert_eq!(
             page.body,
-            "The CTR is the registry credential; see CTR vs RHIT."
+            "The CTR is the registry credential; see CTR vs RHIT. The CTR exam"
         );
-        assert_eq!(page.link_text, "CTR vs RHIT\n");
+        assert_eq!(
+            page.link_text, "CTR vs RHIT\n",
+            "one line per link, as the body reads it"
+        );
     }
 
     #[test]

@@ -79,8 +79,11 @@ fn strip_inline(line: &str, links: &mut Vec<String>, link_text: &mut String) -> 
         match parsed {
             Some((close, target_start, target_end)) => {
                 out.push_str(&after[..close]);
-                link_text.push_str(&after[..close].replace(['*', '`'], ""));
-                link_text.push('\n');
+                // An image's alt text (`![chart](x.png)`) is no reference to a page.
+                if !out[..out.len() - close].ends_with('!') {
+                    link_text.push_str(&after[..close].replace(['*', '`'], ""));
+                    link_text.push('\n');
+                }
                 let target = after[target_start..target_end]
                     .split_whitespace()
                     .next()
@@ -107,11 +110,11 @@ mod tests {
     #[test]
     fn markdown_title_headings_links() {
         let page = extract_markdown(
-            "Intro line\n# HIM Glossary\n\n## Terms\n- **RHIT**: see [the RHIT page](credentials/rhit.html \"t\").\n```\ncode # not heading\n```\n",
+            "Intro line\n# HIM Glossary\n\n## Terms\n- **RHIT**: see [the RHIT page](credentials/rhit.html \"t\").\n![CTR vs RHIT chart](chart.png)\n```\ncode # not heading\n```\n",
         );
         assert_eq!(page.title, "HIM Glossary");
         assert_eq!(page.headings, ["HIM Glossary", "Terms"]);
-        assert_eq!(page.links, ["credentials/rhit.html"]);
+        assert_eq!(page.links, ["credentials/rhit.html", "chart.png"]);
         assert_eq!(page.link_text, "the RHIT page\n");
         assert!(
             page.body.contains("RHIT: see the RHIT page."),

@@ -278,7 +278,8 @@ impl PassageFinder {
             .as_ref()
     }
 
-    /// Calls `word` with the start of each ASCII word of `text` that begins with an opening.
+    /// Calls `word` with the start of each ASCII word of `text` that begins with the first
+    /// one or two letters of an opening (those that may begin with one).
     fn word_by_word(&self, text: &str, word: &mut impl FnMut(usize)) {
         let bytes = text.as_bytes();
         let mut at = 0;
@@ -363,7 +364,8 @@ fn opening_len(len: usize) -> usize {
     len.saturating_sub(1).max(2)
 }
 
-/// Openings of one or two ASCII letters or digits as bits, looked up in any case.
+/// The first one or two ASCII letters or digits of each opening as bits, looked up in any
+/// case.
 struct OpeningBits {
     singles: [bool; 128],
     pairs: [u64; 128 * 128 / 64],
@@ -393,7 +395,7 @@ impl OpeningBits {
     }
 
     /// Whether a word whose first two bytes are `first` and `second` (ASCII letters or
-    /// digits) begins with an opening.
+    /// digits) may begin with an opening: begins with an opening's first one or two.
     fn opens(&self, first: u8, second: Option<u8>) -> bool {
         let first = first.to_ascii_lowercase();
         self.singles[usize::from(first & 0x7f)]
@@ -624,6 +626,55 @@ mod tests {
                 .collect();
             assert_eq!(marks, wanted, "{pair:?}");
         }
+    }
+
+    /// The engine's own stemmer keeps every word's opening (its stem but the last letter, at
+    /// least two letters) but for consonant + "ying" words, over every word of the corpus and
+    /// the taxonomy with common English endings added.
+    #[test]
+    fn stems_keep_their_words_openings() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut text = include_str!("../../schema/taxonomy.toml").to_string();
+        let mut folders = vec![root.join("corpus")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap().flatten() {
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                    folders.push(entry.path());
+                } else if let Ok(page) = std::fs::read_to_string(entry.path()) {
+                    text.push_str(&page);
+                }
+            }
+        }
+        let mut words: Vec<String> = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty() && word.len() < MAX_TOKEN_LEN - 8)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        assert!(words.len() > 5000, "a broad vocabulary: {}", words.len());
+        let mut checked = 0;
+        for word in &words {
+            for ending in [
+                "", "s", "es", "ed", "ing", "ly", "er", "ies", "ation", "ness", "ity",
+            ] {
+                let mut form = format!("{word}{ending}");
+                let original = form.clone();
+                if analysis::is_english_stop_word(&form) {
+                    continue;
+                }
+                analysis::stem_in_place(&mut form);
+                let opening = &form[..opening_len(form.len()).min(form.len())];
+                let ying = matches!(*form.as_bytes(), [_, b'i', b'e'])
+                    && original[1..].starts_with("ying");
+                assert!(
+                    original.starts_with(opening) || ying,
+                    "{original} -> {form}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50_000, "{checked}");
     }
 
     #[test]

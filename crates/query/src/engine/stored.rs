@@ -8,8 +8,8 @@
 //! they are read.
 
 use tantivy::schema::document::{
-    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
-    ValueDeserializer, ValueVisitor,
+    ArrayAccess, DeserializeError, DocumentDeserialize, DocumentDeserializer, ObjectAccess,
+    ValueDeserialize, ValueDeserializer, ValueVisitor,
 };
 use tantivy::schema::{Facet, Field};
 use tantivy::tokenizer::PreTokenizedString;
@@ -121,6 +121,23 @@ impl ValueVisitor for Keep {
     }
 
     fn visit_bytes(&self, _: Vec<u8>) -> Result<Stored, DeserializeError> {
+        Ok(Stored::Other)
+    }
+
+    // No field of the schema holds arrays or objects (JSON); read through, were one added.
+    fn visit_array<'de, A>(&self, mut access: A) -> Result<Stored, DeserializeError>
+    where
+        A: ArrayAccess<'de>,
+    {
+        while access.next_element::<Stored>()?.is_some() {}
+        Ok(Stored::Other)
+    }
+
+    fn visit_object<'de, A>(&self, mut access: A) -> Result<Stored, DeserializeError>
+    where
+        A: ObjectAccess<'de>,
+    {
+        while access.next_entry::<Stored>()?.is_some() {}
         Ok(Stored::Other)
     }
 }
