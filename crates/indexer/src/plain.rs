@@ -81,7 +81,7 @@ fn strip_inline(line: &str, links: &mut Vec<String>, link_text: &mut String) -> 
                 out.push_str(&after[..close]);
                 // An image's alt text (`![chart](x.png)`) is no reference to a page.
                 if !out[..out.len() - close].ends_with('!') {
-                    link_text.push_str(&after[..close].replace(['*', '`'], ""));
+                    link_text.push_str(&without_emphasis(&after[..close]));
                     link_text.push('\n');
                 }
                 let target = after[target_start..target_end]
@@ -100,7 +100,12 @@ fn strip_inline(line: &str, links: &mut Vec<String>, link_text: &mut String) -> 
         }
     }
     out.push_str(rest);
-    out.replace(['*', '`'], "").replace("__", "")
+    without_emphasis(&out)
+}
+
+/// `text` without Markdown's emphasis markers.
+fn without_emphasis(text: &str) -> String {
+    text.replace(['*', '`'], "").replace("__", "")
 }
 
 #[cfg(test)]

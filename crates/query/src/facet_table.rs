@@ -16,11 +16,11 @@
 //!
 //! Intersecting costs every value's documents, whatever the query: on a query with few matches
 //! (a rare word), that was most of the counting. The tables also list each document's values
-//! (a flat array, built in the same pass), and a query matching a quarter of a segment or less
-//! is counted from its matches' own values, with the same disjunctive rule per document.
-//! Without filters, a query is always counted document by document, from its matches or, when
-//! it matches most of the segment (a common word), from the documents it does not match,
-//! their counts taken from each value's total.
+//! (a flat array, built in the same pass). Without filters, a query is counted document by
+//! document, from its matches or, when it matches most of the segment (a common word), from
+//! the documents it does not match, their counts taken from each value's total. With filters,
+//! a query matching a quarter of a segment or less is counted from its matches' own values,
+//! with the same disjunctive rule per document.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
@@ -315,17 +315,16 @@ impl SegmentTally {
         let table = &self.table;
         let from_rest = matched * 2 > table.max_doc();
         let mut tally = vec![0u64; table.values.len()];
-        for (bucket, word) in self.matches.iter().enumerate() {
-            // Past the segment's last document, the rest holds no documents: no values.
-            let mut docs = if from_rest { !*word } else { *word };
-            while docs != 0 {
-                let doc = bucket * 64 + docs.trailing_zeros() as usize;
-                docs &= docs - 1;
-                for &id in table.values_of(doc) {
-                    tally[id as usize] += 1;
-                }
+        // Past the segment's last document, the rest holds no documents: no values.
+        let words = self
+            .matches
+            .iter()
+            .map(|&word| if from_rest { !word } else { word });
+        for_each_set(words, |doc| {
+            for &id in table.values_of(doc) {
+                tally[id as usize] += 1;
             }
-        }
+        });
         tally
             .into_iter()
             .zip(&table.totals)
@@ -347,35 +346,41 @@ impl SegmentTally {
             64 => u64::MAX,
             n => (1u64 << n) - 1,
         };
-        for (bucket, word) in self.matches.iter().enumerate() {
-            let mut word = *word;
-            while word != 0 {
-                let doc = bucket * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                let values = table.values_of(doc);
-                // The filters the document passes: one of its values is accepted by each.
-                let mut passes = 0u64;
-                for &id in values {
-                    if let (true, Some(filter)) =
-                        (self.accepted[id as usize], self.filter_of[id as usize])
-                    {
-                        passes |= 1 << filter;
-                    }
-                }
-                let fails = every_filter & !passes;
-                for &id in values {
-                    let id = id as usize;
-                    let counts_here = match self.filter_of[id] {
-                        None => fails == 0,
-                        Some(filter) => fails & !(1 << filter) == 0,
-                    };
-                    if self.counted[id] && counts_here {
-                        counts[id] += 1;
-                    }
+        for_each_set(self.matches.iter().copied(), |doc| {
+            let values = table.values_of(doc);
+            // The filters the document passes: one of its values is accepted by each.
+            let mut passes = 0u64;
+            for &id in values {
+                if let (true, Some(filter)) =
+                    (self.accepted[id as usize], self.filter_of[id as usize])
+                {
+                    passes |= 1 << filter;
                 }
             }
-        }
+            let fails = every_filter & !passes;
+            for &id in values {
+                let id = id as usize;
+                let counts_here = match self.filter_of[id] {
+                    None => fails == 0,
+                    Some(filter) => fails & !(1 << filter) == 0,
+                };
+                if self.counted[id] && counts_here {
+                    counts[id] += 1;
+                }
+            }
+        });
         counts
+    }
+}
+
+/// Calls `f` with the number of every set bit of `words`, in order (bit `b` of word `w` is
+/// number `64 * w + b`).
+fn for_each_set(words: impl Iterator<Item = u64>, mut f: impl FnMut(usize)) {
+    for (bucket, mut word) in words.enumerate() {
+        while word != 0 {
+            f(bucket * 64 + word.trailing_zeros() as usize);
+            word &= word - 1;
+        }
     }
 }
 
