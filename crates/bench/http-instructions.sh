@@ -29,4 +29,4 @@ wait "$server" 2>/dev/null || true
 echo "$requests requests"
 callgrind_annotate --inclusive=yes "$work/out" 2>/dev/null \
     | grep -E 'PROGRAM TOTALS|SearchEngine::search_on |Highlighter::snippet |PassageFinder::matches |StoreReader::get |SumQuery>::evaluate |Evaluation::collect ' \
-    | grep -v '=>' | sed -E 's/ \[.*//; s@/[^ :]*/@@'
+    | grep -v '=>' | sed -E 's/ \[.*//; s@[^ ]*/([^/ ]*:)@\1@'
