@@ -593,6 +593,58 @@ fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
 }
 
 #[test]
+fn ctrl_k_opens_the_dialog_while_the_facet_kinds_load() {
+    let site = fixture_site();
+    let server = Server::start_publishing(&site);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    serve_host(
+        listener,
+        format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title></head><body>
+<him-search id="search" mode="modal"></him-search>
+<script src="{}/embed.js" defer></script></body></html>"#,
+            server.origin()
+        ),
+    );
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    // The server's answer to `api/facets` is held back until the test lets it through: a slow
+    // network at the moment the reader reaches for the hotkey.
+    browser.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": "const realFetch = window.fetch;             window.heldFacets = new Promise((go) => { window.releaseFacets = go; });             window.fetch = function (input, init) {               const url = String(input instanceof Request ? input.url : input);               const send = () => realFetch.call(window, input, init);               return url.includes('/api/facets') ? window.heldFacets.then(send) : send(); };"}),
+    );
+    browser.goto(&format!("{host}/"));
+    browser.wait_for(
+        "the widget",
+        "return !!document.getElementById('search').shadowRoot;",
+        &[],
+    );
+    browser.press_with_control("k");
+    browser.wait_for(
+        "the dialog, its box focused, before the facet kinds arrive",
+        &format!(
+            "{ROOT} return !root.querySelector('.overlay').hidden && \
+             root.activeElement === root.querySelector('input');"
+        ),
+        &[json!("search")],
+    );
+    browser.type_into(&input(&browser), "coding");
+    browser.run("window.releaseFacets();", &[]);
+    let shown = browser.wait_for(
+        "results and the facet kinds once they arrive",
+        &format!(
+            "{ROOT} return root.querySelector('.root').dataset.query === 'coding' && \
+             root.querySelectorAll('.hit').length > 0 && root.querySelectorAll('fieldset[data-facet]').length;"
+        ),
+        &[json!("search")],
+    );
+    assert_eq!(shown, json!(2), "the first two kinds are shown by default");
+}
+
+#[test]
 fn the_embed_page_fits_a_320_px_screen() {
     let Some((server, browser, _site)) = start() else {
         return;

@@ -295,12 +295,15 @@ kbd { font: inherit; font-size: .75rem; border: 1px solid var(--_border); border
       this.shadow = this.attachShadow({ mode: 'open' });
       this.shadow.adoptedStyleSheets = [styleSheet()];
       this.build();
+      // The hotkeys work from the start: a reader pressing Ctrl+K while the facet kinds load
+      // gets the dialog, not the browser's own shortcut.
+      this.listen();
       this.loadKinds().then(() => {
         if (this.urlState) {
           this.readUrl();
           this.onPopState = () => { this.readUrl(); this.search({ history: 'none' }); };
+          if (this.isConnected) window.addEventListener('popstate', this.onPopState);
         }
-        this.listen();
         if (this.state.q || this.browse || this.hasFilters()) this.search({ history: 'none' });
       });
     }
