@@ -16,7 +16,8 @@
 //!    page's title names. A page whose body names ten values of one kind or more is a list (an
 //!    index, a glossary): its body files it under nothing. A link in the body naming two values
 //!    of a kind ("CTR vs RHIT") points to a page comparing them: the body is read without its
-//!    words.
+//!    words. A list page whose title says it compares ("comparison table", "vs") is about
+//!    every value it lists.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
 
@@ -57,10 +58,14 @@ pub(crate) fn assign_facets(
         .kinds()
         .iter()
         .any(|spec| named_in_body(spec.kind) >= LIST_PAGE_VALUES);
+    // A page whose title says it compares ("certification comparison table", "X vs Y") is
+    // about every value it compares, however many: a list that compares is not an index.
+    let compares = COMPARISON.in_sentence(&page.title);
     let mut facets = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
         let listed = named_in_body(kind) >= LIST_PAGE_VALUES;
+        let compared = listed && compares;
         let from_text: Vec<String> = match spec.policy.extract {
             Extraction::Mentions => prominent
                 .iter()
@@ -73,8 +78,8 @@ pub(crate) fn assign_facets(
                     body.iter()
                         .filter(move |(k, _, count)| {
                             *k == kind
-                                && !listed
-                                && (focused || *count >= spec.policy.body_mentions)
+                                && (compared
+                                    || !listed && (focused || *count >= spec.policy.body_mentions))
                         })
                         .map(|(_, value, _)| value.to_string())
                 })
@@ -295,7 +300,20 @@ struct Cues {
     search: OnceLock<AhoCorasick>,
 }
 
+/// Title words that make a page a comparison of the values its body names.
+const COMPARISON_CUES: &[&str] = &[
+    "comparison",
+    "comparisons",
+    "compare",
+    "compared",
+    "comparing",
+    "vs",
+    "versus",
+    "side by side",
+];
+
 static REQUIREMENTS: Cues = Cues::new(REQUIREMENT_CUES);
+static COMPARISON: Cues = Cues::new(COMPARISON_CUES);
 static ELSEWHERE: Cues = Cues::new(ELSEWHERE_CUES);
 
 impl Cues {
@@ -371,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn a_list_of_values_is_about_none_of_them() {
+    fn a_list_of_values_is_about_none_of_them_unless_it_compares_them() {
         let codes = [
             "RHIT", "RHIA", "CCA", "CCS", "CPC", "COC", "CIC", "CRC", "CDIP", "CHDA",
         ];
@@ -393,6 +411,17 @@ mod tests {
         };
         let (facets, _) = assign("credentials/most.html", &nine);
         assert_eq!(facets.get(Taxonomy::builtin_kind("credential")).len(), 9);
+        let rows: String = codes
+            .iter()
+            .map(|code| format!("{code} | its issuer | its eligibility\n"))
+            .collect();
+        let table = Extracted {
+            title: "Certification comparison table".into(),
+            body: rows,
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("resources/table.pdf", &table);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")).len(), 10);
     }
 
     #[test]

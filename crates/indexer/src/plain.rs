@@ -2,7 +2,9 @@
 
 use crate::extract::{collapse_whitespace, truncate_words, Extracted};
 
-/// Extracts a plain text file: the first non-empty line is the title.
+/// Extracts a plain text file (and a PDF's text): the first non-empty line is the title, and
+/// the top heading, as a web page's `h1` and a Markdown file's `# ` line are both; without it
+/// a file ranked below the pages that link to it for the words of its own title.
 pub(crate) fn extract_text(text: &str) -> Extracted {
     let title = text
         .lines()
@@ -11,6 +13,10 @@ pub(crate) fn extract_text(text: &str) -> Extracted {
         .map(|line| truncate_words(line, 200))
         .unwrap_or_default();
     Extracted {
+        headings: (!title.is_empty())
+            .then(|| title.clone())
+            .into_iter()
+            .collect(),
         title,
         body: collapse_whitespace(text),
         ..Extracted::default()
@@ -133,6 +139,8 @@ mod tests {
     fn text_title_is_first_line() {
         let page = extract_text("\n\n  Reading list  \nBooks\n");
         assert_eq!(page.title, "Reading list");
+        assert_eq!(page.headings, ["Reading list"]);
         assert_eq!(page.body, "Reading list Books");
+        assert!(extract_text(" \n").headings.is_empty());
     }
 }

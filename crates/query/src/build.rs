@@ -66,6 +66,14 @@ const CORRECTION_BOOST: f32 = 0.8;
 /// Weight of a prefix match of the word being typed.
 const PREFIX_BOOST: f32 = 0.5;
 
+/// Score of a page whose title has a word beginning with the word being typed, when that is
+/// not yet a whole word: about a title match of a word typed whole.
+const TITLE_PREFIX_BOOST: f32 = 2.0;
+
+/// Shortest word being typed that completes a credential's or a job title's name for
+/// [`QueryBuilder::about_query`]: two letters begin too many.
+const MIN_NAME_PREFIX_CHARS: usize = 3;
+
 /// Shortest prefix expanded: one letter would match most of the vocabulary.
 pub(crate) const MIN_PREFIX_CHARS: usize = 2;
 
@@ -195,6 +203,22 @@ const FILLER_WORDS: &[&str] = &[
     "really",
     "actually",
     "please",
+    // Negated auxiliaries as typed without the apostrophe ("cant get hired").
+    "cant",
+    "cannot",
+    "dont",
+    "doesnt",
+    "didnt",
+    "wont",
+    "wouldnt",
+    "shouldnt",
+    "couldnt",
+    "isnt",
+    "arent",
+    "wasnt",
+    "werent",
+    "havent",
+    "hasnt",
 ];
 
 /// Weight of a filler word's score: it still orders pages that have the content words, but
@@ -249,11 +273,37 @@ pub(crate) fn corrected_words(
 
 /// Whether `word` is filler (see [`FILLER_WORDS`]).
 pub(crate) fn is_filler(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    let bare = lower
+    let bare = bare_word(word);
+    FILLER_WORDS.contains(&bare.as_str()) || format_named(&bare).is_some()
+}
+
+fn bare_word(word: &str) -> String {
+    word.to_lowercase()
         .trim_matches(|c: char| !c.is_alphanumeric())
-        .replace('\'', "");
-    FILLER_WORDS.contains(&bare.as_str())
+        .replace('\'', "")
+}
+
+/// Words that name the format of the document wanted ("certification chart pdf", "printable
+/// checklist"), with the `source_kind`s they stand for. Such a word is rarely in the document's
+/// text; it says which documents to prefer, so it is filler for the text and a preference for
+/// documents of its format ([`PREFERENCE_SCORE`]).
+const FORMAT_WORDS: &[(&str, &[&str])] = &[
+    ("pdf", &["pdf"]),
+    ("pdfs", &["pdf"]),
+    ("printable", &["pdf", "text"]),
+    ("txt", &["text"]),
+    ("markdown", &["markdown"]),
+];
+
+/// Score of a document in the format a query names, or of the facet value its words ask for:
+/// as much as the rarest content word's coverage bonus.
+const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
+
+fn format_named(bare: &str) -> Option<&'static [&'static str]> {
+    FORMAT_WORDS
+        .iter()
+        .find(|(word, _)| *word == bare)
+        .map(|(_, kinds)| *kinds)
 }
 
 /// Weight and slop of the proximity clause for multi-word queries.
@@ -274,6 +324,8 @@ pub(crate) struct QueryModel {
     /// The same values, with the name, code or alias itself, by the [`content_key`] of every
     /// name, code and alias: to recognize a query that is a name and nothing else.
     whole_names: HashMap<String, Vec<WholeName>>,
+    /// Facet terms of the values each query word asks for (a value's `asked_by`).
+    asked: HashMap<String, Vec<Term>>,
     /// Matches of the synonym clauses for the commit being served.
     synonyms: std::sync::Arc<SynonymCache>,
 }
@@ -306,6 +358,15 @@ impl QueryModel {
                 });
             }
         }
+        let mut asked: HashMap<String, Vec<Term>> = HashMap::new();
+        for spec in taxonomy.kinds() {
+            for value in &spec.values {
+                for word in &value.asked_by {
+                    let term = fields.facet_term(spec.kind, value.canonical());
+                    asked.entry(word.clone()).or_default().push(term);
+                }
+            }
+        }
         Ok(QueryModel {
             fields,
             stemmer,
@@ -314,8 +375,30 @@ impl QueryModel {
             ranked_fields,
             named_values,
             whole_names,
+            asked,
             synonyms: Default::default(),
         })
+    }
+
+    /// What the query's words ask for without naming it: documents of a format ("printable",
+    /// "pdf") or of a facet value's `asked_by` words ("difference": a comparison), as terms
+    /// a preferred document has.
+    fn preferences(&self, parsed: &ParsedQuery) -> Vec<Term> {
+        let mut terms: Vec<Term> = Vec::new();
+        for term in parsed.groups.iter().flatten() {
+            let QueryTerm::Word(word) = term else {
+                continue;
+            };
+            let bare = bare_word(word);
+            let formats = format_named(&bare).unwrap_or_default().iter();
+            let kinds = formats.map(|kind| Term::from_field_text(self.fields.source_kind, kind));
+            for preferred in kinds.chain(self.asked.get(&bare).into_iter().flatten().cloned()) {
+                if !terms.contains(&preferred) {
+                    terms.push(preferred);
+                }
+            }
+        }
+        terms
     }
 
     /// Groups of the query that are content: not filler words, not stopwords (an upper bound
@@ -559,7 +642,7 @@ impl<'a> QueryBuilder<'a> {
                 ),
             });
         }
-        if let Some(about) = self.about_query(parsed) {
+        if let Some(about) = self.about_query(parsed, prefix_last) {
             clauses.push((Occur::Should, about));
         }
         for (kind, value) in self.model.named_facets(parsed) {
@@ -572,15 +655,33 @@ impl<'a> QueryBuilder<'a> {
                 )),
             ));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        let words: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        let preferences = self.model.preferences(parsed);
+        if preferences.is_empty() {
+            return Some(words);
+        }
+        // A preference only ranks what the words find: a PDF with none of them is no hit.
+        let mut preferred = vec![(Occur::Must, words)];
+        for term in preferences {
+            preferred.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    PREFERENCE_SCORE,
+                )),
+            ));
+        }
+        Some(Box::new(BooleanQuery::new(preferred)))
     }
 
     /// Pages about the value the whole query names, with the words the query searched:
     /// corrected when a word's clauses were built on its correction (they are built first), as
     /// typed when words are taken as typed. A page titled with the very name typed comes first
     /// ([`TITLE_FORM_SCORE`]), then the page about the value it names ([`ABOUT_SCORE`]). A
-    /// query with `OR` names no one thing.
-    fn about_query(&self, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+    /// query with `OR` names no one thing. While its last word is being typed and is not yet a
+    /// word of the index, a name whose last word it begins counts as named ("risk adjustment
+    /// cod"; not "hipaa priv", which may be HIPAA privacy as well as its officer).
+    fn about_query(&self, parsed: &ParsedQuery, prefix_last: bool) -> Option<Box<dyn Query>> {
         if parsed.groups.iter().any(|group| group.len() > 1) {
             return None;
         }
@@ -593,11 +694,26 @@ impl<'a> QueryBuilder<'a> {
         let words = corrected_words(&self.model.raw, parsed, corrections);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let key = content_key(&self.model.stemmer, &words);
-        let names = self
-            .model
-            .whole_names
-            .get(&key)
-            .filter(|_| !key.is_empty())?;
+        if key.is_empty() {
+            return None;
+        }
+        let names: Vec<&WholeName> = match self.model.whole_names.get(&key) {
+            Some(names) => names.iter().collect(),
+            None if prefix_last && self.typing_a_word(words.last()?) => self
+                .model
+                .whole_names
+                .iter()
+                .filter(|(name, _)| {
+                    name.strip_prefix(key.as_str())
+                        .is_some_and(|rest| !rest.contains(' '))
+                })
+                .flat_map(|(_, names)| names)
+                .collect(),
+            None => return None,
+        };
+        if names.is_empty() {
+            return None;
+        }
         let constant = |term: Term, score: f32| -> Box<dyn Query> {
             Box::new(ConstScoreQuery::new(
                 Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
@@ -619,6 +735,19 @@ impl<'a> QueryBuilder<'a> {
             })
             .collect();
         Some(Box::new(DisjunctionMaxQuery::new(pages)))
+    }
+
+    /// Whether `word` is a word being typed, not yet whole: [`MIN_NAME_PREFIX_CHARS`] letters
+    /// or more that no document has as a word.
+    fn typing_a_word(&self, word: &str) -> bool {
+        let raw = analysis::tokens(&mut self.model.raw.clone(), word);
+        match raw.as_slice() {
+            [token] if token.chars().count() >= MIN_NAME_PREFIX_CHARS => {
+                let term = Term::from_field_text(self.model.fields.all_raw, token);
+                self.statistics.doc_freq(&term).is_ok_and(|freq| freq == 0)
+            }
+            _ => false,
+        }
     }
 
     /// The corrections found so far, by raw token.
@@ -660,11 +789,24 @@ impl<'a> QueryBuilder<'a> {
             .map(|(_, content)| {
                 let content = content.as_ref()?;
                 let tokens = analysis::tokens(&mut self.model.raw.clone(), content);
+                // A word matches in any of its forms, so it is as rare as its stem: "taking"
+                // is rarer than "take" as written, not as matched.
                 let rarest = tokens
                     .iter()
                     .map(|token| {
-                        let term = Term::from_field_text(self.model.fields.all_raw, token);
-                        self.statistics.doc_freq(&term).unwrap_or(0)
+                        let raw = Term::from_field_text(self.model.fields.all_raw, token);
+                        let freq = |term: &Term| self.statistics.doc_freq(term).unwrap_or(0);
+                        // Its irregular forms too: "taken" matches "take".
+                        let mut forms: Vec<String> = vec![token.clone()];
+                        forms.extend(irregular::other_forms(token).map(str::to_string));
+                        forms
+                            .into_iter()
+                            .filter(|form| !analysis::is_english_stop_word(form))
+                            .map(|mut stem| {
+                                analysis::stem_in_place(&mut stem);
+                                freq(&Term::from_field_text(self.model.fields.body, &stem))
+                            })
+                            .fold(freq(&raw), u64::max)
                     })
                     .min()
                     .unwrap_or(0);
@@ -719,6 +861,19 @@ impl<'a> QueryBuilder<'a> {
                     )),
                     PREFIX_BOOST,
                 )));
+                // A word not yet whole ("medical terminol") matches no word exactly, so its
+                // prefix alone must tell a page titled with the word from one that has it
+                // somewhere in its text.
+                if self.statistics.doc_freq(&term).is_ok_and(|freq| freq == 0) {
+                    let title = Term::from_field_text(self.model.fields.title, token);
+                    options.push(Box::new(BoostQuery::new(
+                        Box::new(MemoizedQuery::new(
+                            Box::new(FuzzyTermQuery::new_prefix(title, 0, true)),
+                            &self.memo,
+                        )),
+                        TITLE_PREFIX_BOOST,
+                    )));
+                }
             }
             if exact.is_none() && options.is_empty() {
                 return None;

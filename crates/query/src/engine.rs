@@ -748,6 +748,137 @@ mod tests {
         );
     }
 
+    /// While a query's last word is being typed, a credential's or job title's name it
+    /// completes opens that page first, and a page whose title has a word it begins outranks
+    /// pages that have the word only in their text.
+    #[test]
+    fn a_name_or_title_word_being_typed_ranks_its_page_first() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "jobs/risk-adjustment-coder.html",
+                "<title>Risk Adjustment Coder</title><main><p>Reviews charts for \
+                 conditions.</p></main>",
+            ),
+            (
+                "topics/hcc.html",
+                "<title>HCC Coding and Risk Adjustment</title><main><h1>Risk adjustment</h1>\
+                 <p>Risk adjustment coding; risk adjustment models; risk adjustment coders.</p>\
+                 </main>",
+            ),
+            (
+                "topics/terminology.html",
+                "<title>Medical Terminology</title><main><p>Word parts and roots.</p></main>",
+            ),
+            (
+                "articles/billing.html",
+                "<title>Medical Billing</title><main><p>Medical claims and medical \
+                 terminology.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        for (query, first) in [
+            ("risk adjustment cod", "jobs/risk-adjustment-coder.html"),
+            ("medical terminol", "topics/terminology.html"),
+        ] {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            assert_eq!(response.hits[0].id, first, "{query}");
+        }
+    }
+
+    /// A word naming a format ("printable", "pdf") prefers documents of that format, and is
+    /// not itself looked for as a word; a text file's first line weighs as a page's title and
+    /// heading do.
+    #[test]
+    fn a_format_named_prefers_its_documents() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "resources/checklist.txt",
+                "Exam checklist\n\nBook the exam. Bring an ID.\n",
+            ),
+            (
+                "articles/exam.html",
+                "<title>Exam checklist</title><main><h1>Exam checklist</h1><p>Exam day \
+                 checklist: a checklist for the exam, printable.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = |query: &str| -> Vec<String> {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            response.hits.into_iter().map(|hit| hit.id).collect()
+        };
+        assert_eq!(ids("exam checklist")[0], "articles/exam.html");
+        assert_eq!(
+            ids("printable exam checklist")[0],
+            "resources/checklist.txt"
+        );
+        assert_eq!(ids("exam checklist txt")[0], "resources/checklist.txt");
+    }
+
+    /// "difference" asks for a comparison without naming one: the taxonomy's `asked_by` words
+    /// prefer the pages of the value they ask for, among those the other words find.
+    #[test]
+    fn a_question_asking_for_a_comparison_prefers_one() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "resources/checklist.txt",
+                "RHIT and RHIA exam checklist\n\nBook the exam.\n",
+            ),
+            (
+                "articles/rhit-vs-rhia.html",
+                "<title>RHIT vs RHIA: which one</title><main><h1>RHIT vs RHIA</h1><h2>Degrees\
+                 </h2><p>The RHIT follows an associate degree.</p><h2>Jobs</h2><p>Jobs differ.\
+                 </p></main>",
+            ),
+            (
+                "articles/cpc-vs-coc.html",
+                "<title>CPC vs COC</title><main><p>Two coding credentials.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let search = |query: &str| engine.search(SearchRequest::new(query)).unwrap();
+        assert_eq!(search("rhit rhia").hits[0].id, "resources/checklist.txt");
+        let asked = search("what is the difference between rhit and rhia");
+        assert_eq!(asked.hits[0].id, "articles/rhit-vs-rhia.html");
+        assert_eq!(asked.total, 2, "a comparison without the words is no hit");
+    }
+
+    /// Everyday words find pages that say it otherwise (`supervising` a team that works
+    /// `remotely`: managing remote coders); "doctors" does not find doctoral study.
+    #[test]
+    fn everyday_words_find_what_pages_say_otherwise() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "employers/remote.html",
+                "<title>Managing remote coding teams</title><main><p>Managers of remote \
+                 coders set goals.</p></main>",
+            ),
+            (
+                "topics/coding.html",
+                "<title>Coding</title><main><p>Coders code charts. Coders at work.</p></main>",
+            ),
+            (
+                "education/doctoral.html",
+                "<title>Doctoral study</title><main><p>A doctoral degree in informatics.</p>\
+                 </main>",
+            ),
+            (
+                "topics/queries.html",
+                "<title>Queries</title><main><p>A coder asks the doctor.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = |query: &str| -> Vec<String> {
+            let response = engine.search(SearchRequest::new(query)).unwrap();
+            response.hits.into_iter().map(|hit| hit.id).collect()
+        };
+        assert_eq!(
+            ids("supervising coders working from home")[0],
+            "employers/remote.html"
+        );
+        assert_eq!(ids("telecommuting coders")[0], "employers/remote.html");
+        assert_eq!(ids("doctors"), ["topics/queries.html"]);
+    }
+
     /// A vague word ("something") is rare in pages, so as a content word it would earn the
     /// largest share of the coverage bonus; it says nothing about the subject, and the page
     /// with the words that do comes first.

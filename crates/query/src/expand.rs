@@ -19,6 +19,10 @@ pub(crate) struct Expander {
     /// first term is a word chosen as written: `keep`, `make`, `issues`).
     folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
+    /// The regular inflections of the two-way groups' words (`supervising`, `managed`,
+    /// `telecommuting`, `remotely`), one word of a term at a time: they open the term's group
+    /// when no term is written so.
+    inflected: HashMap<String, Vec<usize>>,
     /// Keys of acronyms and credential codes: never typo-corrected.
     no_fuzz: HashSet<String>,
     analyzer: TextAnalyzer,
@@ -70,10 +74,35 @@ impl Expander {
                 }
             }
         }
+        let mut inflected: HashMap<String, Vec<usize>> = HashMap::new();
+        for (id, group) in taxonomy.synonyms.iter().enumerate() {
+            if group.one_way {
+                continue;
+            }
+            for term in group.terms.iter().filter(|term| !is_acronym(term)) {
+                let key = key_of(&mut analyzer, term);
+                let words: Vec<&str> = key.split(' ').collect();
+                for (at, word) in words.iter().enumerate() {
+                    for form in inflections(word) {
+                        let mut changed = words.clone();
+                        changed[at] = &form;
+                        let changed = changed.join(" ");
+                        if by_key.contains_key(&changed) {
+                            continue;
+                        }
+                        let ids = inflected.entry(changed).or_default();
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                    }
+                }
+            }
+        }
         Expander {
             groups,
             folds,
             by_key,
+            inflected,
             no_fuzz,
             analyzer,
         }
@@ -91,13 +120,17 @@ impl Expander {
         if let Some(ids) = self.by_key.get(key) {
             return ids.clone();
         }
-        other_numbers(key)
+        let numbers: Vec<usize> = other_numbers(key)
             .filter(|other| !self.no_fuzz.contains(other))
             .filter_map(|other| self.by_key.get(&other))
             .flatten()
             .copied()
             .filter(|id| self.folds[*id])
-            .collect()
+            .collect();
+        if !numbers.is_empty() {
+            return numbers;
+        }
+        self.inflected.get(key).cloned().unwrap_or_default()
     }
 
     /// The other terms meaning the same as `phrase` (empty when none).
@@ -107,7 +140,9 @@ impl Expander {
         let mut seen: HashSet<String> = HashSet::from([key.clone()]);
         for id in self.groups_of(&key) {
             for term in &self.groups[id] {
-                if seen.insert(self.key(term)) {
+                let term_key = self.key(term);
+                // The term `phrase` inflects ("supervise" for "supervising") is the same word.
+                if !inflects(&key, &term_key) && seen.insert(term_key) {
                     out.push(term.clone());
                 }
             }
@@ -161,6 +196,58 @@ fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
         .into_iter()
         .chain(plural)
         .map(move |last| format!("{head}{last}"))
+}
+
+/// The regular inflections of an English word of three letters or more: `-s`, `-es`, `-ed`,
+/// `-ing`, `-ly`, with a final `e` dropped (`managing`) and a final consonant's `y` turned to
+/// `i` (`applied`). Doubled consonants (`shipping`) are not made: a word so written is
+/// simply not expanded.
+fn inflections(word: &str) -> Vec<String> {
+    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(stem) = word.strip_suffix('e') {
+        out.extend([
+            format!("{word}s"),
+            format!("{word}d"),
+            format!("{stem}ing"),
+            format!("{word}ly"),
+        ]);
+    } else if let Some(stem) = word
+        .strip_suffix('y')
+        .filter(|stem| !stem.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
+        out.extend([
+            format!("{stem}ies"),
+            format!("{stem}ied"),
+            format!("{word}ing"),
+            format!("{stem}ily"),
+        ]);
+    } else {
+        let sibilant = ["s", "x", "z", "ch", "sh"]
+            .iter()
+            .any(|end| word.ends_with(end));
+        out.extend([
+            format!("{word}{}", if sibilant { "es" } else { "s" }),
+            format!("{word}ed"),
+            format!("{word}ing"),
+            format!("{word}ly"),
+        ]);
+    }
+    out
+}
+
+/// Whether `key` is `base` with one word inflected.
+fn inflects(key: &str, base: &str) -> bool {
+    let (words, bases): (Vec<&str>, Vec<&str>) =
+        (key.split(' ').collect(), base.split(' ').collect());
+    words.len() == bases.len()
+        && words
+            .iter()
+            .zip(&bases)
+            .all(|(word, base)| word == base || inflections(base).iter().any(|form| form == word))
+        && key != base
 }
 
 fn key_of(analyzer: &mut TextAnalyzer, text: &str) -> String {
@@ -239,6 +326,31 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(other_numbers("keys").collect::<Vec<_>>(), ["key"]);
+    }
+
+    #[test]
+    fn a_two_way_groups_words_open_it_inflected() {
+        let taxonomy = Taxonomy::from_toml(
+            "[[synonyms]]\nterms = [\"supervise\", \"oversee\"]\n\
+             [[synonyms]]\nterms = [\"work from home\", \"remote\"]\n\
+             [[synonyms]]\nterms = [\"keep\", \"retention\"]\none_way = true\n",
+        )
+        .unwrap();
+        let e = Expander::new(&taxonomy);
+        for word in ["supervising", "supervised", "supervises"] {
+            assert_eq!(e.alternatives(word), ["oversee"], "{word}");
+        }
+        assert_eq!(e.alternatives("working from home"), ["remote"]);
+        assert_eq!(e.alternatives("remotely"), ["work from home"]);
+        // Not a one-way group's word, whose written form was chosen; not a word that merely
+        // begins like a term.
+        assert!(e.alternatives("keeping").is_empty());
+        assert!(e.alternatives("supervisor").is_empty());
+        assert!(["applies", "applied", "applying"]
+            .iter()
+            .all(|form| inflections("apply").contains(&form.to_string())));
+        assert_eq!(inflections("tax")[0], "taxes");
+        assert!(inflections("ai").is_empty());
     }
 
     #[test]

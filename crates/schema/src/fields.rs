@@ -14,7 +14,7 @@ use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
 pub const SUGGEST_TITLE_CHARS: usize = 200;

@@ -93,6 +93,9 @@ pub struct FacetValueSpec {
     pub keywords: Vec<String>,
     /// Corpus paths whose documents carry the value: `dir/` entries are prefixes, others exact.
     pub paths: Vec<String>,
+    /// Query words that ask for documents of this value without naming it (`difference`,
+    /// `vs` for a "Comparison"): a query with one prefers such documents, lowercase.
+    pub asked_by: Vec<String>,
     /// Free-form facts (`body = "AHIMA"`, `soc = "29-2072"`), not used for search.
     pub attributes: BTreeMap<String, String>,
     /// Values of other kinds this one relates to (`education_level = ["Associate's"]`), checked
@@ -354,6 +357,8 @@ struct RawValue {
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     #[serde(default)]
+    asked_by: Vec<Spanned<String>>,
+    #[serde(default)]
     attributes: BTreeMap<String, String>,
     #[serde(default)]
     related: BTreeMap<Spanned<String>, Spanned<Vec<String>>>,
@@ -574,6 +579,21 @@ impl RawKind {
             if let Some(path) = raw.paths.iter().find(|p| p.get_ref().trim().is_empty()) {
                 return Err(lines.error(path.span(), format!("{kind}: empty path")));
             }
+            if let Some(word) = raw.asked_by.iter().find(|word| {
+                let word = word.get_ref();
+                word.is_empty()
+                    || !word
+                        .chars()
+                        .all(|c| c.is_alphanumeric() && !c.is_uppercase())
+            }) {
+                return Err(lines.error(
+                    word.span(),
+                    format!(
+                        "{kind}: asked_by {:?} of {canonical:?} is not one lowercase word",
+                        word.get_ref()
+                    ),
+                ));
+            }
             let mut value_related = BTreeMap::new();
             for (target, refs) in raw.related {
                 let (target, span, refs) = (target.into_inner(), refs.span(), refs.into_inner());
@@ -587,6 +607,7 @@ impl RawKind {
                 aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
                 keywords: raw.keywords.into_iter().map(Spanned::into_inner).collect(),
                 paths: raw.paths.into_iter().map(Spanned::into_inner).collect(),
+                asked_by: raw.asked_by.into_iter().map(Spanned::into_inner).collect(),
                 attributes: raw.attributes,
                 related: value_related,
             });

@@ -209,6 +209,14 @@ fn bad_keys_and_policies_are_rejected() {
     assert!(err.contains("line 2"), "{err}");
     let err = invalid("[[synonyms]]\nterms = [\"one\"]\n");
     assert!(err.contains("line 1") && err.contains("two"), "{err}");
+    let err = invalid(
+        "[kinds.resource_type]\n[[kinds.resource_type.values]]\nname = \"Comparison\"\n\
+         asked_by = [\"vs\", \"Differ ence\"]\n",
+    );
+    assert!(
+        err.contains("line 4") && err.contains("one lowercase word"),
+        "{err}"
+    );
 }
 
 #[test]
