@@ -59,13 +59,24 @@ pub(crate) fn assign_facets(
         .iter()
         .any(|spec| named_in_body(spec.kind) >= LIST_PAGE_VALUES);
     // A page whose title says it compares ("certification comparison table", "X vs Y") is
-    // about every value it compares, however many: a list that compares is not an index.
-    let compares = COMPARISON.in_sentence(&page.title);
+    // about every value it compares, however many: a list that compares is not an index. What
+    // it compares is the kind it names most values of.
+    let compared_kind = COMPARISON
+        .in_sentence(&page.title)
+        .then(|| {
+            taxonomy
+                .kinds()
+                .iter()
+                .filter(|spec| spec.policy.extract == Extraction::Mentions)
+                .max_by_key(|spec| named_in_body(spec.kind))
+                .map(|spec| spec.kind)
+        })
+        .flatten();
     let mut facets = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
         let listed = named_in_body(kind) >= LIST_PAGE_VALUES;
-        let compared = listed && compares;
+        let compared = listed && compared_kind == Some(kind);
         let from_text: Vec<String> = match spec.policy.extract {
             Extraction::Mentions => prominent
                 .iter()

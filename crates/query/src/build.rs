@@ -271,7 +271,7 @@ pub(crate) fn corrected_words(
         .collect()
 }
 
-/// Whether `word` is filler (see [`FILLER_WORDS`]).
+/// Whether `word` is filler (see [`FILLER_WORDS`]) or names a format ([`FORMAT_WORDS`]).
 pub(crate) fn is_filler(word: &str) -> bool {
     let bare = bare_word(word);
     FILLER_WORDS.contains(&bare.as_str()) || format_named(&bare).is_some()
@@ -296,8 +296,14 @@ const FORMAT_WORDS: &[(&str, &[&str])] = &[
 ];
 
 /// Score of a document in the format a query names, or of the facet value its words ask for:
-/// as much as the rarest content word's coverage bonus.
+/// twice the rarest content word's coverage bonus (once left a checklist titled with both
+/// credentials above the comparison of `difference between rhit and rhia`).
 const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
+
+/// Whether `word` names a document format ([`FORMAT_WORDS`]).
+pub(crate) fn is_format_word(word: &str) -> bool {
+    format_named(&bare_word(word)).is_some()
+}
 
 fn format_named(bare: &str) -> Option<&'static [&'static str]> {
     FORMAT_WORDS
@@ -595,6 +601,11 @@ impl<'a> QueryBuilder<'a> {
                     options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
                     k += span;
                     any_of(options)
+                } else if has_content && is_format_word(words[k]) {
+                    // The preference for its format is all it asks for: searched as a word it
+                    // would be corrected and fuzzed for nothing ("printable" is in no page).
+                    k += 1;
+                    continue;
                 } else {
                     let unit = self.word_query(words[k], is_last(k), true, typos);
                     k += 1;
@@ -655,23 +666,37 @@ impl<'a> QueryBuilder<'a> {
                 )),
             ));
         }
+        // Preferences are for short queries: a long one ranks by BM25 and feedback, whose
+        // evaluation needs the words' clauses at the top of the query.
+        let preferences = match content_units <= MAX_COVERAGE_WORDS {
+            true => self.model.preferences(parsed),
+            false => Vec::new(),
+        };
+        let preferred: Vec<(Occur, Box<dyn Query>)> = preferences
+            .into_iter()
+            .map(|term| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        PREFERENCE_SCORE,
+                    )),
+                )
+            })
+            .collect();
+        // A preference only ranks what the words find (a PDF with none of them is no hit):
+        // beside required words it selects nothing; beside optional ones, it goes beside
+        // them all, required.
+        if all_required || preferred.is_empty() {
+            clauses.extend(preferred);
+            return Some(Box::new(BooleanQuery::new(clauses)));
+        }
         let words: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-        let preferences = self.model.preferences(parsed);
-        if preferences.is_empty() {
-            return Some(words);
-        }
-        // A preference only ranks what the words find: a PDF with none of them is no hit.
-        let mut preferred = vec![(Occur::Must, words)];
-        for term in preferences {
-            preferred.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    PREFERENCE_SCORE,
-                )),
-            ));
-        }
-        Some(Box::new(BooleanQuery::new(preferred)))
+        Some(Box::new(BooleanQuery::new(
+            std::iter::once((Occur::Must, words))
+                .chain(preferred)
+                .collect(),
+        )))
     }
 
     /// Pages about the value the whole query names, with the words the query searched:
@@ -699,21 +724,9 @@ impl<'a> QueryBuilder<'a> {
         }
         let names: Vec<&WholeName> = match self.model.whole_names.get(&key) {
             Some(names) => names.iter().collect(),
-            None if prefix_last && self.typing_a_word(words.last()?) => self
-                .model
-                .whole_names
-                .iter()
-                .filter(|(name, _)| {
-                    name.strip_prefix(key.as_str())
-                        .is_some_and(|rest| !rest.contains(' '))
-                })
-                .flat_map(|(_, names)| names)
-                .collect(),
+            None if prefix_last => self.names_completed(parsed, &words)?,
             None => return None,
         };
-        if names.is_empty() {
-            return None;
-        }
         let constant = |term: Term, score: f32| -> Box<dyn Query> {
             Box::new(ConstScoreQuery::new(
                 Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
@@ -735,6 +748,63 @@ impl<'a> QueryBuilder<'a> {
             })
             .collect();
         Some(Box::new(DisjunctionMaxQuery::new(pages)))
+    }
+
+    /// Titles with a word that `prefix` (a raw token no document has) begins. Titles are
+    /// stemmed, and a prefix typed past the stem ("terminologi", "informati") begins none of
+    /// their words: a title stem that begins the prefix and lacks at most three of its letters
+    /// counts too (Snowball rewrites a word's last letters only).
+    fn title_prefix_query(&self, prefix: &str) -> Box<dyn Query> {
+        let title = self.model.fields.title;
+        let mut options: Vec<Box<dyn Query>> = vec![Box::new(MemoizedQuery::new(
+            Box::new(FuzzyTermQuery::new_prefix(
+                Term::from_field_text(title, prefix),
+                0,
+                true,
+            )),
+            &self.memo,
+        ))];
+        let ends: Vec<usize> = prefix.char_indices().map(|(at, _)| at).skip(1).collect();
+        let shortest = ends.len().saturating_sub(3).max(MIN_NAME_PREFIX_CHARS - 1);
+        for &end in ends.iter().skip(shortest) {
+            let stem = Term::from_field_text(title, &prefix[..end]);
+            if self.statistics.doc_freq(&stem).is_ok_and(|freq| freq > 0) {
+                options.push(Box::new(TermQuery::new(stem, IndexRecordOption::Basic)));
+            }
+        }
+        let any: Box<dyn Query> = match options.len() {
+            1 => options.pop().expect("one option"),
+            _ => Box::new(BooleanQuery::new(
+                options.into_iter().map(|q| (Occur::Should, q)).collect(),
+            )),
+        };
+        Box::new(ConstScoreQuery::new(any, TITLE_PREFIX_BOOST))
+    }
+
+    /// The names whose last word the query's last word, as typed and being typed, begins, the
+    /// words before it being the name's others (`risk adjustment cod`); `words` are the
+    /// query's words as searched (corrected where a word was corrected).
+    fn names_completed(&self, parsed: &ParsedQuery, words: &[&str]) -> Option<Vec<&WholeName>> {
+        let [QueryTerm::Word(typed)] = parsed.groups.last()?.as_slice() else {
+            return None;
+        };
+        if is_filler(typed) || !self.typing_a_word(typed) {
+            return None;
+        }
+        let (_, before) = words.split_last()?;
+        let typed_words: Vec<&str> = before.iter().copied().chain([typed.as_str()]).collect();
+        let key = content_key(&self.model.stemmer, &typed_words);
+        let names: Vec<&WholeName> = self
+            .model
+            .whole_names
+            .iter()
+            .filter(|(name, _)| {
+                name.strip_prefix(key.as_str())
+                    .is_some_and(|rest| !rest.contains(' '))
+            })
+            .flat_map(|(_, names)| names)
+            .collect();
+        (!names.is_empty()).then_some(names)
     }
 
     /// Whether `word` is a word being typed, not yet whole: [`MIN_NAME_PREFIX_CHARS`] letters
@@ -780,8 +850,8 @@ impl<'a> QueryBuilder<'a> {
 
     /// Each unit's share of [`COVERAGE_BONUS`]: its words' inverse document frequency over the
     /// rarest content unit's, so matching a rare word of the query ("rhia") weighs more than a
-    /// common one ("between"). Filler units get 0; a unit whose words no document has as
-    /// written (a misspelling, a prefix) counts as the rarest.
+    /// common one ("between"). Filler units get 0; a unit whose words no document has, as
+    /// written or stemmed (a misspelling, a prefix), counts as the rarest.
     fn coverage_weights(&self, units: &[(Box<dyn Query>, Option<String>)]) -> Vec<f32> {
         let total = self.statistics.total_num_docs().unwrap_or(0) as f32;
         let idfs: Vec<Option<f32>> = units
@@ -865,14 +935,7 @@ impl<'a> QueryBuilder<'a> {
                 // prefix alone must tell a page titled with the word from one that has it
                 // somewhere in its text.
                 if self.statistics.doc_freq(&term).is_ok_and(|freq| freq == 0) {
-                    let title = Term::from_field_text(self.model.fields.title, token);
-                    options.push(Box::new(BoostQuery::new(
-                        Box::new(MemoizedQuery::new(
-                            Box::new(FuzzyTermQuery::new_prefix(title, 0, true)),
-                            &self.memo,
-                        )),
-                        TITLE_PREFIX_BOOST,
-                    )));
+                    options.push(self.title_prefix_query(token));
                 }
             }
             if exact.is_none() && options.is_empty() {
@@ -1133,7 +1196,8 @@ impl<'a> QueryBuilder<'a> {
     pub(crate) fn has_unknown_word(&self, parsed: &ParsedQuery) -> bool {
         parsed.groups.iter().flatten().any(|term| match term {
             QueryTerm::Word(word) => {
-                !analysis::tokens(&mut self.model.stemmer.clone(), word).is_empty()
+                !is_format_word(word)
+                    && !analysis::tokens(&mut self.model.stemmer.clone(), word).is_empty()
                     && !self.stems_indexed(word)
             }
             _ => false,

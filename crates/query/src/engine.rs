@@ -826,8 +826,8 @@ mod tests {
             (
                 "articles/rhit-vs-rhia.html",
                 "<title>RHIT vs RHIA: which one</title><main><h1>RHIT vs RHIA</h1><h2>Degrees\
-                 </h2><p>The RHIT follows an associate degree.</p><h2>Jobs</h2><p>Jobs differ.\
-                 </p></main>",
+                 </h2><p>The RHIT follows an associate degree.</p><h2>Jobs</h2><p>Jobs for \
+                 each.</p></main>",
             ),
             (
                 "articles/cpc-vs-coc.html",
@@ -840,6 +840,16 @@ mod tests {
         let asked = search("what is the difference between rhit and rhia");
         assert_eq!(asked.hits[0].id, "articles/rhit-vs-rhia.html");
         assert_eq!(asked.total, 2, "a comparison without the words is no hit");
+        // The same through tantivy's own evaluation, which a filter takes.
+        let filtered = engine
+            .search(
+                SearchRequest::new("difference between rhit and rhia")
+                    .filter("resource_type", "Article")
+                    .unwrap(),
+            )
+            .unwrap();
+        let ids: Vec<&str> = filtered.hits.iter().map(|hit| hit.id.as_str()).collect();
+        assert_eq!(ids, ["articles/rhit-vs-rhia.html"]);
     }
 
     /// Everyday words find pages that say it otherwise (`supervising` a team that works

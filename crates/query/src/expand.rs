@@ -19,9 +19,9 @@ pub(crate) struct Expander {
     /// first term is a word chosen as written: `keep`, `make`, `issues`).
     folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
-    /// The regular inflections of the two-way groups' words (`supervising`, `managed`,
-    /// `telecommuting`, `remotely`), one word of a term at a time: they open the term's group
-    /// when no term is written so.
+    /// The regular inflections of the words of groups that ask for them (`inflect`:
+    /// `supervising`, `telecommuting`, `remotely`), one word of a term at a time: they open
+    /// the term's group when no term is written so.
     inflected: HashMap<String, Vec<usize>>,
     /// Keys of acronyms and credential codes: never typo-corrected.
     no_fuzz: HashSet<String>,
@@ -76,7 +76,7 @@ impl Expander {
         }
         let mut inflected: HashMap<String, Vec<usize>> = HashMap::new();
         for (id, group) in taxonomy.synonyms.iter().enumerate() {
-            if group.one_way {
+            if !group.inflect {
                 continue;
             }
             for term in group.terms.iter().filter(|term| !is_acronym(term)) {
@@ -114,8 +114,9 @@ impl Expander {
     }
 
     /// The groups `key` opens: as typed, else with its last word in the other number
-    /// (`doctors` opens the group of `doctor`, `physicians` that of `physician`). Not an acronym
-    /// or code in the other number (`hits` is not HIT), nor a one-way group.
+    /// (`doctors` opens the group of `doctor`, `physicians` that of `physician`; not an acronym
+    /// or code in the other number, `hits` is not HIT, nor a one-way group), else inflected
+    /// (`supervising`, in the groups that ask for it).
     fn groups_of(&self, key: &str) -> Vec<usize> {
         if let Some(ids) = self.by_key.get(key) {
             return ids.clone();
@@ -199,15 +200,17 @@ fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The regular inflections of an English word of three letters or more: `-s`, `-es`, `-ed`,
-/// `-ing`, `-ly`, with a final `e` dropped (`managing`) and a final consonant's `y` turned to
-/// `i` (`applied`). Doubled consonants (`shipping`) are not made: a word so written is
+/// `-ing`, `-ly`, with a final `e` dropped (`managing`, but `overseeing`) and a final
+/// consonant's `y` turned to `i` (`applied`). Doubled consonants (`shipping`) are not made: a word so written is
 /// simply not expanded.
 fn inflections(word: &str) -> Vec<String> {
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let Some(stem) = word.strip_suffix('e') {
+    if word.ends_with("ee") {
+        out.extend([format!("{word}s"), format!("{word}ing")]);
+    } else if let Some(stem) = word.strip_suffix('e') {
         out.extend([
             format!("{word}s"),
             format!("{word}d"),
@@ -329,10 +332,11 @@ mod tests {
     }
 
     #[test]
-    fn a_two_way_groups_words_open_it_inflected() {
+    fn a_groups_words_open_it_inflected_when_it_asks() {
         let taxonomy = Taxonomy::from_toml(
-            "[[synonyms]]\nterms = [\"supervise\", \"oversee\"]\n\
-             [[synonyms]]\nterms = [\"work from home\", \"remote\"]\n\
+            "[[synonyms]]\nterms = [\"supervise\", \"oversee\"]\ninflect = true\n\
+             [[synonyms]]\nterms = [\"work from home\", \"remote\"]\ninflect = true\n\
+             [[synonyms]]\nterms = [\"income\", \"salary\"]\n\
              [[synonyms]]\nterms = [\"keep\", \"retention\"]\none_way = true\n",
         )
         .unwrap();
@@ -341,6 +345,9 @@ mod tests {
             assert_eq!(e.alternatives(word), ["oversee"], "{word}");
         }
         assert_eq!(e.alternatives("working from home"), ["remote"]);
+        assert_eq!(e.alternatives("overseeing"), ["supervise"]);
+        // Not a group that does not ask for it: `incoming` is not income.
+        assert!(e.alternatives("incoming").is_empty());
         assert_eq!(e.alternatives("remotely"), ["work from home"]);
         // Not a one-way group's word, whose written form was chosen; not a word that merely
         // begins like a term.

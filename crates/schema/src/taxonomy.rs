@@ -148,6 +148,10 @@ pub struct SynonymGroup {
     pub terms: Vec<String>,
     /// Only the first term expands, into the others.
     pub one_way: bool,
+    /// Its words also open it in their regular inflections (`supervising` for `supervise`):
+    /// for groups of verbs and adjectives, whose inflections mean the same (a noun's may not:
+    /// `incoming` is not `income`, `feed` not `fee`). Two-way groups only.
+    pub inflect: bool,
 }
 
 /// The whole taxonomy.
@@ -370,6 +374,8 @@ struct RawSynonyms {
     terms: Vec<String>,
     #[serde(default)]
     one_way: bool,
+    #[serde(default)]
+    inflect: bool,
 }
 
 /// Builds "line N: problem" messages from byte offsets into the file.
@@ -467,6 +473,7 @@ impl RawTaxonomy {
             synonyms.push(SynonymGroup {
                 terms: group.terms,
                 one_way: group.one_way,
+                inflect: group.inflect && !group.one_way,
             });
         }
         Ok(Taxonomy {
@@ -583,13 +590,14 @@ impl RawKind {
                 let word = word.get_ref();
                 word.is_empty()
                     || !word
-                        .chars()
-                        .all(|c| c.is_alphanumeric() && !c.is_uppercase())
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             }) {
                 return Err(lines.error(
                     word.span(),
                     format!(
-                        "{kind}: asked_by {:?} of {canonical:?} is not one lowercase word",
+                        "{kind}: asked_by {:?} of {canonical:?} is not one word of lowercase \
+                         ASCII letters and digits",
                         word.get_ref()
                     ),
                 ));

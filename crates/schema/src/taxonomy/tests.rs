@@ -214,7 +214,7 @@ fn bad_keys_and_policies_are_rejected() {
          asked_by = [\"vs\", \"Differ ence\"]\n",
     );
     assert!(
-        err.contains("line 4") && err.contains("one lowercase word"),
+        err.contains("line 4") && err.contains("one word of lowercase"),
         "{err}"
     );
 }
