@@ -201,8 +201,8 @@ fn other_numbers(key: &str) -> impl Iterator<Item = String> + '_ {
 
 /// The regular inflections of an English word of three letters or more: `-s`, `-es`, `-ed`,
 /// `-ing`, `-ly`, with a final `e` dropped (`managing`, but `overseeing`) and a final
-/// consonant's `y` turned to `i` (`applied`). Doubled consonants (`shipping`) are not made: a word so written is
-/// simply not expanded.
+/// consonant's `y` turned to `i` (`applied`). Doubled consonants (`shipping`) are not made:
+/// a word so written is simply not expanded.
 fn inflections(word: &str) -> Vec<String> {
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
@@ -241,7 +241,7 @@ fn inflections(word: &str) -> Vec<String> {
     out
 }
 
-/// Whether `key` is `base` with one word inflected.
+/// Whether `key` is `base` with some of its words inflected.
 fn inflects(key: &str, base: &str) -> bool {
     let (words, bases): (Vec<&str>, Vec<&str>) =
         (key.split(' ').collect(), base.split(' ').collect());
