@@ -557,6 +557,14 @@ impl<'a> QueryBuilder<'a> {
             .iter()
             .any(|group| !matches!(group.as_slice(), [QueryTerm::Word(w)] if is_filler(w)));
         let filler = |word: &str| has_content && is_filler(word);
+        // Whether some word is searched for itself: not filler, not a stopword, not a format
+        // ("the pdf" has none, and lists PDFs).
+        let searched = groups.iter().any(|group| match group.as_slice() {
+            [QueryTerm::Word(w)] => {
+                !is_filler(w) && !analysis::tokens(&mut self.model.stemmer.clone(), w).is_empty()
+            }
+            _ => true,
+        });
         // Units in query order: (query, the words it stands for when they are content).
         let mut units: Vec<(Box<dyn Query>, Option<String>)> = Vec::new();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -601,7 +609,7 @@ impl<'a> QueryBuilder<'a> {
                     options.extend(self.synonym_queries(&words[k..k + span].join(" ")));
                     k += span;
                     any_of(options)
-                } else if has_content && is_format_word(words[k]) {
+                } else if is_format_word(words[k]) {
                     // The preference for its format is all it asks for: searched as a word it
                     // would be corrected and fuzzed for nothing ("printable" is in no page).
                     k += 1;
@@ -625,7 +633,8 @@ impl<'a> QueryBuilder<'a> {
             }
             i = run_end;
         }
-        if units.is_empty() && clauses.is_empty() {
+        let preferences = self.model.preferences(parsed);
+        if units.is_empty() && clauses.is_empty() && preferences.is_empty() {
             return None;
         }
         // Long descriptive queries (a paragraph pasted in) rank by BM25 alone: on the public
@@ -669,7 +678,7 @@ impl<'a> QueryBuilder<'a> {
         // Preferences are for short queries: a long one ranks by BM25 and feedback, whose
         // evaluation needs the words' clauses at the top of the query.
         let preferences = match content_units <= MAX_COVERAGE_WORDS {
-            true => self.model.preferences(parsed),
+            true => preferences,
             false => Vec::new(),
         };
         let preferred: Vec<(Occur, Box<dyn Query>)> = preferences
@@ -686,8 +695,9 @@ impl<'a> QueryBuilder<'a> {
             .collect();
         // A preference only ranks what the words find (a PDF with none of them is no hit):
         // beside required words it selects nothing; beside optional ones, it goes beside
-        // them all, required.
-        if all_required || preferred.is_empty() {
+        // them all, required. A query of nothing but such words ("printable") lists what
+        // they ask for.
+        if all_required || preferred.is_empty() || !searched {
             clauses.extend(preferred);
             return Some(Box::new(BooleanQuery::new(clauses)));
         }

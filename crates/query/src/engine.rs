@@ -812,6 +812,9 @@ mod tests {
             "resources/checklist.txt"
         );
         assert_eq!(ids("exam checklist txt")[0], "resources/checklist.txt");
+        // Nothing else to search: the documents of that format.
+        assert_eq!(ids("printable"), ["resources/checklist.txt"]);
+        assert_eq!(ids("the txt"), ["resources/checklist.txt"]);
     }
 
     /// "difference" asks for a comparison without naming one: the taxonomy's `asked_by` words
