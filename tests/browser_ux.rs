@@ -489,8 +489,9 @@ fn chips_numbered_pages_skip_link_and_breadcrumbs() {
     browser.screenshot(&artifact("ux-chips-pages.png"));
 }
 
-#[test]
-fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
+/// A server publishing the fixture site, and a page of another origin holding `body` and the
+/// widget's script from that server: the site, the server and the page's URL.
+fn host_page(body: &str) -> (crate::util::Site, Server, String) {
     let site = fixture_site();
     let server = Server::start_publishing(&site);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -499,11 +500,19 @@ fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
         listener,
         format!(
             r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title></head><body>
-<button id="before">A host button</button><p id="text">Host text</p>
-<him-search id="search" mode="modal" facets=""></him-search>
+{body}
 <script src="{}/embed.js" defer></script></body></html>"#,
             server.origin()
         ),
+    );
+    (site, server, host)
+}
+
+#[test]
+fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
+    let (_site, server, host) = host_page(
+        r#"<button id="before">A host button</button><p id="text">Host text</p>
+<him-search id="search" mode="modal" facets=""></him-search>"#,
     );
     let Some(browser) = Browser::start() else {
         return;
@@ -594,19 +603,7 @@ fn the_modal_returns_focus_locks_the_page_and_esc_closes_suggestions_first() {
 
 #[test]
 fn ctrl_k_opens_the_dialog_while_the_facet_kinds_load() {
-    let site = fixture_site();
-    let server = Server::start_publishing(&site);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let host = format!("http://{}", listener.local_addr().unwrap());
-    serve_host(
-        listener,
-        format!(
-            r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title></head><body>
-<him-search id="search" mode="modal"></him-search>
-<script src="{}/embed.js" defer></script></body></html>"#,
-            server.origin()
-        ),
-    );
+    let (_site, _server, host) = host_page(r#"<him-search id="search" mode="modal"></him-search>"#);
     let Some(browser) = Browser::start() else {
         return;
     };

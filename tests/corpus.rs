@@ -543,6 +543,21 @@ fn run_cases(
     (kinds, misses)
 }
 
+/// Asserts success@3 and nDCG@10 over all of a run's queries, listing the misses on failure.
+fn assert_overall(kinds: &KindFigures, misses: &[String], min_success: f64, min_ndcg: f64) {
+    let (n, ok, _, ndcg) = kinds["all"];
+    assert!(
+        ok as f64 / n as f64 >= min_success,
+        "success@3 {ok}/{n}:\n{}",
+        misses.join("\n")
+    );
+    assert!(
+        ndcg / n as f64 >= min_ndcg,
+        "nDCG@10 {:.3}",
+        ndcg / n as f64
+    );
+}
+
 /// The HIM suite through the search path users take, reported per kind of query. The figures
 /// to hold are the held-out set's targets (issue #16): success@3 >= 0.95 and nDCG@10 >= 0.80
 /// overall, and no kind below 0.85 success@3.
@@ -572,13 +587,7 @@ fn him_relevance_suite_top_3() {
     let first_mrr = reciprocal_ranks / FIRST_EDITION_QUERIES as f64;
     println!("first edition's {FIRST_EDITION_QUERIES} queries: MRR@10 {first_mrr:.3}");
     assert!(first_mrr >= 0.987, "first edition MRR@10 {first_mrr:.3}");
-    let (n, ok, _, ndcg) = kinds["all"];
-    assert!(
-        ok as f64 / n as f64 >= 0.95,
-        "success@3 {ok}/{n}:\n{}",
-        misses.join("\n")
-    );
-    assert!(ndcg / n as f64 >= 0.80, "nDCG@10 {:.3}", ndcg / n as f64);
+    assert_overall(&kinds, &misses, 0.95, 0.80);
     for (kind, (n, ok, _, _)) in &kinds {
         assert!(
             *ok as f64 / *n as f64 >= 0.85,
@@ -597,13 +606,7 @@ fn blind_queries_top_3() {
     let cases = relevance_cases("blind-queries.tsv");
     assert!(cases.len() >= 180, "{} queries", cases.len());
     let (kinds, misses) = run_cases(engine, "Queries written blind", &cases);
-    let (n, ok, _, ndcg) = kinds["all"];
-    assert!(
-        ok as f64 / n as f64 >= 0.88,
-        "success@3 {ok}/{n}:\n{}",
-        misses.join("\n")
-    );
-    assert!(ndcg / n as f64 >= 0.82, "nDCG@10 {:.3}", ndcg / n as f64);
+    assert_overall(&kinds, &misses, 0.88, 0.82);
 }
 
 /// The ten commonest questions (`questions.rs`) open on a page whose snippet shows the answer:

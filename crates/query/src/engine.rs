@@ -640,6 +640,12 @@ mod tests {
     use crate::test_support::IndexedCorpus;
     use tantivy::snippet::SnippetGenerator;
 
+    /// The ids of the first page of hits for `query`, in order.
+    fn hit_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
+        let response = engine.search(SearchRequest::new(query)).unwrap();
+        response.hits.into_iter().map(|hit| hit.id).collect()
+    }
+
     /// A reader reloads when a file watch reports a commit it already serves; the completions
     /// built for that commit must keep serving instead of being rebuilt.
     #[test]
@@ -686,15 +692,11 @@ mod tests {
             page("Hub of coding", "plain text of a hub"),
         ));
         let fixture = IndexedCorpus::new(&pages);
-        let ids = |engine: &SearchEngine, q: &str| -> Vec<String> {
-            let response = engine.search(SearchRequest::new(q)).unwrap();
-            response.hits.into_iter().map(|hit| hit.id).collect()
-        };
         let engine = fixture.engine();
-        assert_eq!(ids(&engine, "\"careers hub\""), Vec::<String>::new());
-        assert_eq!(ids(&engine, "hub coding")[0], "hub.html");
+        assert_eq!(hit_ids(&engine, "\"careers hub\""), Vec::<String>::new());
+        assert_eq!(hit_ids(&engine, "hub coding")[0], "hub.html");
         assert_eq!(
-            ids(&engine, "hub"),
+            hit_ids(&engine, "hub"),
             ["hub.html"],
             "nor its words as prefixes"
         );
@@ -703,7 +705,7 @@ mod tests {
         fixture.write("p1.html", &page("Page one", "plain text again"));
         fixture.reindex();
         let engine = fixture.engine();
-        assert_eq!(ids(&engine, "\"careers hub\""), Vec::<String>::new());
+        assert_eq!(hit_ids(&engine, "\"careers hub\""), Vec::<String>::new());
     }
 
     /// A query that is the name (or code, or alias) of a credential or job title, typo
@@ -802,10 +804,7 @@ mod tests {
             ),
         ]);
         let engine = fixture.engine();
-        let ids = |query: &str| -> Vec<String> {
-            let response = engine.search(SearchRequest::new(query)).unwrap();
-            response.hits.into_iter().map(|hit| hit.id).collect()
-        };
+        let ids = |query: &str| hit_ids(&engine, query);
         assert_eq!(ids("exam checklist")[0], "articles/exam.html");
         assert_eq!(
             ids("printable exam checklist")[0],
@@ -880,10 +879,7 @@ mod tests {
             ),
         ]);
         let engine = fixture.engine();
-        let ids = |query: &str| -> Vec<String> {
-            let response = engine.search(SearchRequest::new(query)).unwrap();
-            response.hits.into_iter().map(|hit| hit.id).collect()
-        };
+        let ids = |query: &str| hit_ids(&engine, query);
         assert_eq!(
             ids("supervising coders working from home")[0],
             "employers/remote.html"
@@ -1000,10 +996,7 @@ mod tests {
             ),
         ]);
         let engine = fixture.engine();
-        let ids = |q: &str| -> Vec<String> {
-            let response = engine.search(SearchRequest::new(q)).unwrap();
-            response.hits.into_iter().map(|hit| hit.id).collect()
-        };
+        let ids = |query: &str| hit_ids(&engine, query);
         assert_eq!(
             ids("outpatient coder")[..2],
             ["jobs/outpatient-coder.html", "jobs/coder.html"]
