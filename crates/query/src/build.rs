@@ -764,16 +764,21 @@ impl<'a> QueryBuilder<'a> {
     /// stemmed, and a prefix typed past the stem ("terminologi", "informati") begins none of
     /// their words: a title stem that begins the prefix and lacks at most three of its letters
     /// counts too (Snowball rewrites a word's last letters only).
-    fn title_prefix_query(&self, prefix: &str) -> Box<dyn Query> {
+    fn title_prefix_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
         let title = self.model.fields.title;
-        let mut options: Vec<Box<dyn Query>> = vec![Box::new(MemoizedQuery::new(
-            Box::new(FuzzyTermQuery::new_prefix(
-                Term::from_field_text(title, prefix),
-                0,
-                true,
-            )),
-            &self.memo,
-        ))];
+        let mut options: Vec<Box<dyn Query>> = Vec::new();
+        // No word of the index begins with it (a query that finds nothing): no title word
+        // does either, and the prefix automaton would be built and walked for nothing.
+        if self.some_word_begins_with(prefix) {
+            options.push(Box::new(MemoizedQuery::new(
+                Box::new(FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(title, prefix),
+                    0,
+                    true,
+                )),
+                &self.memo,
+            )));
+        }
         let ends: Vec<usize> = prefix.char_indices().map(|(at, _)| at).skip(1).collect();
         let shortest = ends.len().saturating_sub(3).max(MIN_NAME_PREFIX_CHARS - 1);
         for &end in ends.iter().skip(shortest) {
@@ -783,12 +788,31 @@ impl<'a> QueryBuilder<'a> {
             }
         }
         let any: Box<dyn Query> = match options.len() {
+            0 => return None,
             1 => options.pop().expect("one option"),
             _ => Box::new(BooleanQuery::new(
                 options.into_iter().map(|q| (Occur::Should, q)).collect(),
             )),
         };
-        Box::new(ConstScoreQuery::new(any, TITLE_PREFIX_BOOST))
+        Some(Box::new(ConstScoreQuery::new(any, TITLE_PREFIX_BOOST)))
+    }
+
+    /// Whether some indexed word (of any field, as written) begins with `prefix`: one seek
+    /// in each segment's term dictionary. An error answers yes: the clause is then built.
+    fn some_word_begins_with(&self, prefix: &str) -> bool {
+        let begins = |segment: &tantivy::SegmentReader| -> tantivy::Result<bool> {
+            let inverted = segment.inverted_index(self.model.fields.all_raw)?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()?;
+            Ok(stream.advance() && stream.key().starts_with(prefix.as_bytes()))
+        };
+        self.searcher
+            .segment_readers()
+            .iter()
+            .any(|segment| begins(segment).unwrap_or(true))
     }
 
     /// The names whose last word the query's last word, as typed and being typed, begins, the
@@ -945,7 +969,7 @@ impl<'a> QueryBuilder<'a> {
                 // prefix alone must tell a page titled with the word from one that has it
                 // somewhere in its text.
                 if self.statistics.doc_freq(&term).is_ok_and(|freq| freq == 0) {
-                    options.push(self.title_prefix_query(token));
+                    options.extend(self.title_prefix_query(token));
                 }
             }
             if exact.is_none() && options.is_empty() {
