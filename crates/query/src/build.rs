@@ -88,8 +88,22 @@ const SYNONYM_BOOST: f32 = 0.35;
 /// whose answer page lacks one common word.
 pub(crate) const COVERAGE_BONUS: f32 = 5.0;
 
-/// Most content words a query may have for the coverage bonus to apply.
-pub(crate) const MAX_COVERAGE_WORDS: usize = 6;
+/// Most content words a query may have to be ranked in one pass by coverage and BM25; a
+/// longer one requires every word first, then ranks by BM25 and pseudo-relevance feedback
+/// (`engine/rank.rs`).
+pub(crate) const SHORT_QUERY_WORDS: usize = 6;
+
+/// Most content words a query may have for the coverage bonus to apply. A question typed in
+/// everyday words has up to ten ("2009 stimulus law that pushed doctors onto electronic
+/// records"), and without the bonus a page with two of its common words in a heading outranks
+/// the one page with its rare word; a pasted paragraph has more and ranks by BM25 alone.
+pub(crate) const MAX_COVERAGE_WORDS: usize = 10;
+
+/// In a query of more than [`SHORT_QUERY_WORDS`] content words, the most that the coverage
+/// shares of the words below the rarest add up to (the rarest earns 1): many common words
+/// ("methods", "known", "causes", "animals") must not together outweigh the word that names
+/// the subject ("hydrocephalus"). 0.25 to 1 measured alike (BENCHMARKS.md (r)).
+const LONG_QUERY_COMMON_SHARE: f32 = 0.5;
 
 /// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is.
 const MIN_COVERAGE_WEIGHT: f32 = 0.1;
@@ -644,7 +658,11 @@ impl<'a> QueryBuilder<'a> {
             .filter(|(_, content)| content.is_some())
             .count();
         let weights = if content_units <= MAX_COVERAGE_WORDS {
-            self.coverage_weights(&units)
+            let mut weights = self.coverage_weights(&units);
+            if content_units > SHORT_QUERY_WORDS {
+                cap_common_shares(&mut weights, LONG_QUERY_COMMON_SHARE);
+            }
+            weights
         } else {
             vec![0.0; units.len()]
         };
@@ -677,7 +695,7 @@ impl<'a> QueryBuilder<'a> {
         }
         // Preferences are for short queries: a long one ranks by BM25 and feedback, whose
         // evaluation needs the words' clauses at the top of the query.
-        let preferences = match content_units <= MAX_COVERAGE_WORDS {
+        let preferences = match content_units <= SHORT_QUERY_WORDS {
             true => preferences,
             false => Vec::new(),
         };
@@ -1255,6 +1273,17 @@ impl<'a> QueryBuilder<'a> {
 
 /// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
 /// `RHIA` is `RHIT`, another credential).
+/// Scales the coverage shares below the rarest word's (1) so that they add up to `cap` at
+/// most.
+fn cap_common_shares(weights: &mut [f32], cap: f32) {
+    let common: f32 = weights.iter().filter(|w| **w < 1.0).sum();
+    if common > cap {
+        for weight in weights.iter_mut().filter(|w| **w < 1.0) {
+            *weight *= cap / common;
+        }
+    }
+}
+
 fn typo_eligible(expander: &Expander, word: &str, token: &str) -> bool {
     token.chars().count() >= 5
         && !expander.is_protected(word)
@@ -1269,5 +1298,22 @@ fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
         _ => Some(Box::new(BooleanQuery::new(
             options.into_iter().map(|q| (Occur::Should, q)).collect(),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cap_common_shares;
+
+    #[test]
+    fn common_words_share_at_most_the_cap_and_the_rarest_keeps_its_own() {
+        let mut weights = [1.0, 0.4, 0.3, 0.3, 0.0];
+        cap_common_shares(&mut weights, 0.5);
+        assert_eq!(weights[0], 1.0);
+        assert!((weights[1..].iter().sum::<f32>() - 0.5).abs() < 1e-6);
+        assert!((weights[1] - 0.2).abs() < 1e-6);
+        let mut few = [1.0, 0.2, 0.1];
+        cap_common_shares(&mut few, 0.5);
+        assert_eq!(few, [1.0, 0.2, 0.1]);
     }
 }

@@ -888,6 +888,37 @@ mod tests {
         assert_eq!(ids("doctors"), ["topics/queries.html"]);
     }
 
+    /// A question of seven to ten content words still prefers the page with more of them,
+    /// its rarest most: without the coverage bonus, pages with two of its common words in a
+    /// heading outranked the one page with its rare word ("2009").
+    #[test]
+    fn a_long_question_prefers_the_page_with_its_rare_word() {
+        let heading_page = |title: &str| {
+            format!(
+                "<title>{title}</title><main><h2>Electronic records</h2><p>Doctors keep \
+                 electronic records as the law requires. Electronic records law.</p></main>"
+            )
+        };
+        let fixture = IndexedCorpus::new(&[
+            (
+                "standards/hitech.html".to_string(),
+                "<title>The HITECH Act</title><main><p>Congress passed it in 2009 so that \
+                 physicians would move to electronic records; the law paid them to.</p></main>"
+                    .to_string(),
+            ),
+            ("topics/retention.html".into(), heading_page("Retention")),
+            ("topics/ehr.html".into(), heading_page("EHR systems")),
+            ("topics/privacy.html".into(), heading_page("Privacy")),
+            (
+                "topics/coding.html".into(),
+                "<title>Coding</title><main><p>Coders read charts.</p></main>".into(),
+            ),
+        ]);
+        let engine = fixture.engine();
+        let query = "2009 stimulus law that pushed doctors onto electronic records";
+        assert_eq!(hit_ids(&engine, query)[0], "standards/hitech.html");
+    }
+
     /// A vague word ("something") is rare in pages, so as a content word it would earn the
     /// largest share of the coverage bonus; it says nothing about the subject, and the page
     /// with the words that do comes first.

@@ -11,7 +11,7 @@ use tantivy::query::Query;
 use tantivy::{DocAddress, Searcher};
 
 use super::SearchEngine;
-use crate::build::{QueryBuilder, MAX_COVERAGE_WORDS};
+use crate::build::{QueryBuilder, SHORT_QUERY_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
 use crate::flat::{Collected, Evaluation, SumQuery};
 use crate::parse::ParsedQuery;
@@ -178,7 +178,7 @@ impl SearchEngine {
             let matched = strict.total > 0;
             return Ok(strict.ranking(matched, &builder));
         }
-        let short = self.query.content_groups(parsed) <= MAX_COVERAGE_WORDS;
+        let short = self.query.content_groups(parsed) <= SHORT_QUERY_WORDS;
         if parsed.groups.len() > 1 && short {
             let mut any = pass(false, false)?;
             if with_typos(&any) {
