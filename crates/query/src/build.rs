@@ -6,6 +6,7 @@
 //! (`materialize.rs`) and the BM25 statistics (`stats.rs`), so the strict pass, the pass with
 //! typos, the partial pass, the facet counts and did-you-mean walk each term dictionary once.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -288,13 +289,23 @@ pub(crate) fn corrected_words(
 /// Whether `word` is filler (see [`FILLER_WORDS`]) or names a format ([`FORMAT_WORDS`]).
 pub(crate) fn is_filler(word: &str) -> bool {
     let bare = bare_word(word);
-    FILLER_WORDS.contains(&bare.as_str()) || format_named(&bare).is_some()
+    FILLER_WORDS.contains(&bare.as_ref()) || format_named(&bare).is_some()
 }
 
-fn bare_word(word: &str) -> String {
-    word.to_lowercase()
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .replace('\'', "")
+/// `word` lower-cased, without surrounding punctuation or apostrophes; borrowed when it is
+/// already so (most words typed: no allocation per word and pass).
+fn bare_word(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(
+        word.to_lowercase()
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .replace('\'', ""),
+    )
 }
 
 /// Words that name the format of the document wanted ("certification chart pdf", "printable
@@ -412,7 +423,9 @@ impl QueryModel {
             let bare = bare_word(word);
             let formats = format_named(&bare).unwrap_or_default().iter();
             let kinds = formats.map(|kind| Term::from_field_text(self.fields.source_kind, kind));
-            for preferred in kinds.chain(self.asked.get(&bare).into_iter().flatten().cloned()) {
+            for preferred in
+                kinds.chain(self.asked.get(bare.as_ref()).into_iter().flatten().cloned())
+            {
                 if !terms.contains(&preferred) {
                     terms.push(preferred);
                 }
