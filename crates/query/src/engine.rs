@@ -885,6 +885,7 @@ mod tests {
             "employers/remote.html"
         );
         assert_eq!(ids("telecommuting coders")[0], "employers/remote.html");
+        assert_eq!(ids("coding from my house")[0], "employers/remote.html");
         assert_eq!(ids("doctors"), ["topics/queries.html"]);
     }
 
