@@ -97,16 +97,17 @@ pub(crate) const SHORT_QUERY_WORDS: usize = 6;
 /// Most content words a query may have for the coverage bonus to apply. A question typed in
 /// everyday words has up to ten ("2009 stimulus law that pushed doctors onto electronic
 /// records"), and without the bonus a page with two of its common words in a heading outranks
-/// the one page with its rare word; a pasted paragraph has more and ranks by BM25 alone.
+/// the one page with its rare word; a pasted paragraph has more and ranks by BM25 and feedback.
 pub(crate) const MAX_COVERAGE_WORDS: usize = 10;
 
 /// In a query of more than [`SHORT_QUERY_WORDS`] content words, the most that the coverage
 /// shares of the words below the rarest add up to (the rarest earns 1): many common words
 /// ("methods", "known", "causes", "animals") must not together outweigh the word that names
-/// the subject ("hydrocephalus"). 0.25 to 1 measured alike (BENCHMARKS.md (r)).
+/// the subject ("hydrocephalus"; BENCHMARKS.md, note (r)).
 const LONG_QUERY_COMMON_SHARE: f32 = 0.5;
 
-/// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is.
+/// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is (before a
+/// long query's cap, [`LONG_QUERY_COMMON_SHARE`]).
 const MIN_COVERAGE_WEIGHT: f32 = 0.1;
 
 /// Question words, auxiliaries, pronouns, comparison markers and vague nouns of plain-language
@@ -292,8 +293,8 @@ pub(crate) fn is_filler(word: &str) -> bool {
     FILLER_WORDS.contains(&bare.as_ref()) || format_named(&bare).is_some()
 }
 
-/// `word` lower-cased, without surrounding punctuation or apostrophes; borrowed when it is
-/// already so (most words typed: no allocation per word and pass).
+/// `word` lower-cased, without surrounding punctuation, its apostrophes removed; borrowed when
+/// it is already so (most words typed: no allocation per word and pass).
 fn bare_word(word: &str) -> Cow<'_, str> {
     if word
         .bytes()
@@ -664,15 +665,16 @@ impl<'a> QueryBuilder<'a> {
         if units.is_empty() && clauses.is_empty() && preferences.is_empty() {
             return None;
         }
-        // Long descriptive queries (a paragraph pasted in) rank by BM25 alone: on the public
-        // test collections the bonus cost 3 nDCG points on MED (BENCHMARKS.md).
+        // A pasted paragraph ranks by BM25 and feedback alone: on the public test collections
+        // the bonus cost MED 3 nDCG points (BENCHMARKS.md).
         let content_units = units
             .iter()
             .filter(|(_, content)| content.is_some())
             .count();
         let weights = if content_units <= MAX_COVERAGE_WORDS {
             let mut weights = self.coverage_weights(&units);
-            if content_units > SHORT_QUERY_WORDS {
+            // As `engine/rank.rs` counts a long query: word by word, a phrase synonym too.
+            if self.model.content_groups(parsed) > SHORT_QUERY_WORDS {
                 cap_common_shares(&mut weights, LONG_QUERY_COMMON_SHARE);
             }
             weights
@@ -1284,10 +1286,8 @@ impl<'a> QueryBuilder<'a> {
     }
 }
 
-/// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
-/// `RHIA` is `RHIT`, another credential).
-/// Scales the coverage shares below the rarest word's (1) so that they add up to `cap` at
-/// most.
+/// Scales the coverage shares below 1 (the rarest known word's, and any word no document has)
+/// so that together they are `cap` at most.
 fn cap_common_shares(weights: &mut [f32], cap: f32) {
     let common: f32 = weights.iter().filter(|w| **w < 1.0).sum();
     if common > cap {
@@ -1297,6 +1297,8 @@ fn cap_common_shares(weights: &mut [f32], cap: f32) {
     }
 }
 
+/// Words of 5+ letters get typo clauses, except credentials, acronyms and codes (a typo of
+/// `RHIA` is `RHIT`, another credential).
 fn typo_eligible(expander: &Expander, word: &str, token: &str) -> bool {
     token.chars().count() >= 5
         && !expander.is_protected(word)
@@ -1325,6 +1327,10 @@ mod tests {
         assert_eq!(weights[0], 1.0);
         assert!((weights[1..].iter().sum::<f32>() - 0.5).abs() < 1e-6);
         assert!((weights[1] - 0.2).abs() < 1e-6);
+        // Ties at 1 (the rarest known word, a word no document has) keep their shares.
+        let mut ties = [1.0, 1.0, 0.5, 0.5];
+        cap_common_shares(&mut ties, 0.5);
+        assert_eq!(ties, [1.0, 1.0, 0.25, 0.25]);
         let mut few = [1.0, 0.2, 0.1];
         cap_common_shares(&mut few, 0.5);
         assert_eq!(few, [1.0, 0.2, 0.1]);

@@ -920,6 +920,42 @@ mod tests {
         assert_eq!(hit_ids(&engine, query)[0], "standards/hitech.html");
     }
 
+    /// In a long question, many common words together do not outweigh the rare word that
+    /// names its subject: pages with all of them and not it rank below the page about it.
+    #[test]
+    fn a_long_questions_common_words_do_not_outweigh_its_subject() {
+        let mut pages: Vec<(String, String)> = (0..6)
+            .map(|i| {
+                (
+                    format!("studies/s{i}.html"),
+                    format!(
+                        "<title>Study {i}</title><main><p>Methods, experimental production, \
+                         known causes, animals, humans. The registry team reviewed charts, \
+                         abstracted cases, met the deadline, filed reports, trained staff, \
+                         answered requests, audited samples and wrote summary {i}.</p></main>"
+                    ),
+                )
+            })
+            .collect();
+        pages.push((
+            "topics/hydrocephalus.html".into(),
+            "<title>Hydrocephalus</title><main><p>Hydrocephalus in infants and its \
+             treatment.</p></main>"
+                .into(),
+        ));
+        for i in 0..12 {
+            pages.push((
+                format!("other/o{i}.html"),
+                format!("<title>Other {i}</title><main><p>Coding and billing.</p></main>"),
+            ));
+        }
+        let fixture = IndexedCorpus::new(&pages);
+        let engine = fixture.engine();
+        let query = "methods for experimental production of and known causes of hydrocephalus \
+                     in animals and humans";
+        assert_eq!(hit_ids(&engine, query)[0], "topics/hydrocephalus.html");
+    }
+
     /// A vague word ("something") is rare in pages, so as a content word it would earn the
     /// largest share of the coverage bonus; it says nothing about the subject, and the page
     /// with the words that do comes first.

@@ -1,7 +1,8 @@
 //! Ranking: which documents a query lists, in which order, with their count and facets. A
 //! short query (a few content words) ranks every document with some of its words in one pass,
 //! by rarity-weighted coverage and BM25; a long one requires every content word first and
-//! falls back to any of them when few documents have them all. Typo clauses are a fallback.
+//! falls back to any of them when few documents have them all (by BM25 and feedback, plus the
+//! coverage bonus for a question of up to ten words). Typo clauses are a fallback.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -189,8 +190,8 @@ impl SearchEngine {
 
         // A long query requires every content word first; when few documents have them all
         // (long natural-language queries nearly always land here), one more pass ranks every
-        // document with some of them, by BM25, the query expanded with the words its best
-        // documents share (feedback.rs).
+        // document with some of them, by BM25 (and coverage, up to `MAX_COVERAGE_WORDS`), the
+        // query expanded with the words its best documents share (feedback.rs).
         let mut strict = pass(true, false)?;
         let typos = with_typos(&strict);
         if typos {
