@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
-
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
