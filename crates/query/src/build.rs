@@ -585,14 +585,10 @@ impl<'a> QueryBuilder<'a> {
             .iter()
             .any(|group| !matches!(group.as_slice(), [QueryTerm::Word(w)] if is_filler(w)));
         let filler = |word: &str| has_content && is_filler(word);
-        // Whether some word is searched for itself: not filler, not a stopword, not a format
-        // ("the pdf" has none, and lists PDFs).
-        let searched = groups.iter().any(|group| match group.as_slice() {
-            [QueryTerm::Word(w)] => {
-                !is_filler(w) && !analysis::tokens(&mut self.model.stemmer.clone(), w).is_empty()
-            }
-            _ => true,
-        });
+        // Groups searched for themselves: not filler, not a stopword, not a format ("the pdf"
+        // has none, and lists PDFs).
+        let content_groups = self.model.content_groups(parsed);
+        let searched = content_groups > 0;
         // Units in query order: (query, the words it stands for when they are content).
         let mut units: Vec<(Box<dyn Query>, Option<String>)> = Vec::new();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -674,7 +670,7 @@ impl<'a> QueryBuilder<'a> {
         let weights = if content_units <= MAX_COVERAGE_WORDS {
             let mut weights = self.coverage_weights(&units);
             // As `engine/rank.rs` counts a long query: word by word, a phrase synonym too.
-            if self.model.content_groups(parsed) > SHORT_QUERY_WORDS {
+            if content_groups > SHORT_QUERY_WORDS {
                 cap_common_shares(&mut weights, LONG_QUERY_COMMON_SHARE);
             }
             weights
@@ -820,13 +816,7 @@ impl<'a> QueryBuilder<'a> {
                 options.push(Box::new(TermQuery::new(stem, IndexRecordOption::Basic)));
             }
         }
-        let any: Box<dyn Query> = match options.len() {
-            0 => return None,
-            1 => options.pop().expect("one option"),
-            _ => Box::new(BooleanQuery::new(
-                options.into_iter().map(|q| (Occur::Should, q)).collect(),
-            )),
-        };
+        let any = any_of(options)?;
         Some(Box::new(ConstScoreQuery::new(any, TITLE_PREFIX_BOOST)))
     }
 

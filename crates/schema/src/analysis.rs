@@ -120,10 +120,9 @@ pub fn is_english_stop_word(word: &str) -> bool {
 }
 
 /// Drops English stop words (leaving gaps in positions, as tantivy's `StopWordFilter` does)
-/// and stems the rest with English Snowball (the algorithm tantivy's `Stemmer` runs, but for the
-/// few words of [`stem_exception`]), with a
-/// per-thread cache of stems: stemming was a quarter of all indexing work, and most tokens
-/// are words seen before.
+/// and stems the rest with English Snowball (the algorithm tantivy's `Stemmer` runs, but for
+/// the few words of [`stem_exception`]), with a per-thread cache of stems: stemming was a
+/// quarter of all indexing work, and most tokens are words seen before.
 #[derive(Clone, Copy, Debug)]
 pub struct CachedStemmer;
 
