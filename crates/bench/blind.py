@@ -5,7 +5,7 @@ the top 3), MRR@10 and nDCG@10 per kind, computed as tests/corpus.rs computes th
 Usage: crates/bench/blind.py HIMSEARCH_BIN INDEX QUERIES.tsv [--misses]
 QUERIES.tsv: query<TAB>pages<TAB>kind<TAB>note, pages `|`-separated, grade 2 bare, grade 1 as
 `page=1` (tests/relevance/*.tsv). --misses also lists the queries without a grade-2 page in the
-top 3; leave it off for a held-back set (tests/relevance/blind-next.tsv) so that no miss is read.
+top 3; leave it off for a held-back set (one kept to run once per engine) so that no miss is read.
 """
 import json
 import math
