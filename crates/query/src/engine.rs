@@ -209,6 +209,13 @@ impl SearchEngine {
                 // Counts over the matches are right unless some kind is filtered by value, which
                 // needs disjunctive counts (an expression's are conjunctive, as Meilisearch's).
                 with_facets: request.filters.is_empty(),
+                value_filters: request.expression.is_none().then(|| {
+                    request
+                        .filters
+                        .iter()
+                        .map(|(kind, values)| (*kind, values.clone()))
+                        .collect()
+                }),
             },
         )?;
         let tallies = match ranked_facets {
@@ -297,6 +304,7 @@ impl SearchEngine {
             limit: depth,
             with_facets: false,
             all_words: false,
+            value_filters: None,
         };
         let ranking = self.rank(&searcher, &parsed, &[], options)?;
         let mut ids = Vec::with_capacity(ranking.top.len());

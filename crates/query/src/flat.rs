@@ -37,7 +37,7 @@ use crate::materialize::insert_matches;
 
 mod collect;
 
-pub(crate) use collect::{Collected, Evaluation};
+pub(crate) use collect::{Collected, Evaluation, Page};
 
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
 /// of every clause that matches it (selecting or not).
@@ -351,7 +351,9 @@ impl Scorer for SumScorer {
 mod tests {
     use super::*;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BoostQuery, DisjunctionMaxQuery, PhraseQuery, TermQuery};
+    use tantivy::query::{
+        BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, PhraseQuery, TermQuery,
+    };
     use tantivy::schema::{IndexRecordOption, Schema, TEXT};
     use tantivy::{doc, DocAddress, Index, Searcher, Term};
 
@@ -513,7 +515,9 @@ mod tests {
         for top in [1, 2, 5, 10, 100] {
             let collector = (Count, TopDocs::with_limit(top).order_by_score());
             let (count, best) = c.searcher.search(query.as_ref(), &collector).unwrap();
-            let collected = sum.collect(&c.searcher, &c.searcher, 0, top, None).unwrap();
+            let collected = sum
+                .collect(&c.searcher, &c.searcher, Page::unfiltered(0, top), None)
+                .unwrap();
             let sum_best = collected.top;
             assert_eq!(collected.total, count);
             assert_same_page(&best, &sum_best, &format!("top {top}"));
@@ -569,7 +573,9 @@ mod tests {
         let collector = TopDocs::with_limit(3).order_by_score();
         let best = searcher.search(query.as_ref(), &collector).unwrap();
         let sum = SumQuery::flatten(query.as_ref()).unwrap();
-        let collected = sum.collect(&searcher, &searcher, 0, 3, None).unwrap();
+        let collected = sum
+            .collect(&searcher, &searcher, Page::unfiltered(0, 3), None)
+            .unwrap();
         let sum_best = collected.top;
         // The phrase pages (10-14) lead.
         assert!(
@@ -605,7 +611,12 @@ mod tests {
         ] {
             let sum = SumQuery::flatten(query.as_ref()).unwrap();
             let collected = sum
-                .collect(&c.searcher, statistics, offset, limit, None)
+                .collect(
+                    &c.searcher,
+                    statistics,
+                    Page::unfiltered(offset, limit),
+                    None,
+                )
                 .unwrap();
             let (count, top) = c
                 .searcher
@@ -620,6 +631,54 @@ mod tests {
                 )
                 .unwrap();
             let top = if limit == 0 { Vec::new() } else { top };
+            assert_eq!(collected.total, count);
+            assert_same_page(&top, &collected.top, &format!("{offset} {limit}"));
+        }
+    }
+
+    /// Read among the documents filters match, the total and every page are those of the
+    /// query AND the filters (scoring nothing), as tantivy's collectors give them.
+    #[test]
+    fn filtered_pages_are_tantivys() {
+        let c = corpus();
+        let query = should(vec![
+            c.word("coder"),
+            c.word("cancer"),
+            Box::new(BoostQuery::new(c.phrase(&["cancer", "coder"]), 1.5)),
+        ]);
+        let filters = [
+            c.word("exam"),
+            should(vec![c.word("record"), c.word("privacy")]),
+        ];
+        let mut filtered: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query.box_clone())];
+        for filter in &filters {
+            filtered.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)),
+            ));
+        }
+        let filtered = BooleanQuery::new(filtered);
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        for (offset, limit) in [(0, 1), (0, 10), (3, 5), (0, 100)] {
+            let page = Page {
+                offset,
+                limit,
+                filters: &filters,
+            };
+            let collected = sum.collect(&c.searcher, &c.searcher, page, None).unwrap();
+            let (count, top) = c
+                .searcher
+                .search(
+                    &filtered,
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                    ),
+                )
+                .unwrap();
+            assert!(count > 0 && count < 60, "{count}");
             assert_eq!(collected.total, count);
             assert_same_page(&top, &collected.top, &format!("{offset} {limit}"));
         }
@@ -643,7 +702,9 @@ mod tests {
         evaluation.add(&added).unwrap();
         let whole = should(std::iter::once(words).chain(added).collect());
         for limit in [1, 5, 100] {
-            let collected = evaluation.collect(0, limit, None).unwrap();
+            let collected = evaluation
+                .collect(Page::unfiltered(0, limit), None)
+                .unwrap();
             let (count, top) = c
                 .searcher
                 .search(

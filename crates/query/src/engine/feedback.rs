@@ -12,7 +12,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::build::QueryModel;
-use crate::flat::{Evaluation, SumQuery};
+use crate::flat::{Evaluation, Page, SumQuery};
 use crate::parse::ParsedQuery;
 use crate::stats::MemoStatistics;
 use crate::Result;
@@ -46,7 +46,11 @@ pub(super) fn expand<'a>(
         .map(|sum| sum.evaluate(searcher, statistics))
         .transpose()?;
     let top = match &evaluation {
-        Some(evaluation) => evaluation.collect(0, FEEDBACK_DOCS, None)?.top,
+        Some(evaluation) => {
+            evaluation
+                .collect(Page::unfiltered(0, FEEDBACK_DOCS), None)?
+                .top
+        }
         None => searcher.search_with_statistics_provider(
             words.as_ref(),
             &TopDocs::with_limit(FEEDBACK_DOCS).order_by_score(),

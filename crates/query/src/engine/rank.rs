@@ -11,10 +11,12 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DocAddress, Searcher};
 
+use him_schema::FacetKind;
+
 use super::SearchEngine;
 use crate::build::{QueryBuilder, SHORT_QUERY_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
-use crate::flat::{Collected, Evaluation, SumQuery};
+use crate::flat::{Collected, Evaluation, Page, SumQuery};
 use crate::parse::ParsedQuery;
 use crate::Result;
 
@@ -39,6 +41,11 @@ pub(super) struct RankOptions {
     pub(super) with_facets: bool,
     /// Only documents with every content word, whatever the query's length.
     pub(super) all_words: bool,
+    /// When every filter is by facet value (no filter expression): those values. A sum of
+    /// clauses is then evaluated once, without the filters: the page is read among the
+    /// documents they match, and every kind counted disjunctively over the rest, which the
+    /// engine would otherwise count in a pass of its own.
+    pub(super) value_filters: Option<Vec<(FacetKind, Vec<String>)>>,
 }
 
 /// The outcome of [`SearchEngine::rank`].
@@ -95,10 +102,24 @@ impl SearchEngine {
             limit,
             with_facets,
             all_words,
+            value_filters,
         } = options;
         let tally = || {
             with_facets
                 .then(|| FacetTally::new(Arc::clone(&self.facet_tables), self.kinds(), Vec::new()))
+        };
+        // Excluded words remove matches after a sum ranks them: read from its arrays only
+        // without them, and filters only by value (an expression's counts are conjunctive).
+        let readable =
+            parsed.excluded.is_empty() && (filters.is_empty() || value_filters.is_some());
+        // What a sum read from its arrays counts: with filters, every kind disjunctively.
+        let sum_tally = || match (&value_filters, filters.is_empty()) {
+            (Some(values), false) => Some(FacetTally::new(
+                Arc::clone(&self.facet_tables),
+                self.kinds(),
+                values.clone(),
+            )),
+            _ => tally(),
         };
         // Typo tolerance is a fallback, as in Typesense: the near neighbours of every word
         // (a bitset per word and distance) cost more than the rest of a query, and when the
@@ -109,17 +130,19 @@ impl SearchEngine {
         // shares one memo, so each typo or prefix clause walks the term dictionary once.
         let builder = QueryBuilder::new(&self.query, searcher);
         let statistics = builder.statistics();
-        // Without filters, sums of clauses are evaluated clause by clause (flat.rs); a filter
-        // limits the matches, which document-at-a-time intersection exploits.
+        // Sums of clauses are evaluated clause by clause (flat.rs), and read from their arrays
+        // when they can be. Otherwise a filter limits the matches, which document-at-a-time
+        // intersection exploits.
         let flat = |text: Option<&dyn Query>| -> Option<SumQuery> {
-            filters
-                .is_empty()
+            (filters.is_empty() || readable)
                 .then(|| SumQuery::flatten(text?))
                 .flatten()
         };
-        // Excluded words remove matches after a sum ranks them: read from its arrays only
-        // without them.
-        let readable = filters.is_empty() && parsed.excluded.is_empty();
+        let page = Page {
+            offset,
+            limit,
+            filters,
+        };
         // One pass: the text query (every content word required, or any), counted, its page of
         // top documents collected and facets counted together; from `evaluated` when its sum
         // was evaluated already (the words of a long query and their feedback).
@@ -131,10 +154,10 @@ impl SearchEngine {
                 let text = sum.as_ref().map(|q| q as &dyn Query).or(words.as_deref());
                 let query = builder.combine(text, parsed, filters);
                 let found = match (evaluated, sum) {
-                    (Some(evaluated), _) => evaluated.collect(offset, limit, tally().as_ref())?,
+                    (Some(evaluated), _) => evaluated.collect(page, sum_tally().as_ref())?,
                     // The sum alone: read from its arrays (flat/collect.rs).
                     (None, Some(sum)) if readable => {
-                        sum.collect(searcher, statistics, offset, limit, tally().as_ref())?
+                        sum.collect(searcher, statistics, page, sum_tally().as_ref())?
                     }
                     _ => {
                         let (total, top, facets) = searcher.search_with_statistics_provider(

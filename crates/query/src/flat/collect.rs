@@ -16,6 +16,27 @@ use tantivy::{BitSet, DocAddress, Score, Searcher};
 
 use super::{for_each_doc, SumQuery, SumWeight, WeightedClause};
 use crate::facet_table::{FacetTallies, FacetTally};
+use crate::materialize::insert_matches;
+
+/// Which documents of an evaluated sum a search lists: those after `offset`, `limit` of them,
+/// among those that every filter matches.
+#[derive(Clone, Copy)]
+pub(crate) struct Page<'a> {
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
+    pub(crate) filters: &'a [Box<dyn Query>],
+}
+
+impl Page<'_> {
+    /// Documents after `offset`, `limit` of them, among all the sum selects.
+    pub(crate) fn unfiltered(offset: usize, limit: usize) -> Page<'static> {
+        Page {
+            offset,
+            limit,
+            filters: &[],
+        }
+    }
+}
 
 /// What one search of a [`SumQuery`] gives.
 pub(crate) struct Collected {
@@ -90,17 +111,16 @@ impl SumQuery {
     }
 
     /// Searches with the query's own scores, as `searcher.search_with_statistics_provider`
-    /// with `(Count, TopDocs::with_limit(limit).and_offset(offset), tally)` would.
+    /// with `(Count, TopDocs::with_limit(limit).and_offset(offset), tally)` would, the query
+    /// AND `filters` (see [`Evaluation::collect`]).
     pub(crate) fn collect(
         &self,
         searcher: &Searcher,
         statistics: &dyn Bm25StatisticsProvider,
-        offset: usize,
-        limit: usize,
+        page: Page<'_>,
         tally: Option<&FacetTally>,
     ) -> tantivy::Result<Collected> {
-        self.evaluate(searcher, statistics)?
-            .collect(offset, limit, tally)
+        self.evaluate(searcher, statistics)?.collect(page, tally)
     }
 }
 
@@ -131,18 +151,32 @@ impl Evaluation<'_> {
         Ok(())
     }
 
-    /// The total, the best documents after `offset` (bonuses scored where they could change
-    /// the best `offset + limit`) and the facet counts.
+    /// The total and the best documents after `offset` (bonuses scored where they could
+    /// change the best `offset + limit`) among the documents every filter matches, and the
+    /// facet counts over every document the sum selects: a tally with the same filters counts
+    /// them disjunctively, which needs the documents the filters leave out (a filter scores
+    /// nothing, so the page is the filtered query's).
     pub(crate) fn collect(
         &self,
-        offset: usize,
-        limit: usize,
+        page: Page<'_>,
         tally: Option<&FacetTally>,
     ) -> tantivy::Result<Collected> {
+        let Page {
+            offset,
+            limit,
+            filters,
+        } = page;
+        let unscored = EnableScoring::disabled_from_searcher(self.searcher);
+        let filters = filters
+            .iter()
+            .map(|filter| filter.weight(unscored))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let wanted = offset + limit;
         // Listing nothing, no bonus can change what is listed.
         let has_bonuses = wanted > 0 && self.weight.clauses.iter().any(|c| c.bound.is_some());
         let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(wanted + 1);
+        // The worst score on a full page.
+        let mut floor = Score::NEG_INFINITY;
         let mut total = 0;
         let mut fruits = Vec::new();
         for (ord, (reader, (selected, scores))) in self
@@ -166,26 +200,47 @@ impl Evaluation<'_> {
                 }
                 None => selected,
             };
+            let mut filtered;
+            let listed = match filters.as_slice() {
+                [] => alive,
+                filters => {
+                    filtered = alive.clone();
+                    for filter in filters {
+                        let mut matches = BitSet::with_max_value(reader.max_doc());
+                        insert_matches(filter.as_ref(), reader, &mut matches)?;
+                        filtered.intersect_update(&(&matches).into());
+                    }
+                    &filtered
+                }
+            };
             // The bonuses go on a copy: the evaluation stays without them.
             let mut with_bonuses;
             let scores = if has_bonuses {
                 with_bonuses = scores.clone();
                 self.weight
-                    .add_bonuses(reader, alive, &mut with_bonuses, Some(wanted))?;
+                    .add_bonuses(reader, listed, &mut with_bonuses, Some(wanted))?;
                 &with_bonuses
             } else {
                 scores
             };
-            total += alive.len();
+            total += listed.len();
             if wanted > 0 {
-                for_each_doc(alive, |doc| {
-                    let candidate =
-                        Candidate(scores[doc as usize], DocAddress::new(ord as u32, doc));
+                for_each_doc(listed, |doc| {
+                    let score = scores[doc as usize];
+                    // Documents come in address order: once the page is full, one that does
+                    // not score above its worst is worse (a tie loses on its later address).
+                    if best.len() == wanted && score.total_cmp(&floor) != Ordering::Greater {
+                        return;
+                    }
+                    let candidate = Candidate(score, DocAddress::new(ord as u32, doc));
                     if best.len() < wanted {
                         best.push(candidate);
                     } else if best.peek().is_some_and(|worst| candidate < *worst) {
                         best.pop();
                         best.push(candidate);
+                    }
+                    if best.len() == wanted {
+                        floor = best.peek().map_or(floor, |worst| worst.0);
                     }
                 });
             }
