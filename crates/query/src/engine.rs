@@ -187,7 +187,8 @@ impl SearchEngine {
         let offset = request
             .offset
             .unwrap_or((request.page - 1) * request.per_page);
-        // Without filters, the ranking passes count facets as they go; with filters, one more
+        // Without filters, the ranking passes count facets as they go; so do they with filters
+        // by value when they read a sum's arrays (disjunctively: rank.rs). Otherwise one more
         // pass over the unfiltered query counts every kind disjunctively (facet_table.rs).
         let Ranking {
             query: ranked_by,

@@ -37,14 +37,15 @@ pub(super) struct RankOptions {
     pub(super) offset: usize,
     pub(super) limit: usize,
     /// Count every facet over the documents listed (only correct without filters: filtered
-    /// kinds need disjunctive counts).
+    /// kinds need disjunctive counts, see `value_filters`).
     pub(super) with_facets: bool,
     /// Only documents with every content word, whatever the query's length.
     pub(super) all_words: bool,
-    /// When every filter is by facet value (no filter expression): those values. A sum of
-    /// clauses is then evaluated once, without the filters: the page is read among the
-    /// documents they match, and every kind counted disjunctively over the rest, which the
-    /// engine would otherwise count in a pass of its own.
+    /// When every filter is by facet value (no filter expression): those values, the very ones
+    /// the `filters` given to `rank` were built from. A sum of clauses is then evaluated once,
+    /// without the filters: the page is read among the documents they match, and every kind
+    /// counted disjunctively over the rest, which the engine would otherwise count in a pass
+    /// of its own.
     pub(super) value_filters: Option<Vec<(FacetKind, Vec<String>)>>,
 }
 
@@ -57,7 +58,8 @@ pub(super) struct Ranking {
     /// Its text part, for highlights and the disjunctive facet pass.
     pub(super) text_query: Option<Box<dyn Query>>,
     pub(super) every_word_matched: bool,
-    /// Facet counts over every document listed, when asked for.
+    /// Facet counts over every document listed, when asked for; disjunctive over the text
+    /// query's matches when filters by value were read from a sum (`value_filters`).
     pub(super) facets: Option<FacetTallies>,
     /// Corrections of unknown words found while ranking, for did-you-mean.
     pub(super) corrections: HashMap<String, Option<String>>,
@@ -110,7 +112,7 @@ impl SearchEngine {
         };
         // Excluded words remove matches after a sum ranks them: read from its arrays only
         // without them, and filters only by value (an expression's counts are conjunctive).
-        let readable =
+        let from_arrays =
             parsed.excluded.is_empty() && (filters.is_empty() || value_filters.is_some());
         // What a sum read from its arrays counts: with filters, every kind disjunctively.
         let sum_tally = || match (&value_filters, filters.is_empty()) {
@@ -134,7 +136,7 @@ impl SearchEngine {
         // when they can be. Otherwise a filter limits the matches, which document-at-a-time
         // intersection exploits.
         let flat = |text: Option<&dyn Query>| -> Option<SumQuery> {
-            (filters.is_empty() || readable)
+            (filters.is_empty() || from_arrays)
                 .then(|| SumQuery::flatten(text?))
                 .flatten()
         };
@@ -156,7 +158,7 @@ impl SearchEngine {
                 let found = match (evaluated, sum) {
                     (Some(evaluated), _) => evaluated.collect(page, sum_tally().as_ref())?,
                     // The sum alone: read from its arrays (flat/collect.rs).
-                    (None, Some(sum)) if readable => {
+                    (None, Some(sum)) if from_arrays => {
                         sum.collect(searcher, statistics, page, sum_tally().as_ref())?
                     }
                     _ => {
@@ -230,7 +232,7 @@ impl SearchEngine {
                         statistics,
                         parsed,
                         words,
-                        readable,
+                        from_arrays,
                     )?;
                     run_on(Some(words), evaluation)?
                 }

@@ -4,8 +4,11 @@
 //! Why: through tantivy's collectors, every match went through a scorer's `advance` and
 //! `score` and then to each collector (the count, the page, the facet tally) by a virtual call
 //! each; for a word on nine pages in ten, that walk cost as much as scoring them. Here the
-//! total is the size of the selected set, facets take that set whole, and only the page is
-//! chosen document by document, in the same order `TopDocs` gives (score, then address).
+//! total is the size of the selected set (among the documents the filters match, when there
+//! are filters: they score nothing, so the page is the filtered query's), facets take the
+//! selected set whole (a tally with the filters counts it disjunctively, which needs the
+//! documents the filters leave out: one evaluation answers both), and only the page is chosen
+//! document by document, in the same order `TopDocs` gives (score, then address).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -40,7 +43,7 @@ impl Page<'_> {
 
 /// What one search of a [`SumQuery`] gives.
 pub(crate) struct Collected {
-    /// Documents selected (deleted ones left out).
+    /// Documents selected that every filter matches (deleted ones left out).
     pub(crate) total: usize,
     /// The best documents after `offset`, best first.
     pub(crate) top: Vec<(Score, DocAddress)>,
@@ -110,9 +113,10 @@ impl SumQuery {
         })
     }
 
-    /// Searches with the query's own scores, as `searcher.search_with_statistics_provider`
-    /// with `(Count, TopDocs::with_limit(limit).and_offset(offset), tally)` would, the query
-    /// AND `filters` (see [`Evaluation::collect`]).
+    /// Searches with the query's own scores: the total and page as
+    /// `searcher.search_with_statistics_provider` with `(Count,
+    /// TopDocs::with_limit(limit).and_offset(offset))` would give them for the query AND the
+    /// page's filters, the tally over the query alone ([`Evaluation::collect`]).
     pub(crate) fn collect(
         &self,
         searcher: &Searcher,
@@ -174,7 +178,7 @@ impl Evaluation<'_> {
         let wanted = offset + limit;
         // Listing nothing, no bonus can change what is listed.
         let has_bonuses = wanted > 0 && self.weight.clauses.iter().any(|c| c.bound.is_some());
-        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(wanted + 1);
+        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(wanted);
         // The worst score on a full page.
         let mut floor = Score::NEG_INFINITY;
         let mut total = 0;
@@ -233,12 +237,10 @@ impl Evaluation<'_> {
                         return;
                     }
                     let candidate = Candidate(score, DocAddress::new(ord as u32, doc));
-                    if best.len() < wanted {
-                        best.push(candidate);
-                    } else if best.peek().is_some_and(|worst| candidate < *worst) {
+                    if best.len() == wanted {
                         best.pop();
-                        best.push(candidate);
                     }
+                    best.push(candidate);
                     if best.len() == wanted {
                         floor = best.peek().map_or(floor, |worst| worst.0);
                     }
