@@ -589,6 +589,27 @@ mod tests {
         let count = searcher.search(query.as_ref(), &Count).unwrap();
         assert_eq!(collected.total, count);
         assert_eq!(count, 10);
+        // Nor listed under a filter that matches them, alone or with others.
+        for (filter, total) in [("x", 10), ("gone", 0)] {
+            let filters = [word(filter)];
+            let page = Page {
+                offset: 0,
+                limit: 3,
+                filters: &filters,
+            };
+            let collected = sum.collect(&searcher, &searcher, page, None).unwrap();
+            let filtered = BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(word(filter), 0.0)),
+                ),
+            ]);
+            let top_3 = TopDocs::with_limit(3).order_by_score();
+            let (count, best) = searcher.search(&filtered, &(Count, top_3)).unwrap();
+            assert_eq!((collected.total, count), (total, total), "{filter}");
+            assert_same_page(&best, &collected.top, filter);
+        }
     }
 
     /// Read from the arrays, the total and every page (offsets included) are those tantivy's
