@@ -25,7 +25,7 @@ use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::{self, MemoStatistics};
-use crate::suggest::correct_word;
+use crate::suggest::{correct_word, correct_word_for_typos};
 use crate::synonyms::{CachedClause, SynonymCache};
 
 /// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
@@ -893,12 +893,28 @@ impl<'a> QueryBuilder<'a> {
 
     /// The indexed word closest to `token` (a raw token no document has), memoized.
     pub(crate) fn correction(&self, token: &str) -> Option<String> {
+        self.memoized_correction(token, || {
+            correct_word(self.searcher, self.model.fields.all_raw, token)
+        })
+    }
+
+    /// [`Self::correction`] of a word whose typo clauses follow: the same walk of the term
+    /// dictionary records their documents in the memo (suggest.rs).
+    fn correction_for_typos(&self, token: &str) -> Option<String> {
+        self.memoized_correction(token, || {
+            correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
+        })
+    }
+
+    fn memoized_correction(
+        &self,
+        token: &str,
+        find: impl FnOnce() -> tantivy::Result<Option<String>>,
+    ) -> Option<String> {
         if let Some(known) = self.corrections.borrow().get(token) {
             return known.clone();
         }
-        let better = correct_word(self.searcher, self.model.fields.all_raw, token)
-            .ok()
-            .flatten();
+        let better = find().ok().flatten();
         self.corrections
             .borrow_mut()
             .insert(token.to_string(), better.clone());
@@ -1008,7 +1024,7 @@ impl<'a> QueryBuilder<'a> {
             // alone), and its typo clauses for the other neighbours ("registrer": registrar,
             // then registered).
             if unknown {
-                if let Some(better) = self.correction(token) {
+                if let Some(better) = self.correction_for_typos(token) {
                     options.extend(
                         self.term_query(&QueryTerm::Word(better)).map(|q| {
                             Box::new(BoostQuery::new(q, CORRECTION_BOOST)) as Box<dyn Query>

@@ -90,6 +90,21 @@ type MemoKey = (String, SegmentId);
 pub(crate) struct DocSetMemo(Arc<Mutex<HashMap<MemoKey, Arc<BitSet>>>>);
 
 impl DocSetMemo {
+    /// Records the documents `query` (a memoized clause's inner query) matches in a segment,
+    /// found by another walk of the index: its clause will not walk it again.
+    pub(crate) fn insert(&self, query: &dyn Query, segment: SegmentId, bits: BitSet) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((format!("{query:?}"), segment), Arc::new(bits));
+    }
+
+    /// How many bitsets it holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
     fn get_or_compute(
         &self,
         key: &str,

@@ -8,12 +8,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use him_schema::affix::{common_suffix, sample_titles, strip_suffix};
 use him_schema::{analysis, Taxonomy};
 use serde::Serialize;
-use tantivy::query::FuzzyTermQuery;
-use tantivy::schema::Field;
+use tantivy::postings::TermInfo;
+use tantivy::query::{DfaWrapper, FuzzyTermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{IndexReader, Searcher, Term};
+use tantivy::{BitSet, IndexReader, Searcher, SegmentReader, Term};
+use tantivy_fst::Automaton;
 
 use crate::cache::Commit;
+use crate::materialize::DocSetMemo;
 
 /// One completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -309,12 +312,103 @@ pub(crate) fn correct_word(
     field: Field,
     word: &str,
 ) -> tantivy::Result<Option<String>> {
+    match correction_distance(word) {
+        Some(max_distance) => nearest_word(searcher, field, word, max_distance, true),
+        None => Ok(None),
+    }
+}
+
+/// How many edits away a correction of `word` may be; `None` for a word too short to
+/// correct, or with a digit (a code).
+fn correction_distance(word: &str) -> Option<u8> {
     let len = word.chars().count();
     if len < 3 || word.chars().any(|c| c.is_ascii_digit()) {
-        return Ok(None);
+        return None;
     }
-    let max_distance: u8 = if len >= 9 { 2 } else { 1 };
-    nearest_word(searcher, field, word, max_distance, true)
+    Some(if len >= 9 { 2 } else { 1 })
+}
+
+/// [`correct_word`] for a word whose typo clauses will follow (a raw token no document has,
+/// eligible for typos), in the same walk of the term dictionary: the documents of each typo
+/// clause (`FuzzyTermQuery::new(term, distance, true)` for every distance up to the one typos
+/// allow the word) are recorded in `memo` for every segment, so those clauses do not build
+/// their automata and walk the dictionary again. Nothing is recorded when the word is indexed.
+pub(crate) fn correct_word_for_typos(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    memo: &DocSetMemo,
+) -> tantivy::Result<Option<String>> {
+    let Some(max_distance) = correction_distance(word) else {
+        return Ok(None);
+    };
+    let term = Term::from_field_text(field, word);
+    let clause = |distance: u8| FuzzyTermQuery::new(term.clone(), distance, true);
+    // Membership at each distance by the clauses' own automata: the walk's (the largest) and
+    // the smaller ones, run over each word the walk finds.
+    let automata = (1..=max_distance)
+        .map(|distance| clause(distance).automaton())
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let widest = &automata[automata.len() - 1];
+    let mut found: Vec<Vec<BitSet>> = Vec::new();
+    let nearest = walk(
+        searcher,
+        &Walk {
+            field,
+            word,
+            max_distance,
+            same_first: true,
+            automaton: widest,
+        },
+        |reader, close, info, within: &mut Vec<BitSet>| {
+            if within.is_empty() {
+                *within = (0..max_distance)
+                    .map(|_| BitSet::with_max_value(reader.max_doc()))
+                    .collect();
+            }
+            // The nearest clause that has it, and every wider one.
+            let first = automata
+                .iter()
+                .position(|automaton| accepts(automaton, close))
+                .unwrap_or(automata.len() - 1);
+            let inverted = reader.inverted_index(field)?;
+            let mut postings =
+                inverted.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+            while !postings.docs().is_empty() {
+                for &doc in postings.docs() {
+                    for bits in &mut within[first..] {
+                        bits.insert(doc);
+                    }
+                }
+                postings.advance();
+            }
+            Ok(())
+        },
+        &mut found,
+    )?;
+    let Some(nearest) = nearest else {
+        return Ok(None);
+    };
+    for (reader, within) in searcher.segment_readers().iter().zip(found) {
+        // A segment where no word is close gives the clauses no documents.
+        let mut within = within.into_iter();
+        for distance in 1..=max_distance {
+            let bits = within
+                .next()
+                .unwrap_or_else(|| BitSet::with_max_value(reader.max_doc()));
+            memo.insert(&clause(distance), reader.segment_id(), bits);
+        }
+    }
+    Ok(nearest)
+}
+
+/// Whether `automaton` accepts `key` whole.
+fn accepts(automaton: &DfaWrapper, key: &[u8]) -> bool {
+    let mut state = automaton.start();
+    for &byte in key {
+        state = automaton.accept(&state, byte);
+    }
+    automaton.is_match(&state)
 }
 
 /// The indexed word of `field` within `max_distance` edits of `word` (adjacent transpositions
@@ -328,48 +422,158 @@ pub(crate) fn nearest_word(
     max_distance: u8,
     same_first: bool,
 ) -> tantivy::Result<Option<String>> {
-    let Some(first) = word.chars().next() else {
-        return Ok(None);
-    };
     let term = Term::from_field_text(field, word);
     let automaton = FuzzyTermQuery::new(term, max_distance, true).automaton()?;
+    let walked = walk(
+        searcher,
+        &Walk {
+            field,
+            word,
+            max_distance,
+            same_first,
+            automaton: &automaton,
+        },
+        |_, _, _, _: &mut ()| Ok(()),
+        &mut Vec::new(),
+    )?;
+    Ok(walked.flatten())
+}
+
+/// A walk of one field's term dictionary around a word.
+struct Walk<'a> {
+    field: Field,
+    word: &'a str,
+    max_distance: u8,
+    same_first: bool,
+    automaton: &'a DfaWrapper,
+}
+
+/// Walks each segment's words that `walk.automaton` accepts, calling `each` with every one
+/// (and a value kept per segment, pushed to `per_segment` in the searcher's order), and returns
+/// the nearest as [`nearest_word`] chooses it; `None` (outer) when `walk.word` itself is
+/// indexed, and nothing is pushed then.
+fn walk<T: Default>(
+    searcher: &Searcher,
+    walk: &Walk<'_>,
+    mut each: impl FnMut(&SegmentReader, &[u8], &TermInfo, &mut T) -> tantivy::Result<()>,
+    per_segment: &mut Vec<T>,
+) -> tantivy::Result<Option<Option<String>>> {
+    let Some(first) = walk.word.chars().next() else {
+        return Ok(Some(None));
+    };
     let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
+    let mut kept = Vec::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        if inverted.terms().get(word.as_bytes())?.is_some() {
+        let inverted = segment.inverted_index(walk.field)?;
+        if inverted.terms().get(walk.word.as_bytes())?.is_some() {
             return Ok(None);
         }
-        let mut stream = inverted.terms().search(&automaton).into_stream()?;
+        let mut value = T::default();
+        let mut stream = inverted.terms().search(walk.automaton).into_stream()?;
         while stream.advance() {
+            each(segment, stream.key(), stream.value(), &mut value)?;
             let Ok(close) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
-            if same_first && !close.starts_with(first) {
+            if walk.same_first && !close.starts_with(first) {
                 continue;
             }
             // Adjacent transpositions count as one edit (optimal string alignment distance), as
             // typos are counted by the typo clauses.
-            let distance = strsim::osa_distance(word, close);
-            if distance <= usize::from(max_distance) {
+            let distance = strsim::osa_distance(walk.word, close);
+            if distance <= usize::from(walk.max_distance) {
                 let entry = candidates.entry(close.to_string()).or_insert((distance, 0));
                 entry.1 += u64::from(stream.value().doc_freq);
             }
         }
+        kept.push(value);
     }
-    Ok(candidates
-        .into_iter()
-        .min_by(|a, b| {
-            a.1 .0
-                .cmp(&b.1 .0)
-                .then(b.1 .1.cmp(&a.1 .1))
-                .then(a.0.cmp(&b.0))
-        })
-        .map(|(term, _)| term))
+    per_segment.extend(kept);
+    Ok(Some(
+        candidates
+            .into_iter()
+            .min_by(|a, b| {
+                a.1 .0
+                    .cmp(&b.1 .0)
+                    .then(b.1 .1.cmp(&a.1 .1))
+                    .then(a.0.cmp(&b.0))
+            })
+            .map(|(term, _)| term),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk that corrects a word records, for every segment, exactly the documents its
+    /// typo clauses would find by walking the dictionary themselves.
+    #[test]
+    fn a_correction_walk_records_its_typo_clauses_documents() {
+        use crate::materialize::MemoizedQuery;
+        use tantivy::query::Query;
+        use tantivy::schema::{Schema, TEXT};
+        use tantivy::{doc, DocSet, Index};
+
+        let mut builder = Schema::builder();
+        let raw = builder.add_text_field("raw", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let words = [
+            "registrar",
+            "registrars",
+            "regstrar",
+            "registered",
+            "register",
+            "rgistrar",
+            "cancer",
+            "egistrar",
+            "registrat",
+        ];
+        for (i, word) in words.iter().cycle().take(40).enumerate() {
+            writer
+                .add_document(doc!(raw => format!("{word} other{i}")))
+                .unwrap();
+            if i == 19 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let memo = DocSetMemo::default();
+        let word = "regsitrar";
+        let corrected = correct_word_for_typos(&searcher, raw, word, &memo).unwrap();
+        assert_eq!(corrected.as_deref(), Some("registrar"));
+        // Two distances in two segments.
+        assert_eq!(memo.len(), 4);
+        let term = Term::from_field_text(raw, word);
+        let schema = index.schema();
+        let docs = |query: MemoizedQuery, reader: &SegmentReader| -> Vec<u32> {
+            let weight = query
+                .weight(tantivy::query::EnableScoring::disabled_from_schema(&schema))
+                .unwrap();
+            let mut scorer = weight.scorer(reader, 1.0).unwrap();
+            let mut docs = Vec::new();
+            while scorer.doc() != tantivy::TERMINATED {
+                docs.push(scorer.doc());
+                scorer.advance();
+            }
+            docs
+        };
+        for distance in [1, 2] {
+            let clause = || Box::new(FuzzyTermQuery::new(term.clone(), distance, true));
+            for reader in searcher.segment_readers() {
+                let recorded = docs(MemoizedQuery::new(clause(), &memo), reader);
+                let walked = docs(MemoizedQuery::new(clause(), &DocSetMemo::default()), reader);
+                assert_eq!(recorded, walked, "distance {distance}");
+                assert!(!walked.is_empty());
+            }
+        }
+        // The clauses found their documents recorded under their own keys.
+        assert_eq!(memo.len(), 4);
+    }
 
     #[test]
     fn edit_distance() {
