@@ -25,7 +25,7 @@ use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::{self, MemoStatistics};
-use crate::suggest::{correct_word, correct_word_for_typos};
+use crate::suggest::{correct_word, correct_word_for_typos, typo_distance};
 use crate::synonyms::{CachedClause, SynonymCache};
 
 /// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
@@ -1035,8 +1035,7 @@ impl<'a> QueryBuilder<'a> {
             if (typos || unknown) && typo_eligible(&self.model.expander, word, token) {
                 // Each allowed distance is its own clause, so a word one edit away (matching
                 // both) outranks one two edits away.
-                let max_distance = if len >= 9 { 2 } else { 1 };
-                for distance in 1..=max_distance {
+                for distance in 1..=typo_distance(token) {
                     options.push(Box::new(BoostQuery::new(
                         Box::new(MemoizedQuery::new(
                             Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),

@@ -1,5 +1,7 @@
 //! Completions as you type (`/api/suggest`), their lifecycle across commits
-//! ([`Completions`]), and "did you mean" corrections from the index vocabulary.
+//! ([`Completions`]), and "did you mean" corrections from the index vocabulary. The walk that
+//! corrects a misspelled word also records the documents of its typo clauses in the request's
+//! memo ([`correct_word_for_typos`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +14,7 @@ use tantivy::postings::TermInfo;
 use tantivy::query::{DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy::InvertedIndexReader;
 use tantivy::{BitSet, IndexReader, Searcher, SegmentReader, Term};
 use tantivy_fst::Automaton;
 
@@ -325,7 +328,17 @@ fn correction_distance(word: &str) -> Option<u8> {
     if len < 3 || word.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some(if len >= 9 { 2 } else { 1 })
+    Some(typo_distance(word))
+}
+
+/// The most edits a typo of `word` makes: two from nine letters (typo clauses and corrections
+/// alike).
+pub(crate) fn typo_distance(word: &str) -> u8 {
+    if word.chars().count() >= 9 {
+        2
+    } else {
+        1
+    }
 }
 
 /// [`correct_word`] for a word whose typo clauses will follow (a raw token no document has,
@@ -349,29 +362,28 @@ pub(crate) fn correct_word_for_typos(
     let automata = (1..=max_distance)
         .map(|distance| clause(distance).automaton())
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let widest = &automata[automata.len() - 1];
-    let mut found: Vec<Vec<BitSet>> = Vec::new();
-    let nearest = walk(
+    let around = Around {
+        field,
+        word,
+        max_distance,
+        same_first: true,
+        automaton: &automata[automata.len() - 1],
+    };
+    let walked = walk(
         searcher,
-        &Walk {
-            field,
-            word,
-            max_distance,
-            same_first: true,
-            automaton: widest,
-        },
-        |reader, close, info, within: &mut Vec<BitSet>| {
+        &around,
+        |reader, inverted, close, info, within: &mut Vec<BitSet>| {
             if within.is_empty() {
                 *within = (0..max_distance)
                     .map(|_| BitSet::with_max_value(reader.max_doc()))
                     .collect();
             }
-            // The nearest clause that has it, and every wider one.
+            // The nearest clause that has it, and every wider one. The walk's automaton is the
+            // widest, and an automaton accepts every word a narrower one does.
             let first = automata
                 .iter()
                 .position(|automaton| accepts(automaton, close))
                 .unwrap_or(automata.len() - 1);
-            let inverted = reader.inverted_index(field)?;
             let mut postings =
                 inverted.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
             while !postings.docs().is_empty() {
@@ -384,12 +396,15 @@ pub(crate) fn correct_word_for_typos(
             }
             Ok(())
         },
-        &mut found,
     )?;
-    let Some(nearest) = nearest else {
+    let Walked::Near {
+        nearest,
+        per_segment,
+    } = walked
+    else {
         return Ok(None);
     };
-    for (reader, within) in searcher.segment_readers().iter().zip(found) {
+    for (reader, within) in searcher.segment_readers().iter().zip(per_segment) {
         // A segment where no word is close gives the clauses no documents.
         let mut within = within.into_iter();
         for distance in 1..=max_distance {
@@ -424,23 +439,24 @@ pub(crate) fn nearest_word(
 ) -> tantivy::Result<Option<String>> {
     let term = Term::from_field_text(field, word);
     let automaton = FuzzyTermQuery::new(term, max_distance, true).automaton()?;
-    let walked = walk(
-        searcher,
-        &Walk {
-            field,
-            word,
-            max_distance,
-            same_first,
-            automaton: &automaton,
+    let around = Around {
+        field,
+        word,
+        max_distance,
+        same_first,
+        automaton: &automaton,
+    };
+    Ok(
+        match walk(searcher, &around, |_, _, _, _, _: &mut ()| Ok(()))? {
+            Walked::Indexed => None,
+            Walked::Near { nearest, .. } => nearest,
         },
-        |_, _, _, _: &mut ()| Ok(()),
-        &mut Vec::new(),
-    )?;
-    Ok(walked.flatten())
+    )
 }
 
-/// A walk of one field's term dictionary around a word.
-struct Walk<'a> {
+/// A walk of one field's term dictionary around a word: the words `automaton` accepts
+/// (those within `max_distance` edits; nothing ties the two but the caller).
+struct Around<'a> {
     field: Field,
     word: &'a str,
     max_distance: u8,
@@ -448,66 +464,86 @@ struct Walk<'a> {
     automaton: &'a DfaWrapper,
 }
 
-/// Walks each segment's words that `walk.automaton` accepts, calling `each` with every one
-/// (and a value kept per segment, pushed to `per_segment` in the searcher's order), and returns
-/// the nearest as [`nearest_word`] chooses it; `None` (outer) when `walk.word` itself is
-/// indexed, and nothing is pushed then.
+/// What a [`walk`] found.
+enum Walked<T> {
+    /// The word itself is indexed (in some segment): it has no correction.
+    Indexed,
+    /// The nearest word as [`nearest_word`] chooses it, and what `each` kept per segment, in
+    /// the searcher's order.
+    Near {
+        nearest: Option<String>,
+        per_segment: Vec<T>,
+    },
+}
+
+/// Walks each segment's words that `around.automaton` accepts, calling `each` with every one
+/// and a value kept for the segment.
 fn walk<T: Default>(
     searcher: &Searcher,
-    walk: &Walk<'_>,
-    mut each: impl FnMut(&SegmentReader, &[u8], &TermInfo, &mut T) -> tantivy::Result<()>,
-    per_segment: &mut Vec<T>,
-) -> tantivy::Result<Option<Option<String>>> {
-    let Some(first) = walk.word.chars().next() else {
-        return Ok(Some(None));
+    around: &Around<'_>,
+    mut each: impl FnMut(
+        &SegmentReader,
+        &InvertedIndexReader,
+        &[u8],
+        &TermInfo,
+        &mut T,
+    ) -> tantivy::Result<()>,
+) -> tantivy::Result<Walked<T>> {
+    let Some(first) = around.word.chars().next() else {
+        return Ok(Walked::Near {
+            nearest: None,
+            per_segment: Vec::new(),
+        });
     };
     let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
-    let mut kept = Vec::new();
+    let mut per_segment = Vec::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(walk.field)?;
-        if inverted.terms().get(walk.word.as_bytes())?.is_some() {
-            return Ok(None);
+        let inverted = segment.inverted_index(around.field)?;
+        if inverted.terms().get(around.word.as_bytes())?.is_some() {
+            return Ok(Walked::Indexed);
         }
         let mut value = T::default();
-        let mut stream = inverted.terms().search(walk.automaton).into_stream()?;
+        let mut stream = inverted.terms().search(around.automaton).into_stream()?;
         while stream.advance() {
-            each(segment, stream.key(), stream.value(), &mut value)?;
+            each(segment, &inverted, stream.key(), stream.value(), &mut value)?;
             let Ok(close) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
-            if walk.same_first && !close.starts_with(first) {
+            if around.same_first && !close.starts_with(first) {
                 continue;
             }
             // Adjacent transpositions count as one edit (optimal string alignment distance), as
             // typos are counted by the typo clauses.
-            let distance = strsim::osa_distance(walk.word, close);
-            if distance <= usize::from(walk.max_distance) {
+            let distance = strsim::osa_distance(around.word, close);
+            if distance <= usize::from(around.max_distance) {
                 let entry = candidates.entry(close.to_string()).or_insert((distance, 0));
                 entry.1 += u64::from(stream.value().doc_freq);
             }
         }
-        kept.push(value);
+        per_segment.push(value);
     }
-    per_segment.extend(kept);
-    Ok(Some(
-        candidates
-            .into_iter()
-            .min_by(|a, b| {
-                a.1 .0
-                    .cmp(&b.1 .0)
-                    .then(b.1 .1.cmp(&a.1 .1))
-                    .then(a.0.cmp(&b.0))
-            })
-            .map(|(term, _)| term),
-    ))
+    let nearest = candidates
+        .into_iter()
+        .min_by(|a, b| {
+            a.1 .0
+                .cmp(&b.1 .0)
+                .then(b.1 .1.cmp(&a.1 .1))
+                .then(a.0.cmp(&b.0))
+        })
+        .map(|(term, _)| term);
+    Ok(Walked::Near {
+        nearest,
+        per_segment,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The walk that corrects a word records, for every segment, exactly the documents its
-    /// typo clauses would find by walking the dictionary themselves.
+    /// The walk that corrects a word records, for every segment (one with no word close, one
+    /// with a deleted document), exactly the documents its typo clauses would find by walking
+    /// the dictionary themselves, under their own keys.
     #[test]
     fn a_correction_walk_records_its_typo_clauses_documents() {
         use crate::materialize::MemoizedQuery;
@@ -531,23 +567,28 @@ mod tests {
             "egistrar",
             "registrat",
         ];
-        for (i, word) in words.iter().cycle().take(40).enumerate() {
-            writer
-                .add_document(doc!(raw => format!("{word} other{i}")))
-                .unwrap();
-            if i == 19 {
-                writer.commit().unwrap();
+        let mut add = |words: &[&str], from: usize, count: usize| {
+            for i in from..from + count {
+                let word = words[i % words.len()];
+                writer
+                    .add_document(doc!(raw => format!("{word} other{i}")))
+                    .unwrap();
             }
-        }
+            writer.commit().unwrap();
+        };
+        add(&words, 0, 20);
+        add(&["cancer", "privacy"], 20, 10);
+        add(&words, 30, 20);
+        writer.delete_term(Term::from_field_text(raw, "other2"));
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
-        assert_eq!(searcher.segment_readers().len(), 2);
+        assert_eq!(searcher.segment_readers().len(), 3);
         let memo = DocSetMemo::default();
         let word = "regsitrar";
         let corrected = correct_word_for_typos(&searcher, raw, word, &memo).unwrap();
         assert_eq!(corrected.as_deref(), Some("registrar"));
-        // Two distances in two segments.
-        assert_eq!(memo.len(), 4);
+        // Two distances in three segments.
+        assert_eq!(memo.len(), 6);
         let term = Term::from_field_text(raw, word);
         let schema = index.schema();
         let docs = |query: MemoizedQuery, reader: &SegmentReader| -> Vec<u32> {
@@ -562,17 +603,33 @@ mod tests {
             }
             docs
         };
+        let mut found = Vec::new();
         for distance in [1, 2] {
             let clause = || Box::new(FuzzyTermQuery::new(term.clone(), distance, true));
             for reader in searcher.segment_readers() {
                 let recorded = docs(MemoizedQuery::new(clause(), &memo), reader);
                 let walked = docs(MemoizedQuery::new(clause(), &DocSetMemo::default()), reader);
                 assert_eq!(recorded, walked, "distance {distance}");
-                assert!(!walked.is_empty());
+                found.push(walked.len());
             }
         }
+        // One and two edits find different documents; the segment with no word close, none.
+        let (one, two) = found.split_at(3);
+        let per_segment: Vec<(usize, usize)> =
+            one.iter().copied().zip(two.iter().copied()).collect();
+        assert_eq!(
+            per_segment
+                .iter()
+                .filter(|&&counts| counts == (0, 0))
+                .count(),
+            1
+        );
+        assert!(
+            per_segment.iter().any(|&(one, two)| one > 0 && two > one),
+            "{per_segment:?}"
+        );
         // The clauses found their documents recorded under their own keys.
-        assert_eq!(memo.len(), 4);
+        assert_eq!(memo.len(), 6);
     }
 
     #[test]
