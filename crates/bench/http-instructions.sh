@@ -2,7 +2,7 @@
 # Instructions of the searches a server answers over HTTP: the server under callgrind, the 100
 # queries of ../shared/bench/latency_queries.txt sent ROUNDS times in sequence (cache off),
 # then the inclusive instructions of SearchEngine::search_on and its main parts over all the
-# requests. Deterministic where wall clock swings between rounds (BENCHMARKS.md, note (p)).
+# requests. Deterministic where wall clock swings between rounds (BENCHMARKS.md, "HTTP without the cache").
 # Needs valgrind and curl.
 # Usage: crates/bench/http-instructions.sh HIMSEARCH_BIN INDEX [ROUNDS=3] [PORT=18170]
 set -euo pipefail

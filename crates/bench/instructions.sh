@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per query kind, two query-latency binaries on one site: the inclusive count of
 # `SearchEngine::search_on` under callgrind (deterministic where wall clock swings between
-# rounds; BENCHMARKS.md, note (o)). Needs valgrind.
+# rounds; BENCHMARKS.md, its method paragraph). Needs valgrind.
 # Usage: crates/bench/instructions.sh BEFORE_BIN AFTER_BIN INDEX [ROUNDS] [AFTER_INDEX]
 # (ROUNDS: 20; AFTER_INDEX: the after binary's own index of the same site, when the schema
 # changed between the two; INDEX otherwise)

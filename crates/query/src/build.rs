@@ -103,7 +103,7 @@ pub(crate) const MAX_COVERAGE_WORDS: usize = 10;
 /// In a query of more than [`SHORT_QUERY_WORDS`] content words, the most that the coverage
 /// shares of the words below the rarest add up to (the rarest earns 1): many common words
 /// ("methods", "known", "causes", "animals") must not together outweigh the word that names
-/// the subject ("hydrocephalus"; BENCHMARKS.md, note (r)).
+/// the subject ("hydrocephalus"; BENCHMARKS.md, note (i)).
 const LONG_QUERY_COMMON_SHARE: f32 = 0.5;
 
 /// The least share of [`COVERAGE_BONUS`] a content word earns, however common it is (before a
