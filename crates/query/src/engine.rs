@@ -717,6 +717,36 @@ mod tests {
         assert_eq!(hit_ids(&engine, "\"careers hub\""), Vec::<String>::new());
     }
 
+    /// A possessive or a contraction in a query is its word: "hospital's" finds every page
+    /// about hospitals, not only those that wrote the possessive (tokenizing alone would make
+    /// it the phrase "hospital s").
+    #[test]
+    fn a_possessive_finds_its_word() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "careers/hospitals.html",
+                "<title>Hospitals</title><main><p>Hospital records offices hire clerks.</p></main>",
+            ),
+            (
+                "topics/drg.html",
+                "<title>DRG payment</title><main><p>The hospital's location adjusts the \
+                 payment.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let hospital = hit_ids(&engine, "hospital");
+        assert_eq!(hospital.len(), 2);
+        assert_eq!(hit_ids(&engine, "hospital's"), hospital);
+        assert_eq!(
+            hit_ids(&engine, "hospital\u{2019}s records")[0],
+            "careers/hospitals.html"
+        );
+        assert_eq!(
+            hit_ids(&engine, "\"hospital's location\""),
+            ["topics/drg.html"]
+        );
+    }
+
     /// A query that is the name (or code, or alias) of a credential or job title, typo
     /// included, lists the page about it first: the page titled by that name, not the how-to
     /// or the comparison whose titles and text say the words more often.

@@ -62,7 +62,7 @@ pub(crate) fn parse(query: &str) -> ParsedQuery {
                 pending_or = !parsed.groups.is_empty();
                 continue;
             }
-            Term::Word(text)
+            Term::Word(without_clitic(text))
         };
         if term.text().is_empty() || !term.text().chars().any(char::is_alphanumeric) {
             continue;
@@ -82,6 +82,36 @@ pub(crate) fn parse(query: &str) -> ParsedQuery {
         }
     }
     parsed
+}
+
+/// A word as typed without the English clitic that tokenizing would cut off as a word of its
+/// own: "hospital's" is the word `hospital`, not the phrase "hospital s" (which finds only the
+/// pages that have the possessive); "patients'" is `patients`, "don't" `do`, "can't" `can`,
+/// "you're" `you`, "i'd" `i`. Any other apostrophe ("o'brien", "rock'n'roll") is left as typed.
+fn without_clitic(word: String) -> String {
+    let Some((at, apostrophe)) = word
+        .char_indices()
+        .rev()
+        .find(|(_, c)| matches!(c, '\'' | '\u{2019}'))
+    else {
+        return word;
+    };
+    let base = &word[..at];
+    let clitic = word[at + apostrophe.len_utf8()..].to_lowercase();
+    let kept = match clitic.as_str() {
+        "" | "s" | "m" | "re" | "ve" | "ll" | "d" => base,
+        "t" if base.ends_with(['n', 'N']) => {
+            let verb = &base[..base.len() - 1];
+            match verb.to_lowercase().as_str() {
+                "ca" => "can",
+                "wo" => "will",
+                "sha" => "shall",
+                _ => verb,
+            }
+        }
+        _ => return word,
+    };
+    kept.to_string()
 }
 
 #[cfg(test)]
@@ -104,6 +134,31 @@ mod tests {
             ]
         );
         assert_eq!(parsed.excluded, vec![w("billing")]);
+    }
+
+    #[test]
+    fn clitics_are_not_words_of_their_own() {
+        let words = |query: &str| -> Vec<String> {
+            let parsed = parse(query);
+            let all = parsed.groups.iter().flatten().chain(&parsed.excluded);
+            all.map(|term| term.text().to_string()).collect()
+        };
+        assert_eq!(
+            words("hospital's AAPC\u{2019}s patients' -doctor's"),
+            ["hospital", "AAPC", "patients", "doctor"]
+        );
+        assert_eq!(
+            words("don't can't won't isn't i'm you're we've they'll i'd"),
+            ["do", "can", "will", "is", "i", "you", "we", "they", "i"]
+        );
+        assert_eq!(
+            words("o'brien rock'n'roll 's ' n't"),
+            ["o'brien", "rock'n'roll"]
+        );
+        assert_eq!(
+            parse("\"hospital's location\"").groups[0],
+            [Term::Phrase("hospital's location".into())]
+        );
     }
 
     #[test]
