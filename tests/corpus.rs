@@ -603,9 +603,9 @@ fn him_relevance_suite_top_3() {
 fn blind_queries_top_3() {
     let engine = engine();
     let cases = relevance_cases("blind-queries.tsv");
-    assert!(cases.len() >= 339, "{} queries", cases.len());
+    assert!(cases.len() >= 454, "{} queries", cases.len());
     let run = run_cases(engine, "Queries written blind", &cases);
-    assert_overall(&run.kinds, &run.misses, 0.89, 0.81);
+    assert_overall(&run.kinds, &run.misses, 0.89, 0.80);
 }
 
 /// The ten commonest questions (`questions.rs`) open on a page whose snippet shows the answer:
