@@ -1124,7 +1124,7 @@ fn index_settings() -> IndexSettings {
         docstore_compression: Compressor::Lz4,
         // Each hit shown decompresses the whole block holding it; with 4 KB blocks instead of
         // tantivy's 16 KB, a search of 10 hits at 100k pages took about 5% less time for a
-        // store 10% larger (BENCHMARKS.md). The server reads the store with pread,
+        // store 10% larger. The server reads the store with pread,
         // so its size costs disk and page cache, not the server's memory.
         docstore_blocksize: 4096,
         ..IndexSettings::default()

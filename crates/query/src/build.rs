@@ -28,12 +28,11 @@ use crate::stats::{self, MemoStatistics};
 use crate::suggest::{correct_word, correct_word_for_typos, typo_distance};
 use crate::synonyms::{CachedClause, SynonymCache};
 
-/// Ranked text fields and their boosts. Headings (h1-h3, which on web pages repeat the title)
-/// and the description weigh half again as much as the body: more, and one heading word
-/// outweighs every rarer word the body has (a page titled "Medical Records Clerk" beat the page
-/// about the concept a question asked for; BENCHMARKS.md, note (m)). The title field itself is
-/// not boosted further, because on the public test collections a title boost of 4 cost 7 nDCG
-/// points on CISI and 3 on Cranfield while our HIM relevance suite passed either way.
+/// Ranked text fields and their boosts. Headings (the h1 repeats the title) and the
+/// description weigh 1.5 times the body. Weighed more, one heading word outweighed every rarer
+/// word of the body: a page titled "Medical Records Clerk" beat the page about what a question
+/// asked (BENCHMARKS.md, note (m)). The title field itself is not boosted further: on the
+/// public test collections a title boost of 4 cost 7 nDCG points on CISI and 3 on Cranfield.
 const FIELD_BOOSTS: [(&str, f32); 5] = [
     ("title", 1.0),
     ("headings", 1.5),
@@ -195,6 +194,8 @@ const FILLER_WORDS: &[&str] = &[
     "too",
     "very",
     "am",
+    // "weren't" is `were`; "was" is already an analyzer stopword.
+    "were",
     "difference",
     "differences",
     "between",
@@ -365,6 +366,12 @@ pub(crate) struct QueryModel {
 }
 
 impl QueryModel {
+    /// A request's query parsed, its words keeping a clitic where the word as typed is a
+    /// synonym term (`master's`).
+    pub(crate) fn parse(&self, query: &str) -> ParsedQuery {
+        crate::parse::parse_naming(query, &|word| self.expander.opens(word))
+    }
+
     pub(crate) fn new(schema: &Schema, taxonomy: &Taxonomy) -> crate::Result<QueryModel> {
         let fields = Fields::new(schema)?;
         let ranked_fields = FIELD_BOOSTS

@@ -33,7 +33,7 @@ use stored::StoredDoc;
 /// Decompressed document-store blocks kept per segment (tantivy's default is 100). A page of
 /// hits lands in ten random blocks, so a large cache seldom hits; a small one bounds the heap
 /// on indexes with many segments. At 100k pages the heap after load was the same within
-/// noise either way (BENCHMARKS.md), so this is a bound, not a measured saving.
+/// noise either way, so this is a bound, not a measured saving.
 const DOC_STORE_CACHED_BLOCKS: usize = 8;
 
 /// Search over one index directory.
@@ -172,7 +172,7 @@ impl SearchEngine {
         request: SearchRequest,
         started: Instant,
     ) -> Result<SearchResponse> {
-        let parsed = parse(&request.query);
+        let parsed = self.query.parse(&request.query);
 
         let mut filters: Vec<Box<dyn Query>> = request
             .filters
@@ -183,7 +183,7 @@ impl SearchEngine {
             filters.push(self.query.expression_query(expression));
         }
 
-        let prefix_last = prefix_last(&request.query);
+        let prefix_last = prefix_last(&request.query) && !parsed.ends_with_clitic;
         let offset = request
             .offset
             .unwrap_or((request.page - 1) * request.per_page);
@@ -298,9 +298,9 @@ impl SearchEngine {
     pub fn ranked_ids(&self, query: &str, depth: usize, whole_query: bool) -> Result<Vec<String>> {
         let request = SearchRequest::new(query).validated(&self.taxonomy)?;
         let searcher = self.reader.searcher();
-        let parsed = parse(&request.query);
+        let parsed = self.query.parse(&request.query);
         let options = RankOptions {
-            prefix_last: !whole_query && prefix_last(&request.query),
+            prefix_last: !whole_query && prefix_last(&request.query) && !parsed.ends_with_clitic,
             offset: 0,
             limit: depth,
             with_facets: false,
@@ -732,11 +732,35 @@ mod tests {
                 "<title>DRG payment</title><main><p>The hospital's location adjusts the \
                  payment.</p></main>",
             ),
+            (
+                "jobs/hospitalist.html",
+                "<title>Working with hospitalists</title><main><p>Coders query them.</p></main>",
+            ),
+            (
+                "education/masters.html",
+                "<title>Graduate study</title><main><p>A master's degree in health \
+                 informatics.</p></main>",
+            ),
+            (
+                "topics/mpi.html",
+                "<title>Master patient index</title><main><p>The master patient index \
+                 links a patient's records.</p></main>",
+            ),
         ]);
         let engine = fixture.engine();
-        let hospital = hit_ids(&engine, "hospital");
+        let hospital = hit_ids(&engine, "hospital ");
         assert_eq!(hospital.len(), 2);
-        assert_eq!(hit_ids(&engine, "hospital's"), hospital);
+        assert_eq!(
+            hit_ids(&engine, "hospital's"),
+            hospital,
+            "typed past: no prefix"
+        );
+        assert_eq!(hit_ids(&engine, "hospital's?"), hospital);
+        assert_eq!(
+            hit_ids(&engine, "hospital").len(),
+            3,
+            "still typing: a prefix"
+        );
         assert_eq!(
             hit_ids(&engine, "hospital\u{2019}s records")[0],
             "careers/hospitals.html"
@@ -745,6 +769,8 @@ mod tests {
             hit_ids(&engine, "\"hospital's location\""),
             ["topics/drg.html"]
         );
+        // A name of the Master's degree keeps its clitic: it is not the word `master`.
+        assert_eq!(hit_ids(&engine, "master's ")[0], "education/masters.html");
     }
 
     /// A query that is the name (or code, or alias) of a credential or job title, typo

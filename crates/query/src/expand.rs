@@ -151,6 +151,11 @@ impl Expander {
         out
     }
 
+    /// Whether `text` as typed opens a group (`master's`, a name of the Master's degree).
+    pub(crate) fn opens(&self, text: &str) -> bool {
+        !self.groups_of(&self.key(text)).is_empty()
+    }
+
     /// True when `word` is a known acronym or code (`rhit`, `hipaa`): typo tolerance would
     /// turn RHIT into RHIA.
     pub(crate) fn is_protected(&self, word: &str) -> bool {

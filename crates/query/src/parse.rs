@@ -22,6 +22,9 @@ impl Term {
 pub(crate) struct ParsedQuery {
     pub(crate) groups: Vec<Vec<Term>>,
     pub(crate) excluded: Vec<Term>,
+    /// The last word lost a clitic ("... hospital's"): typed past, so not a prefix of a word
+    /// still being typed.
+    pub(crate) ends_with_clitic: bool,
 }
 
 impl ParsedQuery {
@@ -31,7 +34,14 @@ impl ParsedQuery {
     }
 }
 
+/// [`parse_naming`] where no word keeps its clitic.
 pub(crate) fn parse(query: &str) -> ParsedQuery {
+    parse_naming(query, &|_| false)
+}
+
+/// The query's terms. A word loses its clitic ([`without_clitic`]) unless `named` says the word
+/// as typed is a term of its own ("master's", a synonym of the Master's degree, is not `master`).
+pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQuery {
     let mut parsed = ParsedQuery::default();
     let mut pending_or = false;
     let mut chars = query.chars().peekable();
@@ -48,6 +58,7 @@ pub(crate) fn parse(query: &str) -> ParsedQuery {
         let term = if chars.peek() == Some(&'"') {
             chars.next();
             let text: String = chars.by_ref().take_while(|c| *c != '"').collect();
+            parsed.ends_with_clitic = false;
             Term::Phrase(text.trim().to_string())
         } else {
             let mut text = String::new();
@@ -62,7 +73,13 @@ pub(crate) fn parse(query: &str) -> ParsedQuery {
                 pending_or = !parsed.groups.is_empty();
                 continue;
             }
-            Term::Word(without_clitic(text))
+            let word = if named(&text) {
+                text.clone()
+            } else {
+                without_clitic(&text)
+            };
+            parsed.ends_with_clitic = word != text;
+            Term::Word(word)
         };
         if term.text().is_empty() || !term.text().chars().any(char::is_alphanumeric) {
             continue;
@@ -87,29 +104,35 @@ pub(crate) fn parse(query: &str) -> ParsedQuery {
 /// A word as typed without the English clitic that tokenizing would cut off as a word of its
 /// own: "hospital's" is the word `hospital`, not the phrase "hospital s" (which finds only the
 /// pages that have the possessive); "patients'" is `patients`, "don't" `do`, "can't" `can`,
-/// "you're" `you`, "i'd" `i`. Any other apostrophe ("o'brien", "rock'n'roll") is left as typed.
-fn without_clitic(word: String) -> String {
-    let Some((at, apostrophe)) = word
+/// "you're" `you`, "i'd" `i`, "hospital's?" `hospital` (punctuation after a clitic goes with it,
+/// as tokenizing would drop it). Any other apostrophe ("o'brien", "rock'n'roll") is left as typed.
+fn without_clitic(word: &str) -> String {
+    let is_apostrophe = |c: char| matches!(c, '\'' | '\u{2019}');
+    let trimmed = word.trim_end_matches(|c: char| !c.is_alphanumeric() && !is_apostrophe(c));
+    let Some((at, apostrophe)) = trimmed
         .char_indices()
         .rev()
-        .find(|(_, c)| matches!(c, '\'' | '\u{2019}'))
+        .find(|(_, c)| is_apostrophe(*c))
     else {
-        return word;
+        return word.to_string();
     };
-    let base = &word[..at];
-    let clitic = word[at + apostrophe.len_utf8()..].to_lowercase();
+    let base = &trimmed[..at];
+    let clitic = trimmed[at + apostrophe.len_utf8()..].to_lowercase();
     let kept = match clitic.as_str() {
         "" | "s" | "m" | "re" | "ve" | "ll" | "d" => base,
+        // `n` is one byte: the slice ends on a character boundary.
         "t" if base.ends_with(['n', 'N']) => {
             let verb = &base[..base.len() - 1];
             match verb.to_lowercase().as_str() {
                 "ca" => "can",
                 "wo" => "will",
                 "sha" => "shall",
+                // "ain't" is not AI.
+                "ai" => "is",
                 _ => verb,
             }
         }
-        _ => return word,
+        _ => return word.to_string(),
     };
     kept.to_string()
 }
@@ -155,6 +178,16 @@ mod tests {
             words("o'brien rock'n'roll 's ' n't"),
             ["o'brien", "rock'n'roll"]
         );
+        assert_eq!(
+            words("hospital's? (aapc's) ain't weren't c++"),
+            ["hospital", "(aapc", "is", "were", "c++"]
+        );
+        assert!(parse("rhit exam eligibility isn't").ends_with_clitic);
+        assert!(!parse("hospital's rules").ends_with_clitic);
+        assert!(!parse("hospital's \"rules\"").ends_with_clitic);
+        let named = parse_naming("master's vs hospital's", &|word| word == "master's");
+        assert_eq!(named.groups[0], [w("master's")]);
+        assert_eq!(named.groups[2], [w("hospital")]);
         assert_eq!(
             parse("\"hospital's location\"").groups[0],
             [Term::Phrase("hospital's location".into())]

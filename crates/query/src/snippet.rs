@@ -4,7 +4,7 @@
 //! tantivy's `SnippetGenerator` runs the field's analyzer over the whole text (tokenize,
 //! lowercase, fold, drop stop words, stem) and scores every passage of a fixed chain: ten
 //! hits' bodies were a fifth to a third of a one-word search on the 10k-page benchmark site
-//! (BENCHMARKS.md, #18), at about 6 ns a byte even when cutting words by hand. Here the words
+//! (#18), at about 6 ns a byte even when cutting words by hand. Here the words
 //! that could match are found by their openings, each term's stem but its last letter (see
 //! [`opening_len`]), and only those are stemmed: in a long text with a multi-pattern search
 //! for the openings that skips the rest, in a short one (a title, a page's opening) word by
