@@ -18,7 +18,7 @@ use tantivy::{
     DocAddress, DocSet, Index, IndexReader, Searcher, TantivyDocument, Term, TERMINATED,
 };
 
-use crate::build::{QueryBuilder, QueryModel};
+use crate::build::{is_filler, QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::facet_table::{FacetTables, FacetTally};
 use crate::highlight::Highlighter;
@@ -353,7 +353,11 @@ impl SearchEngine {
             };
             let raw = analysis::tokens(&mut self.query.raw.clone(), word);
             let [token] = raw.as_slice() else { continue };
-            if self.query.expander.is_protected(word) || builder.stems_indexed(word) {
+            // A filler word is what was meant, indexed or not: "cant" is not "can".
+            if self.query.expander.is_protected(word)
+                || is_filler(word)
+                || builder.stems_indexed(word)
+            {
                 continue;
             }
             if let Some(better) = builder.correction(token) {
@@ -1205,7 +1209,7 @@ mod tests {
         let fixture = IndexedCorpus::new(&[
             ("a.html", "<title>Alpha</title><p>coding alpha notes</p>"),
             ("b.html", "<title>Beta</title><p>coding beta notes</p>"),
-            ("c.html", "<title>Gamma</title><p>gamma alone</p>"),
+            ("c.html", "<title>Gamma</title><p>gamma alone, as you can</p>"),
         ]);
         let engine = fixture.engine();
         let suggestion = |q: &str| engine.search(SearchRequest::new(q)).unwrap().suggestion;
@@ -1220,6 +1224,16 @@ mod tests {
             suggestion("notes gammma zzqx"),
             Some("notes gamma zzqx".to_string()),
             "the gamma page has no notes"
+        );
+        assert_eq!(
+            suggestion("cant find gammma zzqx"),
+            Some("cant find gamma zzqx".to_string()),
+            "a filler word is not corrected (cant to can)"
+        );
+        assert_eq!(
+            suggestion("gammma's zzqx"),
+            Some("gamma's zzqx".to_string()),
+            "the correction keeps what was typed around the word"
         );
     }
 
