@@ -777,6 +777,28 @@ mod tests {
         assert_eq!(hit_ids(&engine, "master's ")[0], "education/masters.html");
     }
 
+    /// Words joined by a slash are words: "rhit/rhia" finds the page comparing the two, which
+    /// never writes them so (tokenizing alone would make the phrase "rhit rhia").
+    #[test]
+    fn slashed_words_are_words() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "articles/rhit-vs-rhia.html",
+                "<title>RHIT vs RHIA</title><main><p>The RHIT and the RHIA differ.</p></main>",
+            ),
+            (
+                "articles/list.html",
+                "<title>Credentials</title><main><p>RHIT/RHIA holders.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        assert_eq!(hit_ids(&engine, "rhit/rhia").len(), 2);
+        assert_eq!(
+            hit_ids(&engine, "rhit/rhia ")[0],
+            "articles/rhit-vs-rhia.html"
+        );
+    }
+
     /// A query that is the name (or code, or alias) of a credential or job title, typo
     /// included, lists the page about it first: the page titled by that name, not the how-to
     /// or the comparison whose titles and text say the words more often.
@@ -1209,7 +1231,10 @@ mod tests {
         let fixture = IndexedCorpus::new(&[
             ("a.html", "<title>Alpha</title><p>coding alpha notes</p>"),
             ("b.html", "<title>Beta</title><p>coding beta notes</p>"),
-            ("c.html", "<title>Gamma</title><p>gamma alone, as you can</p>"),
+            (
+                "c.html",
+                "<title>Gamma</title><p>gamma alone, as you can</p>",
+            ),
         ]);
         let engine = fixture.engine();
         let suggestion = |q: &str| engine.search(SearchRequest::new(q)).unwrap().suggestion;

@@ -55,11 +55,11 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
             negated = true;
             chars.next();
         }
-        let term = if chars.peek() == Some(&'"') {
+        let terms = if chars.peek() == Some(&'"') {
             chars.next();
             let text: String = chars.by_ref().take_while(|c| *c != '"').collect();
             parsed.ends_with_clitic = false;
-            Term::Phrase(text.trim().to_string())
+            vec![Term::Phrase(text.trim().to_string())]
         } else {
             let mut text = String::new();
             while let Some(&c) = chars.peek() {
@@ -73,32 +73,46 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
                 pending_or = !parsed.groups.is_empty();
                 continue;
             }
-            let word = if named(&text) {
-                text.clone()
+            if named(&text) {
+                parsed.ends_with_clitic = false;
+                vec![Term::Word(text)]
             } else {
-                without_clitic(&text)
-            };
-            parsed.ends_with_clitic = word != text;
-            Term::Word(word)
+                alternatives(&text)
+                    .map(|part| {
+                        let word = without_clitic(part);
+                        parsed.ends_with_clitic = word != part;
+                        Term::Word(word)
+                    })
+                    .collect()
+            }
         };
-        if term.text().is_empty() || !term.text().chars().any(char::is_alphanumeric) {
-            continue;
-        }
-        if negated {
-            parsed.excluded.push(term);
-        } else if pending_or {
-            // `pending_or` is only set when a group exists.
-            parsed
-                .groups
-                .last_mut()
-                .expect("a group precedes OR")
-                .push(term);
-            pending_or = false;
-        } else {
-            parsed.groups.push(vec![term]);
+        for term in terms {
+            if term.text().is_empty() || !term.text().chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            if negated {
+                parsed.excluded.push(term);
+            } else if pending_or {
+                // `pending_or` is only set when a group exists.
+                parsed
+                    .groups
+                    .last_mut()
+                    .expect("a group precedes OR")
+                    .push(term);
+                pending_or = false;
+            } else {
+                parsed.groups.push(vec![term]);
+            }
         }
     }
     parsed
+}
+
+/// The words a word joins with slashes, each a word of the query: "rhit/rhia" is the two
+/// credentials, not the phrase "rhit rhia" that tokenizing would make of it (found only where a
+/// page writes them so). A slashed term of the taxonomy (`E/M`) is kept whole by the caller.
+fn alternatives(word: &str) -> impl Iterator<Item = &str> {
+    word.split('/').filter(|part| !part.is_empty())
 }
 
 /// A word as typed without the English clitic that tokenizing would cut off as a word of its
@@ -183,6 +197,12 @@ mod tests {
             ["hospital", "(aapc", "is", "were", "c++"]
         );
         assert!(parse("rhit exam eligibility isn't").ends_with_clitic);
+        assert_eq!(
+            words("rhit/rhia coding/billing/ -a/b"),
+            ["rhit", "rhia", "coding", "billing", "a", "b"]
+        );
+        let named = parse_naming("e/m coding", &|word| word == "e/m");
+        assert_eq!(named.groups[0], [w("e/m")]);
         assert!(!parse("hospital's rules").ends_with_clitic);
         assert!(!parse("hospital's \"rules\"").ends_with_clitic);
         let named = parse_naming("master's vs hospital's", &|word| word == "master's");
