@@ -777,10 +777,11 @@ mod tests {
         assert_eq!(hit_ids(&engine, "master's ")[0], "education/masters.html");
     }
 
-    /// Words joined by a slash are words: "rhit/rhia" finds the page comparing the two, which
-    /// never writes them so (tokenizing alone would make the phrase "rhit rhia").
+    /// Words joined by a slash are words, and a dotted acronym the acronym: "rhit/rhia" finds
+    /// the page comparing the two, which never writes them so (tokenizing alone would make the
+    /// phrase "rhit rhia"), and "r.h.i.t." finds the pages with RHIT.
     #[test]
-    fn slashed_words_are_words() {
+    fn slashed_and_dotted_words_are_words() {
         let fixture = IndexedCorpus::new(&[
             (
                 "articles/rhit-vs-rhia.html",
@@ -793,6 +794,7 @@ mod tests {
         ]);
         let engine = fixture.engine();
         assert_eq!(hit_ids(&engine, "rhit/rhia").len(), 2);
+        assert_eq!(hit_ids(&engine, "r.h.i.t.").len(), 2, "dotted, an acronym");
         assert_eq!(
             hit_ids(&engine, "rhit/rhia ")[0],
             "articles/rhit-vs-rhia.html"

@@ -81,7 +81,7 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
                     .map(|part| {
                         let word = without_clitic(part);
                         parsed.ends_with_clitic = word != part;
-                        Term::Word(word)
+                        Term::Word(undotted(word))
                     })
                     .collect()
             }
@@ -113,6 +113,21 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
 /// page writes them so). A slashed term of the taxonomy (`E/M`) is kept whole by the caller.
 fn alternatives(word: &str) -> impl Iterator<Item = &str> {
     word.split('/').filter(|part| !part.is_empty())
+}
+
+/// An acronym written with dots is the acronym: "r.h.i.t." is `rhit` (tokenizing would make the
+/// phrase "r h i t" of it, which no page has). Only letters one by one between the dots.
+fn undotted(word: String) -> String {
+    let letters: Vec<&str> = word.strip_suffix('.').unwrap_or(&word).split('.').collect();
+    let dotted = letters.len() >= 2
+        && letters
+            .iter()
+            .all(|letter| letter.chars().count() == 1 && letter.chars().all(char::is_alphabetic));
+    if dotted {
+        letters.concat()
+    } else {
+        word
+    }
 }
 
 /// A word as typed without the English clitic that tokenizing would cut off as a word of its
@@ -201,6 +216,11 @@ mod tests {
             words("rhit/rhia coding/billing/ -a/b"),
             ["rhit", "rhia", "coding", "billing", "a", "b"]
         );
+        assert_eq!(
+            words("r.h.i.t. R.H.I.A c.c.s 3.5 a.b.c.d.e"),
+            ["rhit", "RHIA", "ccs", "3.5", "abcde"]
+        );
+        assert_eq!(words("e.g. ... x. vs."), ["eg", "x.", "vs."]);
         let named = parse_naming("e/m coding", &|word| word == "e/m");
         assert_eq!(named.groups[0], [w("e/m")]);
         assert!(!parse("hospital's rules").ends_with_clitic);
