@@ -73,17 +73,22 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
                 pending_or = !parsed.groups.is_empty();
                 continue;
             }
-            if named(&text) {
+            let mut clitic = false;
+            let words: Vec<Term> = alternatives(&text)
+                .map(|part| {
+                    let word = without_clitic(part);
+                    clitic = word != part;
+                    Term::Word(undotted(word))
+                })
+                .collect();
+            // Most words are as typed; only a word these rules change is looked up.
+            let unchanged = matches!(words.as_slice(), [Term::Word(word)] if *word == text);
+            if unchanged || named(&text) {
                 parsed.ends_with_clitic = false;
                 vec![Term::Word(text)]
             } else {
-                alternatives(&text)
-                    .map(|part| {
-                        let word = without_clitic(part);
-                        parsed.ends_with_clitic = word != part;
-                        Term::Word(undotted(word))
-                    })
-                    .collect()
+                parsed.ends_with_clitic = clitic;
+                words
             }
         };
         for term in terms {
