@@ -196,6 +196,10 @@ const FILLER_WORDS: &[&str] = &[
     "am",
     // "weren't" is `were`; "was" is already an analyzer stopword.
     "were",
+    // Abbreviations of a sentence, not of a subject ("e.g." as the bare `e.g`).
+    "e.g",
+    "i.e",
+    "etc",
     "difference",
     "differences",
     "between",

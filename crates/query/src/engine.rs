@@ -22,7 +22,7 @@ use crate::build::{is_filler, QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::facet_table::{FacetTables, FacetTally};
 use crate::highlight::Highlighter;
-use crate::parse::{parse, ParsedQuery, Term as QueryTerm};
+use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::request::SearchRequest;
 use crate::subject::Subject;
 use crate::suggest::{Completions, Suggester, Suggestion};
@@ -375,8 +375,12 @@ impl SearchEngine {
         // looking for one stops at the first, where counting both queries reads every match of
         // every word (a long question's words match most of a site), so the counts are
         // compared only then.
-        let Some(added) = builder.text_query(&parse(&replacements.join(" ")), false, false, false)
-        else {
+        let Some(added) = builder.text_query(
+            &self.query.parse(&replacements.join(" ")),
+            false,
+            false,
+            false,
+        ) else {
             return Ok(None);
         };
         let typed = builder.text_query(parsed, false, false, false);
@@ -392,7 +396,7 @@ impl SearchEngine {
             None => 0,
         };
         // The corrected query is read only until it has found more.
-        let better = match builder.text_query(&parse(&corrected), false, false, false) {
+        let better = match builder.text_query(&self.query.parse(&corrected), false, false, false) {
             Some(query) => matches_more_than(searcher, query.as_ref(), typed)?,
             None => false,
         };
@@ -1295,7 +1299,7 @@ mod tests {
             "technician coders",
             "rhit",
         ] {
-            let parsed = parse(text);
+            let parsed = crate::parse::parse(text);
             let query = QueryBuilder::new(&engine.query, &searcher)
                 .text_query(&parsed, false, false, false)
                 .unwrap();

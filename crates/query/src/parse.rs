@@ -35,6 +35,7 @@ impl ParsedQuery {
 }
 
 /// [`parse_naming`] where no word keeps its clitic.
+#[cfg(test)]
 pub(crate) fn parse(query: &str) -> ParsedQuery {
     parse_naming(query, &|_| false)
 }
@@ -73,14 +74,7 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
                 pending_or = !parsed.groups.is_empty();
                 continue;
             }
-            let mut clitic = false;
-            let words: Vec<Term> = alternatives(&text)
-                .map(|part| {
-                    let word = without_clitic(part);
-                    clitic = word != part;
-                    Term::Word(undotted(word))
-                })
-                .collect();
+            let (words, clitic) = words_of(&text, named);
             // Most words are as typed; only a word these rules change is looked up.
             let unchanged = matches!(words.as_slice(), [Term::Word(word)] if *word == text);
             if unchanged || named(&text) {
@@ -113,6 +107,28 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
     parsed
 }
 
+/// The words of `text`: each part between slashes without its clitic and dots, unless `named`
+/// says the part as typed is a term of its own (`master's/mba`); with whether the last part lost
+/// a clitic (it is then finished, not a prefix being typed).
+fn words_of(text: &str, named: &dyn Fn(&str) -> bool) -> (Vec<Term>, bool) {
+    let mut clitic = false;
+    let words = alternatives(text)
+        .map(|part| {
+            let stripped = without_clitic(part);
+            let lost = stripped != part;
+            let word = undotted(stripped);
+            if word != part && named(part) {
+                clitic = false;
+                Term::Word(part.to_string())
+            } else {
+                clitic = lost;
+                Term::Word(word)
+            }
+        })
+        .collect();
+    (words, clitic)
+}
+
 /// The words a word joins with slashes, each a word of the query: "rhit/rhia" is the two
 /// credentials, not the phrase "rhit rhia" that tokenizing would make of it (found only where a
 /// page writes them so). A slashed term of the taxonomy (`E/M`) is kept whole by the caller.
@@ -120,11 +136,13 @@ fn alternatives(word: &str) -> impl Iterator<Item = &str> {
     word.split('/').filter(|part| !part.is_empty())
 }
 
-/// An acronym written with dots is the acronym: "r.h.i.t." is `rhit` (tokenizing would make the
-/// phrase "r h i t" of it, which no page has). Only letters one by one between the dots.
+/// An acronym of three letters or more written with dots is the acronym: "r.h.i.t." is `rhit`
+/// (tokenizing would make the phrase "r h i t" of it, which few pages have). Only letters one
+/// by one between the dots; "u.s." and "e.g." stay as typed (`us` would be a filler word).
 fn undotted(word: String) -> String {
-    let letters: Vec<&str> = word.strip_suffix('.').unwrap_or(&word).split('.').collect();
-    let dotted = letters.len() >= 2
+    let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let letters: Vec<&str> = bare.split('.').collect();
+    let dotted = letters.len() >= 3
         && letters
             .iter()
             .all(|letter| letter.chars().count() == 1 && letter.chars().all(char::is_alphabetic));
@@ -194,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn clitics_are_not_words_of_their_own() {
+    fn words_lose_clitics_slashes_and_dots() {
         let words = |query: &str| -> Vec<String> {
             let parsed = parse(query);
             let all = parsed.groups.iter().flatten().chain(&parsed.excluded);
@@ -225,7 +243,14 @@ mod tests {
             words("r.h.i.t. R.H.I.A c.c.s 3.5 a.b.c.d.e"),
             ["rhit", "RHIA", "ccs", "3.5", "abcde"]
         );
-        assert_eq!(words("e.g. ... x. vs."), ["eg", "x.", "vs."]);
+        assert_eq!(
+            words("e.g. u.s. ... x. vs. (r.h.i.t.)?"),
+            ["e.g.", "u.s.", "x.", "vs.", "rhit"]
+        );
+        assert!(parse("rhia/hospital's").ends_with_clitic);
+        assert!(!parse("hospital's/rhia").ends_with_clitic);
+        let named = parse_naming("master's/mba", &|word| word == "master's");
+        assert_eq!(named.groups, [[w("master's")], [w("mba")]]);
         let named = parse_naming("e/m coding", &|word| word == "e/m");
         assert_eq!(named.groups[0], [w("e/m")]);
         assert!(!parse("hospital's rules").ends_with_clitic);

@@ -10,7 +10,6 @@ use tantivy::{Searcher, Term};
 
 use super::SearchEngine;
 use crate::build::QueryBuilder;
-use crate::parse::parse;
 use crate::suggest::nearest_word;
 use crate::Result;
 
@@ -27,7 +26,7 @@ impl SearchEngine {
         let searcher = self.reader.searcher();
         let builder = QueryBuilder::new(&self.query, &searcher);
         let mut missing = Vec::new();
-        let parsed = parse(query);
+        let parsed = self.query.parse(query);
         for term in parsed.groups.iter().flatten() {
             for word in term.text().split_whitespace() {
                 if builder.stems_indexed(word) {
