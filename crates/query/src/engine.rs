@@ -974,9 +974,32 @@ mod tests {
                 "topics/queries.html",
                 "<title>Queries</title><main><p>A coder asks the doctor.</p></main>",
             ),
+            (
+                "jobs/supervisor.html",
+                "<title>HIM supervisor</title><main><p>Supervisors lead the scanning team.</p>\
+                 </main>",
+            ),
+            (
+                "articles/scanning.html",
+                "<title>Scanning</title><main><p>The scanning team scans paper.</p></main>",
+            ),
+            (
+                "articles/apprentice.html",
+                "<title>The apprentice mark</title><main><p>New coders carry it.</p></main>",
+            ),
+            (
+                "resources/glossary.html",
+                "<title>Glossary of terms and acronyms</title><main><p>Terms.</p></main>",
+            ),
         ]);
         let engine = fixture.engine();
         let ids = |query: &str| hit_ids(&engine, query);
+        assert_eq!(ids("boss of the scanning team")[0], "jobs/supervisor.html");
+        assert_eq!(ids("cpc-a"), ["articles/apprentice.html"]);
+        assert_eq!(
+            ids("what do the abbreviations mean")[0],
+            "resources/glossary.html"
+        );
         assert_eq!(
             ids("supervising coders working from home")[0],
             "employers/remote.html"
