@@ -478,6 +478,23 @@ mod tests {
         }
     }
 
+    /// tantivy's total and page of `query` (none when `limit` is 0, which `TopDocs` refuses).
+    fn tantivys_page(
+        searcher: &Searcher,
+        query: &dyn Query,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<(Score, DocAddress)>) {
+        let collector = (
+            Count,
+            TopDocs::with_limit(limit.max(1))
+                .and_offset(offset)
+                .order_by_score(),
+        );
+        let (count, top) = searcher.search(query, &collector).unwrap();
+        (count, if limit == 0 { Vec::new() } else { top })
+    }
+
     /// The same documents in the same order, with the same scores.
     fn assert_same_page(want: &[(Score, DocAddress)], got: &[(Score, DocAddress)], what: &str) {
         assert_eq!(got.len(), want.len(), "{what}");
@@ -641,19 +658,7 @@ mod tests {
                     None,
                 )
                 .unwrap();
-            let (count, top) = c
-                .searcher
-                .search(
-                    query.as_ref(),
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit.max(1))
-                            .and_offset(offset)
-                            .order_by_score(),
-                    ),
-                )
-                .unwrap();
-            let top = if limit == 0 { Vec::new() } else { top };
+            let (count, top) = tantivys_page(&c.searcher, query.as_ref(), offset, limit);
             assert_eq!(collected.total, count);
             assert_same_page(&top, &collected.top, &format!("{offset} {limit}"));
         }
@@ -691,19 +696,7 @@ mod tests {
                 filters: &filters,
             };
             let collected = sum.collect(&c.searcher, &c.searcher, page, None).unwrap();
-            let (count, top) = c
-                .searcher
-                .search(
-                    &filtered,
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit.max(1))
-                            .and_offset(offset)
-                            .order_by_score(),
-                    ),
-                )
-                .unwrap();
-            let top = if limit == 0 { Vec::new() } else { top };
+            let (count, top) = tantivys_page(&c.searcher, &filtered, offset, limit);
             assert!(count > 0 && count < 60, "{count}");
             assert_eq!(collected.total, count);
             assert_same_page(&top, &collected.top, &format!("{offset} {limit}"));
