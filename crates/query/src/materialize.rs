@@ -86,6 +86,11 @@ pub(crate) fn insert_matches(
 /// A memoized clause's identity (its inner query's `Debug` form) and the segment searched.
 type MemoKey = (String, SegmentId);
 
+/// The identity of a memoized clause's inner query: its `Debug` form.
+fn memo_key(query: &dyn Query) -> String {
+    format!("{query:?}")
+}
+
 /// Bitsets of the [`MemoizedQuery`]s of one request, by query and segment. Cloning shares it.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct DocSetMemo(Arc<Mutex<HashMap<MemoKey, Arc<BitSet>>>>);
@@ -97,7 +102,7 @@ impl DocSetMemo {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert((format!("{query:?}"), segment), Arc::new(bits));
+            .insert((memo_key(query), segment), Arc::new(bits));
     }
 
     /// How many bitsets it holds.
@@ -156,7 +161,7 @@ impl Clone for MemoizedQuery {
 impl MemoizedQuery {
     pub(crate) fn new(inner: Box<dyn Query>, memo: &DocSetMemo) -> MemoizedQuery {
         MemoizedQuery {
-            key: format!("{inner:?}"),
+            key: memo_key(inner.as_ref()),
             inner,
             memo: memo.clone(),
         }
