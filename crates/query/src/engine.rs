@@ -183,7 +183,7 @@ impl SearchEngine {
             filters.push(self.query.expression_query(expression));
         }
 
-        let prefix_last = prefix_last(&request.query) && !parsed.ends_with_clitic;
+        let prefix_last = prefix_last(&request.query, &parsed);
         let offset = request
             .offset
             .unwrap_or((request.page - 1) * request.per_page);
@@ -300,7 +300,7 @@ impl SearchEngine {
         let searcher = self.reader.searcher();
         let parsed = self.query.parse(&request.query);
         let options = RankOptions {
-            prefix_last: !whole_query && prefix_last(&request.query) && !parsed.ends_with_clitic,
+            prefix_last: !whole_query && prefix_last(&request.query, &parsed),
             offset: 0,
             limit: depth,
             with_facets: false,
@@ -616,9 +616,9 @@ fn matches_more_than(searcher: &Searcher, query: &dyn Query, count: usize) -> Re
 }
 
 /// Whether the last word is still being typed: a query ending in a space or a closing quote is
-/// finished.
-fn prefix_last(query: &str) -> bool {
-    !query.ends_with(char::is_whitespace) && !query.ends_with('"')
+/// finished, and so is one whose last word lost a clitic ("... hospital's").
+fn prefix_last(query: &str, parsed: &ParsedQuery) -> bool {
+    !query.ends_with(char::is_whitespace) && !query.ends_with('"') && !parsed.ends_with_clitic
 }
 
 /// The score breakdown of one hit. tantivy 0.27's `BooleanWeight::explain` seeks sub-scorers

@@ -75,9 +75,10 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
                 continue;
             }
             let (words, clitic) = words_of(&text, named);
-            // Most words are as typed; only a word these rules change is looked up.
+            // Most words are as typed; only a word these rules change is looked up, and a
+            // word without a slash was looked up by `words_of` already.
             let unchanged = matches!(words.as_slice(), [Term::Word(word)] if *word == text);
-            if unchanged || named(&text) {
+            if unchanged || (text.contains('/') && named(&text)) {
                 parsed.ends_with_clitic = false;
                 vec![Term::Word(text)]
             } else {
@@ -112,7 +113,7 @@ pub(crate) fn parse_naming(query: &str, named: &dyn Fn(&str) -> bool) -> ParsedQ
 /// a clitic (it is then finished, not a prefix being typed).
 fn words_of(text: &str, named: &dyn Fn(&str) -> bool) -> (Vec<Term>, bool) {
     let mut clitic = false;
-    let words = alternatives(text)
+    let words = slash_parts(text)
         .map(|part| {
             let stripped = without_clitic(part);
             let lost = stripped != part;
@@ -132,7 +133,7 @@ fn words_of(text: &str, named: &dyn Fn(&str) -> bool) -> (Vec<Term>, bool) {
 /// The words a word joins with slashes, each a word of the query: "rhit/rhia" is the two
 /// credentials, not the phrase "rhit rhia" that tokenizing would make of it (found only where a
 /// page writes them so). A slashed term of the taxonomy (`E/M`) is kept whole by the caller.
-fn alternatives(word: &str) -> impl Iterator<Item = &str> {
+fn slash_parts(word: &str) -> impl Iterator<Item = &str> {
     word.split('/').filter(|part| !part.is_empty())
 }
 
