@@ -606,7 +606,63 @@ fn blind_queries_top_3() {
     let cases = relevance_cases("blind-queries.tsv");
     assert!(cases.len() >= 511, "{} queries", cases.len());
     let run = run_cases(engine, "Queries written blind", &cases);
-    assert_overall(&run.kinds, &run.misses, 0.89, 0.82);
+    assert_overall(&run.kinds, &run.misses, 0.94, 0.86);
+}
+
+/// Questions put in other words than their pages' reach those pages by meaning
+/// (`him-semantic`): each is in the top 3, where on the same corpus indexed without meanings
+/// it is not. All four are queries of `blind-queries.tsv`.
+#[test]
+fn questions_in_other_words_find_their_pages_by_meaning() {
+    let cases = [
+        (
+            "how do i get a wrong diagnosis taken out of my medical record",
+            "topics/patient-right-to-amend.html",
+        ),
+        (
+            "2009 stimulus law that paid hospitals to switch from paper charts to computers",
+            "standards/hitech-act.html",
+        ),
+        (
+            "doctors recycling the same progress note every day",
+            "topics/copy-paste-documentation.html",
+        ),
+        (
+            "how can i start medical coding with no healthcare background",
+            "articles/how-to-become-a-medical-coder.html",
+        ),
+    ];
+    let index = tempfile::tempdir().unwrap();
+    let mut options = him_indexer::IndexOptions::new(index.path()).unwrap();
+    options.meanings = him_indexer::Meanings::Off;
+    him_indexer::index_corpus(
+        &options,
+        &repo_root().join("corpus"),
+        &him_indexer::NoProgress,
+    )
+    .unwrap();
+    let words = SearchEngine::open(index.path(), Taxonomy::builtin().unwrap()).unwrap();
+    let top_3 = |engine: &SearchEngine, query: &str| -> Vec<String> {
+        let response = engine.search(SearchRequest::new(query)).unwrap();
+        response
+            .hits
+            .into_iter()
+            .take(3)
+            .map(|hit| hit.id)
+            .collect()
+    };
+    for (query, page) in cases {
+        let by_meaning = top_3(engine(), query);
+        assert!(
+            by_meaning.iter().any(|id| id == page),
+            "{query}: {by_meaning:?}"
+        );
+        let by_words = top_3(&words, query);
+        assert!(
+            !by_words.iter().any(|id| id == page),
+            "{query}: {by_words:?}"
+        );
+    }
 }
 
 /// The ten commonest questions (`questions.rs`) open on a page whose snippet shows the answer:

@@ -1,6 +1,6 @@
 //! The indexer's behaviour, bullet by bullet of issue #2.
 
-use crate::util::{ids, make_pdf, problems, Site};
+use crate::util::{himsearch, ids, make_pdf, problems, Site};
 
 fn page(title: &str, body: &str) -> String {
     format!("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><main>{body}</main></body></html>")
@@ -289,4 +289,61 @@ fn the_shared_title_suffix_is_reported_and_not_ranked() {
     let plain = Site::new();
     plain.write("a.html", page("Alpha", "<p>a</p>"));
     assert_eq!(plain.index(&[])["title_suffix"], serde_json::Value::Null);
+}
+
+/// `--meanings`: a new small index gets pages' meanings (auto), an existing index keeps its
+/// choice, changing it needs `--rebuild` (exit 2 otherwise, the index untouched), and a large
+/// input gets none.
+#[test]
+fn meanings_are_chosen_by_size_and_kept_by_the_index() {
+    let site = Site::new();
+    site.write(
+        "a.html",
+        "<title>Coding</title><main><p>Coders assign codes.</p></main>",
+    );
+    assert_eq!(site.index(&[])["meanings"], true);
+    site.write(
+        "b.html",
+        "<title>Billing</title><main><p>Billers send claims.</p></main>",
+    );
+    let summary = site.index(&[]);
+    assert_eq!(
+        (summary["meanings"].clone(), summary["indexed"].clone()),
+        (true.into(), 1.into())
+    );
+
+    let (corpus, index) = (site.corpus(), site.index_dir());
+    let args = |extra: &str| {
+        let mut args = vec!["index", "--json", "--corpus", corpus.to_str().unwrap()];
+        args.extend(["--index", index.to_str().unwrap(), "--meanings", extra]);
+        himsearch(&args)
+    };
+    let refused = args("off");
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("built with meanings") && message.contains("--rebuild"),
+        "{message}"
+    );
+    assert_eq!(site.search("coders", &[])["total"], 1);
+
+    assert_eq!(
+        site.index(&["--meanings", "off", "--rebuild"])["meanings"],
+        false
+    );
+    assert_eq!(site.index(&[])["meanings"], false);
+    assert_eq!(args("on").status.code(), Some(2));
+
+    let lines: String = (0..=him_indexer::AUTO_MEANINGS_DOCUMENTS)
+        .map(|n| format!("{{\"id\": \"{n}\", \"title\": \"Page {n}\", \"text\": \"words\"}}\n"))
+        .collect();
+    let large = Site::new();
+    let file = large.corpus().join("docs.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let summary = large.index_jsonl(&file);
+    assert_eq!(summary["meanings"], false);
+    assert_eq!(
+        summary["documents"],
+        him_indexer::AUTO_MEANINGS_DOCUMENTS + 1
+    );
 }

@@ -42,12 +42,35 @@ pub(crate) struct IndexArgs {
     /// Parser threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Embed each page's meaning, to rerank the first results of queries of four words or
+    /// more: `auto` for a new index of up to 2,000 documents (an existing index keeps its
+    /// choice), `on`, `off`. Changing an existing index's choice needs --rebuild.
+    #[arg(long, value_enum, default_value_t = MeaningsArg::Auto)]
+    meanings: MeaningsArg,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `--meanings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MeaningsArg {
+    Auto,
+    On,
+    Off,
+}
+
+impl From<MeaningsArg> for him_indexer::Meanings {
+    fn from(arg: MeaningsArg) -> Self {
+        match arg {
+            MeaningsArg::Auto => him_indexer::Meanings::Auto,
+            MeaningsArg::On => him_indexer::Meanings::On,
+            MeaningsArg::Off => him_indexer::Meanings::Off,
+        }
+    }
 }
 
 pub(crate) fn run_index(args: IndexArgs) -> Result<(), Failure> {
@@ -57,6 +80,7 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<(), Failure> {
     options.include_selectors = args.include;
     options.exclude_selectors = args.exclude;
     options.threads = args.threads;
+    options.meanings = args.meanings.into();
     if let Some(base) = &args.base_url {
         let url = url::Url::parse(base)
             .with_context(|| format!("--base-url {base:?} is not an absolute URL"))
@@ -70,7 +94,9 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<(), Failure> {
         None => him_indexer::index_corpus(&options, &args.corpus, &progress),
     }
     .map_err(|err| match err {
-        him_indexer::Error::Selector { .. } => usage(err),
+        him_indexer::Error::Selector { .. } | him_indexer::Error::MeaningsNeedRebuild { .. } => {
+            usage(err)
+        }
         other => Failure::from(other),
     })?;
     if args.json {

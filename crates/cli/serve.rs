@@ -145,6 +145,9 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     }
     let config = config(&args)?;
     let documents = engine.num_docs();
+    // Before the server listens: its memory is then the same before and after the first long
+    // query, and that query does not wait for the model.
+    engine.warm_meanings();
     let engine = Arc::new(engine);
     let warming = Arc::clone(&engine);
     std::thread::spawn(move || {

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use him_schema::{analysis, facet_of, FacetValues, Fields};
+use him_semantic::{quantize, Embedder, PAGE_TOKENS};
 use tantivy::TantivyDocument;
 
 use crate::extract::Extracted;
@@ -22,6 +23,8 @@ pub(crate) struct DocumentParts<'a> {
     pub(crate) links_to: &'a [String],
     pub(crate) content_hash: u64,
     pub(crate) body_hash: u64,
+    /// Whether the page's meaning is embedded (the run's [`crate::Meanings`]).
+    pub(crate) meaning: bool,
 }
 
 /// The document, but for its title and what the title says the page is about: the run adds
@@ -58,6 +61,11 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
         doc.add_text(fields.links_to, target);
     }
     doc.add_text(fields.lang, parts.lang);
+    if parts.meaning {
+        if let Some(meaning) = meaning_of(page) {
+            doc.add_bytes(fields.meaning, &meaning);
+        }
+    }
     doc.add_text(fields.source_kind, parts.source_kind);
     doc.add_u64(fields.content_hash, parts.content_hash);
     doc.add_u64(fields.body_hash, parts.body_hash);
@@ -71,6 +79,35 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
 /// appearance. The raw field only answers "which documents have a word like this" (prefixes,
 /// typos, spelling corrections by document frequency), so repeats, even in other letter case,
 /// would only cost indexing time: this field was a third of it.
+/// Characters of a page's text given to the model: more than its [`PAGE_TOKENS`] word pieces
+/// take (about 4 characters each), so that a long body is not tokenized whole.
+const MEANING_CHARS: usize = 4 * PAGE_TOKENS + 512;
+
+/// The quantized vector of what the page's opening says (title, description, the start of the
+/// body), or none if the model fails (it is logged; the page then ranks by its words alone).
+fn meaning_of(page: &Extracted) -> Option<Vec<u8>> {
+    let opening: String = [&page.title, &page.description, &page.body]
+        .into_iter()
+        .filter(|text| !text.is_empty())
+        .flat_map(|text| text.chars().chain(". ".chars()))
+        .take(MEANING_CHARS)
+        .collect();
+    let vector = Embedder::get()
+        .map_err(|err| err.to_string())
+        .and_then(|model| {
+            model
+                .embed(&opening, PAGE_TOKENS)
+                .map_err(|err| err.to_string())
+        });
+    match vector {
+        Ok(vector) => Some(quantize(&vector)),
+        Err(err) => {
+            tracing::warn!("no meaning for {:?}: {err}", page.title);
+            None
+        }
+    }
+}
+
 pub(crate) fn distinct_words(prominent: &str, body: &str) -> String {
     let mut seen: HashSet<Cow<'_, str>, foldhash::fast::FixedState> =
         HashSet::with_hasher(foldhash::fast::FixedState::default());

@@ -45,6 +45,19 @@ pub enum Error {
         /// Underlying I/O error.
         source: std::io::Error,
     },
+    /// `--meanings on` or `off` asked of an index built the other way, without `--rebuild`:
+    /// an incremental run would leave some pages with meanings and some without.
+    #[error(
+        "index {index} was built {built}; add --rebuild to build it {wanted}",
+        built = if *built_with { "with meanings" } else { "without meanings" },
+        wanted = if *built_with { "without them" } else { "with them" }
+    )]
+    MeaningsNeedRebuild {
+        /// Index directory.
+        index: PathBuf,
+        /// Whether the index holds meanings.
+        built_with: bool,
+    },
     /// Opening or checking the existing index failed.
     #[error(transparent)]
     Schema(#[from] him_schema::Error),

@@ -35,7 +35,13 @@ pub fn index_jsonl(
         path: file.to_path_buf(),
         source,
     })?;
-    let mut run = Run::open(options)?;
+    // Lines, for the choice of meanings (a new index of a small file gets them).
+    let documents = count_lines(file).map_err(|source| Error::Input {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let mut run = Run::open(options, documents)?;
+    let meanings = run.summary.meanings;
     let matcher = options.taxonomy.matcher();
     let name = file.display().to_string();
     let mut reader = BufReader::new(input);
@@ -81,7 +87,7 @@ pub fn index_jsonl(
         let fields = run.fields.clone();
         let parsed = run.parse(&batch, |(number, line)| {
             let prepared = parse_line(&options.taxonomy, line)
-                .map(|page| page.map(|page| prepare(options, &matcher, &fields, page)));
+                .map(|page| page.map(|page| prepare(options, &matcher, &fields, page, meanings)));
             (*number, prepared)
         });
         for (number, result) in parsed {
@@ -112,6 +118,21 @@ pub fn index_jsonl(
     run.finish(Source::Jsonl, progress)
 }
 
+/// Lines of `file` (its documents, blank lines aside), read a buffer at a time.
+fn count_lines(file: &Path) -> std::io::Result<u64> {
+    let mut reader = BufReader::new(std::fs::File::open(file)?);
+    let mut lines = 0u64;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', buffer).count() as u64;
+        let read = buffer.len();
+        reader.consume(read);
+    }
+}
+
 /// Reads past the end of the current line.
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
     loop {
@@ -138,6 +159,7 @@ fn prepare(
     matcher: &FacetMatcher,
     fields: &Fields,
     page: LineDocument,
+    meaning: bool,
 ) -> Prepared {
     let (facets, facet_warnings) = assign_facets(&options.taxonomy, matcher, "", &page.extracted);
     let mut warnings: Vec<_> = facet_warnings
@@ -172,6 +194,7 @@ fn prepare(
             links_to: &[],
             content_hash: 0,
             body_hash: 0,
+            meaning,
         },
     );
     Prepared {

@@ -42,7 +42,9 @@ pub use fetched::{html_links, index_fetched, FetchedKind, FetchedPage, FetchedSi
 pub use html_depth::{MAX_HTML_DEPTH, MAX_OPEN_FORMATTING};
 pub use jsonl::index_jsonl;
 pub use links::normalize_url;
-pub use options::{IndexOptions, NoProgress, Progress, DEFAULT_MAX_FILE_SIZE};
+pub use options::{
+    IndexOptions, Meanings, NoProgress, Progress, AUTO_MEANINGS_DOCUMENTS, DEFAULT_MAX_FILE_SIZE,
+};
 pub use pdf::{
     pdf_child_main, pdf_text, PdfExtractor, MAX_PDF_TEXT, PDF_MEMORY_BUDGET, PDF_TIME_BUDGET,
 };

@@ -178,6 +178,7 @@ impl Parsed {
                 links_to: &self.links.links_to,
                 content_hash: self.content_hash,
                 body_hash: self.body_hash,
+                meaning: context.meanings,
             },
         );
         Ready {
@@ -219,6 +220,8 @@ pub(crate) struct Context<'a> {
     pub(crate) known: &'a HashMap<String, Known>,
     /// The corpus's files, for links (empty for crawled pages).
     pub(crate) walked: WalkedFiles,
+    /// Whether documents get their meaning embedded (the run's choice).
+    pub(crate) meanings: bool,
 }
 
 /// Indexes the files of `corpus` into `options.index`.
@@ -231,11 +234,11 @@ pub fn index_corpus(
         return Err(Error::CorpusMissing(corpus.to_path_buf()));
     }
     let ignore = load_ignore(corpus)?;
-    let mut run = Run::open(options)?;
+    let (total, walked) = count_walked_files(corpus);
+    let mut run = Run::open(options, total)?;
     let known = run.known(|_| true)?;
     let mut body_owner = body_owners(&known);
 
-    let (total, walked) = count_walked_files(corpus);
     let context = Context {
         options,
         corpus,
@@ -245,6 +248,7 @@ pub fn index_corpus(
         resolver: LinkResolver::new(options.base_url.as_ref()),
         known: &known,
         walked,
+        meanings: run.summary.meanings,
     };
     progress.start(total);
 
@@ -343,7 +347,7 @@ fn finish_with(
     progress: &dyn Progress,
 ) -> Result<Summary> {
     if let Some(source) = commit_source {
-        commit(&mut writer, source)?;
+        commit(&mut writer, source, summary.meanings)?;
     }
     if let Some(merge) = merge {
         // The run's documents are committed: a failed merge (most often a full disk, since it
@@ -689,17 +693,19 @@ pub(crate) fn parse_bytes(
     })
 }
 
-/// Commits everything written, atomically, recording the schema version and the input kind
-/// in the commit payload.
-fn commit(writer: &mut IndexWriter, source: &str) -> Result<()> {
+/// The commit payload's key saying whether the index holds meanings.
+pub(crate) const MEANINGS_KEY: &str = "meanings";
+
+/// Commits everything written, atomically, recording the schema version, the input kind and
+/// whether the index holds meanings in the commit payload (merges keep it).
+fn commit(writer: &mut IndexWriter, source: &str, meanings: bool) -> Result<()> {
+    let mut payload = serde_json::json!({
+        "himsearch_schema": him_schema::SCHEMA_VERSION,
+        "source": source,
+    });
+    payload[MEANINGS_KEY] = meanings.into();
     let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(
-        &serde_json::json!({
-            "himsearch_schema": him_schema::SCHEMA_VERSION,
-            "source": source,
-        })
-        .to_string(),
-    );
+    prepared.set_payload(&payload.to_string());
     prepared.commit()?;
     Ok(())
 }
@@ -1196,7 +1202,7 @@ mod tests {
                 doc.add_text(fields.path, path);
                 writer.add_document(doc).unwrap();
                 // One segment per document.
-                commit(&mut writer, "test").unwrap();
+                commit(&mut writer, "test", false).unwrap();
             }
             let reader = index.reader().unwrap();
             let summary = finish_with(

@@ -11,11 +11,13 @@ use him_schema::Fields;
 use rayon::prelude::*;
 use tantivy::{IndexReader, Searcher, TantivyDocument, Term};
 
+use crate::options::AUTO_MEANINGS_DOCUMENTS;
+use crate::pipeline::MEANINGS_KEY;
 use crate::pipeline::{
     finish_run, open_or_create, open_writer, read_known, write_parsed, Context, Known, Ready,
 };
 use crate::titles::Writes;
-use crate::{Error, IndexOptions, Progress, Result, Summary};
+use crate::{Error, IndexOptions, Meanings, Progress, Result, Summary};
 
 /// What a run indexes: recorded in the commit's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +55,15 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// Opens `options.index` for writing (creating it when missing).
-    pub(crate) fn open(options: &'a IndexOptions) -> Result<Run<'a>> {
+    /// Opens `options.index` for writing (creating it when missing), for an input of
+    /// `documents` documents (files, lines or pages), which decides whether a new index gets
+    /// meanings ([`Meanings::Auto`]).
+    pub(crate) fn open(options: &'a IndexOptions, documents: u64) -> Result<Run<'a>> {
         let started = Instant::now();
         let index = open_or_create(options)?;
         let fields = Fields::new(&index.schema())?;
         let (writer, whole_build) = open_writer(&index, options)?;
+        let meanings = meanings_of(options, &index, whole_build, documents)?;
         let reader = index.reader()?;
         let changed = options.rebuild;
         if options.rebuild {
@@ -73,7 +78,10 @@ impl<'a> Run<'a> {
         Ok(Run {
             options,
             fields,
-            summary: Summary::default(),
+            summary: Summary {
+                meanings,
+                ..Summary::default()
+            },
             writes,
             reader,
             whole_build,
@@ -174,5 +182,42 @@ impl<'a> Run<'a> {
             started,
             progress,
         )
+    }
+}
+
+/// Whether a run's documents get meanings: a whole build decides (by `options.meanings`, and
+/// for [`Meanings::Auto`] by the input's size); an incremental run keeps what the index was
+/// built with, and refuses to change it, which only a whole build can do for every page.
+fn meanings_of(
+    options: &IndexOptions,
+    index: &tantivy::Index,
+    whole_build: bool,
+    documents: u64,
+) -> Result<bool> {
+    let built_with = || {
+        index
+            .load_metas()
+            .ok()
+            .and_then(|metas| metas.payload)
+            .and_then(|payload| serde_json::from_str::<serde_json::Value>(&payload).ok())
+            .and_then(|payload| payload.get(MEANINGS_KEY)?.as_bool())
+            .unwrap_or(false)
+    };
+    if whole_build {
+        return Ok(match options.meanings {
+            Meanings::On => true,
+            Meanings::Off => false,
+            Meanings::Auto => documents <= AUTO_MEANINGS_DOCUMENTS,
+        });
+    }
+    let built_with = built_with();
+    match options.meanings {
+        Meanings::Auto => Ok(built_with),
+        Meanings::On if built_with => Ok(true),
+        Meanings::Off if !built_with => Ok(false),
+        _ => Err(Error::MeaningsNeedRebuild {
+            index: options.index.clone(),
+            built_with,
+        }),
     }
 }

@@ -101,6 +101,9 @@ pub struct Summary {
     /// The ending most titles share (" | HIM Careers Hub"), left out of ranked titles; `null`
     /// when there is none.
     pub title_suffix: Option<String>,
+    /// Whether the index holds each page's meaning, for reranking long queries
+    /// ([`crate::Meanings`]).
+    pub meanings: bool,
     /// The problems, in corpus order.
     pub problems: Vec<Problem>,
     /// Problems counted but not listed (past the first 10,000).

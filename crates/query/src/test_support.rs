@@ -14,6 +14,14 @@ pub(crate) struct IndexedCorpus {
 impl IndexedCorpus {
     /// Writes `pages` (path within the corpus, HTML) and indexes them.
     pub(crate) fn new(pages: &[(impl AsRef<str>, impl AsRef<str>)]) -> IndexedCorpus {
+        IndexedCorpus::with_meanings(pages, him_indexer::Meanings::Auto)
+    }
+
+    /// [`Self::new`], the index built with or without pages' meanings.
+    pub(crate) fn with_meanings(
+        pages: &[(impl AsRef<str>, impl AsRef<str>)],
+        meanings: him_indexer::Meanings,
+    ) -> IndexedCorpus {
         let fixture = IndexedCorpus {
             corpus: tempfile::tempdir().unwrap(),
             index: tempfile::tempdir().unwrap(),
@@ -21,7 +29,10 @@ impl IndexedCorpus {
         for (path, html) in pages {
             fixture.write(path.as_ref(), html.as_ref());
         }
-        fixture.reindex();
+        let mut options = him_indexer::IndexOptions::new(fixture.index.path()).unwrap();
+        options.meanings = meanings;
+        him_indexer::index_corpus(&options, fixture.corpus.path(), &him_indexer::NoProgress)
+            .unwrap();
         fixture
     }
 

@@ -5,8 +5,8 @@ use std::path::Path;
 use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::schema::Value;
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
-    TextOptions, FAST, STORED, STRING,
+    BytesOptions, Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema,
+    TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 use tantivy::{Index, TantivyDocument, Term};
 
@@ -14,13 +14,16 @@ use crate::analysis;
 use crate::{Error, FacetKind, Result};
 
 /// Bumped whenever [`build_schema`] changes, so an old index is rejected with a clear message.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Longest title prefix kept in [`Fields::suggest_title`]: completions are short.
 pub const SUGGEST_TITLE_CHARS: usize = 200;
 
 /// Name of the [`Fields::suggest_title`] column (read by name, as a fast column).
 pub(crate) const SUGGEST_TITLE_FIELD: &str = "suggest_title";
+
+/// Name of the [`Fields::meaning`] column (read by name, as a fast column).
+pub const MEANING_FIELD: &str = "meaning";
 
 /// Name of the field holding [`SCHEMA_VERSION`]'s marker (a field whose name carries the version,
 /// so schema equality alone detects a version change).
@@ -79,6 +82,11 @@ pub struct Fields {
     /// alias of Coder; [`Fields::title_form_term`]). A query that is such a name lists these
     /// pages first. Not stored.
     pub about: Field,
+    /// What the page's opening means, as `him-semantic` embeds it (one quantized vector of
+    /// `him_semantic::DIMS` bytes) when the index was built with meanings (the indexer's
+    /// `Meanings`); empty otherwise. A bytes fast column, read for the first
+    /// results of a long query only; not indexed, not stored.
+    pub meaning: Field,
 }
 
 impl Fields {
@@ -108,6 +116,7 @@ impl Fields {
             body_hash: get("body_hash")?,
             facets: get(FACETS_FIELD)?,
             about: get("about")?,
+            meaning: get(MEANING_FIELD)?,
         })
     }
 
@@ -234,6 +243,7 @@ pub fn build_schema() -> Schema {
     );
     builder.add_facet_field(FACETS_FIELD, FacetOptions::default().set_stored());
     builder.add_text_field("about", STRING);
+    builder.add_bytes_field(MEANING_FIELD, BytesOptions::default().set_fast());
     builder.add_bool_field(
         &format!("{VERSION_FIELD_PREFIX}{SCHEMA_VERSION}"),
         NumericOptions::default(),

@@ -34,7 +34,8 @@ pub use error::{Error, Result};
 pub use facets::{FacetKind, FacetValues};
 pub use fields::{
     about_text, build_schema, facet_of, open_index_dir, open_index_for_search, parse_facet,
-    stored_text, title_form_text, Fields, FACETS_FIELD, SCHEMA_VERSION, SUGGEST_TITLE_CHARS,
+    stored_text, title_form_text, Fields, FACETS_FIELD, MEANING_FIELD, SCHEMA_VERSION,
+    SUGGEST_TITLE_CHARS,
 };
 pub use matcher::{FacetMatcher, Mentions};
 pub use taxonomy::{Extraction, FacetValueSpec, KindPolicy, KindSpec, SynonymGroup, Taxonomy};

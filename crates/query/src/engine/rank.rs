@@ -13,7 +13,7 @@ use tantivy::{DocAddress, Searcher};
 
 use him_schema::FacetKind;
 
-use super::SearchEngine;
+use super::{meaning, SearchEngine};
 use crate::build::{QueryBuilder, SHORT_QUERY_WORDS};
 use crate::facet_table::{FacetTallies, FacetTally};
 use crate::flat::{Collected, Evaluation, Page, SumQuery};
@@ -47,6 +47,8 @@ pub(super) struct RankOptions {
     /// counted disjunctively over the rest, which the engine would otherwise count in a pass
     /// of its own.
     pub(super) value_filters: Option<Vec<(FacetKind, Vec<String>)>>,
+    /// The query's meaning, when its first results are to be reranked by it (meaning.rs).
+    pub(super) meaning: Option<Vec<f32>>,
 }
 
 /// The outcome of [`SearchEngine::rank`].
@@ -89,9 +91,37 @@ impl Pass {
 }
 
 impl SearchEngine {
-    /// Ranks documents for a parsed query: those with every word first; when fewer than
-    /// [`FEW_RESULTS`] have them all, then those with some of the words.
+    /// Ranks documents for a parsed query by its words ([`SearchEngine::rank_words`]), then,
+    /// given the query's meaning, reranks the first [`meaning::DEPTH`] by it. The page asked
+    /// for is cut from that one list, so pages of results agree with each other.
     pub(super) fn rank(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        filters: &[Box<dyn Query>],
+        mut options: RankOptions,
+    ) -> Result<Ranking> {
+        let (offset, limit) = (options.offset, options.limit);
+        match options.meaning.take() {
+            Some(query) if offset < meaning::DEPTH => {
+                let wide = RankOptions {
+                    offset: 0,
+                    limit: (offset + limit).max(meaning::DEPTH),
+                    ..options
+                };
+                let mut ranking = self.rank_words(searcher, parsed, filters, wide)?;
+                let depth = ranking.top.len().min(meaning::DEPTH);
+                meaning::rerank(searcher, &mut ranking.top[..depth], &query)?;
+                ranking.top = ranking.top.into_iter().skip(offset).take(limit).collect();
+                Ok(ranking)
+            }
+            _ => self.rank_words(searcher, parsed, filters, options),
+        }
+    }
+
+    /// Ranks documents for a parsed query by its words: those with every word first; when
+    /// fewer than [`FEW_RESULTS`] have them all, then those with some of the words.
+    fn rank_words(
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,
@@ -105,6 +135,7 @@ impl SearchEngine {
             with_facets,
             all_words,
             value_filters,
+            meaning: _,
         } = options;
         let tally = || {
             with_facets
