@@ -606,12 +606,15 @@ fn blind_queries_top_3() {
     let cases = relevance_cases("blind-queries.tsv");
     assert!(cases.len() >= 511, "{} queries", cases.len());
     let run = run_cases(engine, "Queries written blind", &cases);
-    assert_overall(&run.kinds, &run.misses, 0.94, 0.86);
+    // Today's 0.943 / 0.864 less a query or two: the model's arithmetic may round differently
+    // on another processor, which can swap two close pages.
+    assert_overall(&run.kinds, &run.misses, 0.935, 0.855);
 }
 
 /// Questions put in other words than their pages' reach those pages by meaning
 /// (`him-semantic`): each is in the top 3, where on the same corpus indexed without meanings
-/// it is not. All four are queries of `blind-queries.tsv`.
+/// none was (today 15th, 5th, 5th and 29th). All four are queries of `blind-queries.tsv`; a
+/// later gain of ranking by words may lift one of them, so three must still miss by words.
 #[test]
 fn questions_in_other_words_find_their_pages_by_meaning() {
     let cases = [
@@ -651,18 +654,18 @@ fn questions_in_other_words_find_their_pages_by_meaning() {
             .map(|hit| hit.id)
             .collect()
     };
+    let mut missed_by_words = Vec::new();
     for (query, page) in cases {
         let by_meaning = top_3(engine(), query);
         assert!(
             by_meaning.iter().any(|id| id == page),
             "{query}: {by_meaning:?}"
         );
-        let by_words = top_3(&words, query);
-        assert!(
-            !by_words.iter().any(|id| id == page),
-            "{query}: {by_words:?}"
-        );
+        if !top_3(&words, query).iter().any(|id| id == page) {
+            missed_by_words.push(query);
+        }
     }
+    assert!(missed_by_words.len() >= 3, "{missed_by_words:?}");
 }
 
 /// The ten commonest questions (`questions.rs`) open on a page whose snippet shows the answer:

@@ -61,7 +61,8 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
         doc.add_text(fields.links_to, target);
     }
     doc.add_text(fields.lang, parts.lang);
-    if parts.meaning {
+    // A noindex page is dropped before it is written: its meaning would be wasted.
+    if parts.meaning && !page.noindex {
         if let Some(meaning) = meaning_of(page) {
             doc.add_bytes(fields.meaning, &meaning);
         }
@@ -75,16 +76,14 @@ pub(crate) fn build_document(fields: &Fields, parts: &DocumentParts<'_>) -> Tant
     doc
 }
 
-/// Each word of `prominent` and `body` once, as the raw analyzer writes it, in order of first
-/// appearance. The raw field only answers "which documents have a word like this" (prefixes,
-/// typos, spelling corrections by document frequency), so repeats, even in other letter case,
-/// would only cost indexing time: this field was a third of it.
 /// Characters of a page's text given to the model: more than its [`PAGE_TOKENS`] word pieces
 /// take (about 4 characters each), so that a long body is not tokenized whole.
 const MEANING_CHARS: usize = 4 * PAGE_TOKENS + 512;
 
 /// The quantized vector of what the page's opening says (title, description, the start of the
-/// body), or none if the model fails (it is logged; the page then ranks by its words alone).
+/// body), or none if the model fails. Nothing in a page can make it fail (the text is cut to
+/// [`MEANING_CHARS`]; the weights are compiled in), so a failure is a defect: logged as an
+/// error, and the page ranks by its words alone.
 fn meaning_of(page: &Extracted) -> Option<Vec<u8>> {
     let opening: String = [&page.title, &page.description, &page.body]
         .into_iter()
@@ -102,12 +101,16 @@ fn meaning_of(page: &Extracted) -> Option<Vec<u8>> {
     match vector {
         Ok(vector) => Some(quantize(&vector)),
         Err(err) => {
-            tracing::warn!("no meaning for {:?}: {err}", page.title);
+            tracing::error!(title = %page.title, error = %err, "no meaning for the page");
             None
         }
     }
 }
 
+/// Each word of `prominent` and `body` once, as the raw analyzer writes it, in order of first
+/// appearance. The raw field only answers "which documents have a word like this" (prefixes,
+/// typos, spelling corrections by document frequency), so repeats, even in other letter case,
+/// would only cost indexing time: this field was a third of it.
 pub(crate) fn distinct_words(prominent: &str, body: &str) -> String {
     let mut seen: HashSet<Cow<'_, str>, foldhash::fast::FixedState> =
         HashSet::with_hasher(foldhash::fast::FixedState::default());

@@ -221,7 +221,7 @@ pub fn index_fetched(
     progress: &dyn Progress,
 ) -> Result<Summary> {
     let in_scope = |path: &str| site.scope.iter().any(|prefix| path.starts_with(prefix));
-    let mut run = Run::open(options, site.pages.len() as u64)?;
+    let mut run = Run::open(options, || Ok(site.pages.len() as u64))?;
     let known = run.known(in_scope)?;
     let mut body_owner = body_owners(&known);
     let context = Context {

@@ -35,11 +35,13 @@ pub fn index_jsonl(
         path: file.to_path_buf(),
         source,
     })?;
-    // Lines, for the choice of meanings (a new index of a small file gets them).
-    let documents = count_lines(file).map_err(|source| Error::Input {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    // Lines, read only when a new index chooses its meanings by its input's size.
+    let documents = || {
+        count_lines(file).map_err(|source| Error::Input {
+            path: file.to_path_buf(),
+            source,
+        })
+    };
     let mut run = Run::open(options, documents)?;
     let meanings = run.summary.meanings;
     let matcher = options.taxonomy.matcher();

@@ -234,8 +234,8 @@ pub fn index_corpus(
         return Err(Error::CorpusMissing(corpus.to_path_buf()));
     }
     let ignore = load_ignore(corpus)?;
-    let (total, walked) = count_walked_files(corpus);
-    let mut run = Run::open(options, total)?;
+    let (total, documents, walked) = count_walked_files(corpus, &ignore);
+    let mut run = Run::open(options, || Ok(documents))?;
     let known = run.known(|_| true)?;
     let mut body_owner = body_owners(&known);
 
@@ -1020,9 +1020,11 @@ fn walk(corpus: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry
 
 /// The number of entries a walk of `corpus` yields (for progress) and its regular files (for
 /// links).
-fn count_walked_files(corpus: &Path) -> (u64, WalkedFiles) {
+/// The walk's entries (for progress), the files it would index (of a supported kind, not
+/// ignored: the documents, for the choice of meanings) and every file's path (for links).
+fn count_walked_files(corpus: &Path, ignore: &GlobSet) -> (u64, u64, WalkedFiles) {
     let mut walked = WalkedFiles::default();
-    let mut total = 0u64;
+    let (mut total, mut documents) = (0u64, 0u64);
     for entry in walk(corpus) {
         total += 1;
         let Ok(entry) = entry else { continue };
@@ -1031,10 +1033,13 @@ fn count_walked_files(corpus: &Path) -> (u64, WalkedFiles) {
         }
         let relative = entry.path().strip_prefix(corpus).ok();
         if let Some(path) = relative.and_then(relative_str) {
+            if SourceKind::from_path(&path).is_some() && !ignore.is_match(&path) {
+                documents += 1;
+            }
             walked.insert(&path);
         }
     }
-    (total, walked)
+    (total, documents, walked)
 }
 
 fn load_ignore(corpus: &Path) -> Result<GlobSet> {

@@ -55,10 +55,13 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// Opens `options.index` for writing (creating it when missing), for an input of
-    /// `documents` documents (files, lines or pages), which decides whether a new index gets
-    /// meanings ([`Meanings::Auto`]).
-    pub(crate) fn open(options: &'a IndexOptions, documents: u64) -> Result<Run<'a>> {
+    /// Opens `options.index` for writing (creating it when missing). `documents` counts the
+    /// input's documents (files of a supported kind, lines or pages), asked only when a new
+    /// index chooses its meanings by size ([`Meanings::Auto`]).
+    pub(crate) fn open(
+        options: &'a IndexOptions,
+        documents: impl FnOnce() -> Result<u64>,
+    ) -> Result<Run<'a>> {
         let started = Instant::now();
         let index = open_or_create(options)?;
         let fields = Fields::new(&index.schema())?;
@@ -192,25 +195,22 @@ fn meanings_of(
     options: &IndexOptions,
     index: &tantivy::Index,
     whole_build: bool,
-    documents: u64,
+    documents: impl FnOnce() -> Result<u64>,
 ) -> Result<bool> {
-    let built_with = || {
-        index
-            .load_metas()
-            .ok()
-            .and_then(|metas| metas.payload)
-            .and_then(|payload| serde_json::from_str::<serde_json::Value>(&payload).ok())
-            .and_then(|payload| payload.get(MEANINGS_KEY)?.as_bool())
-            .unwrap_or(false)
-    };
     if whole_build {
         return Ok(match options.meanings {
             Meanings::On => true,
             Meanings::Off => false,
-            Meanings::Auto => documents <= AUTO_MEANINGS_DOCUMENTS,
+            Meanings::Auto => documents()? <= AUTO_MEANINGS_DOCUMENTS,
         });
     }
-    let built_with = built_with();
+    // Every commit records the choice; an index committed before meanings existed has none.
+    let built_with = index
+        .load_metas()?
+        .payload
+        .and_then(|payload| serde_json::from_str::<serde_json::Value>(&payload).ok())
+        .and_then(|payload| payload.get(MEANINGS_KEY)?.as_bool())
+        .unwrap_or(false);
     match options.meanings {
         Meanings::Auto => Ok(built_with),
         Meanings::On if built_with => Ok(true),

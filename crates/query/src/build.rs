@@ -52,7 +52,7 @@ const FACET_BOOST: f32 = 2.0;
 /// specialist`, `medcal coder`): above any sum of a short query's word scores, so such pages
 /// come first, ranked among themselves by the words. Someone typing just a name wants the
 /// page about it, not a how-to or a comparison that mentions it.
-const ABOUT_SCORE: f32 = 1000.0;
+pub(crate) const ABOUT_SCORE: f32 = 1000.0;
 
 /// Score of a page whose title is the very name the query is, alias included (`outpatient
 /// coder`): above the page about the value it names (Coder), which comes next.

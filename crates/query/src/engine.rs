@@ -198,6 +198,7 @@ impl SearchEngine {
             every_word_matched,
             facets: ranked_facets,
             corrections,
+            meaning_gains,
         } = self.rank(
             searcher,
             &parsed,
@@ -217,7 +218,7 @@ impl SearchEngine {
                         .map(|(kind, values)| (*kind, values.clone()))
                         .collect()
                 }),
-                meaning: meaning::of_query(searcher, &request.query, &parsed),
+                meaning: meaning::text_of(searcher, &request.query, &parsed),
             },
         )?;
         let tallies = match ranked_facets {
@@ -276,7 +277,7 @@ impl SearchEngine {
             let mut hit = self.hit(searcher, &highlighter, suffix.as_deref(), score, address)?;
             if request.explain {
                 hit.explain = explain_hit(ranked_by.as_ref(), searcher, address)?
-                    .map(|words| meaning::explained(words, score));
+                    .map(|words| meaning::explained(words, meaning_gains.get(&address).copied()));
             }
             hits.push(hit);
         }
@@ -308,7 +309,7 @@ impl SearchEngine {
             with_facets: false,
             all_words: false,
             value_filters: None,
-            meaning: meaning::of_query(&searcher, &request.query, &parsed),
+            meaning: meaning::text_of(&searcher, &request.query, &parsed),
         };
         let ranking = self.rank(&searcher, &parsed, &[], options)?;
         let mut ids = Vec::with_capacity(ranking.top.len());

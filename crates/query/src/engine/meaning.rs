@@ -11,6 +11,7 @@
 //! several times their search.
 
 use std::collections::HashMap;
+use std::sync::Once;
 
 use tantivy::columnar::BytesColumn;
 use tantivy::{DocAddress, Searcher};
@@ -18,6 +19,7 @@ use tantivy::{DocAddress, Searcher};
 use him_schema::MEANING_FIELD;
 use him_semantic::{similarity, Embedder, QUERY_TOKENS};
 
+use crate::build::ABOUT_SCORE;
 use crate::parse::ParsedQuery;
 use crate::Result;
 
@@ -31,60 +33,32 @@ pub(super) const DEPTH: usize = 50;
 /// What a perfect match of meaning adds, as a share of the best result's score.
 const WEIGHT: f32 = 2.0;
 
-/// The query's meaning, when its results are to be reranked: a query long enough, on an index
-/// whose pages have meanings. A model that fails to load or run is logged, and the query
-/// ranks by its words.
-pub(super) fn of_query(searcher: &Searcher, query: &str, parsed: &ParsedQuery) -> Option<Vec<f32>> {
+/// The text whose meaning reranks a query's results, when they are to be reranked: a query
+/// of [`MIN_WORDS`] words or more on an index whose pages have meanings. It is the query's
+/// words without its operators (`-excluded` words, `OR`, quotes): a word the user excluded
+/// must not pull pages about it up.
+pub(super) fn text_of(searcher: &Searcher, query: &str, parsed: &ParsedQuery) -> Option<String> {
     if parsed.groups.len() < MIN_WORDS || !has_meanings(searcher) {
         return None;
     }
-    let vector = Embedder::get()
-        .map_err(|err| err.to_string())
-        .and_then(|model| {
-            model
-                .embed(query, QUERY_TOKENS)
-                .map_err(|err| err.to_string())
-        });
-    match vector {
-        Ok(vector) => Some(vector),
-        Err(err) => {
-            tracing::warn!("ranking by words alone: {err}");
-            None
-        }
-    }
+    Some(without_operators(query))
 }
 
-/// A hit's explanation (`words`, tantivy's account of its words' score) with what its meaning
-/// added, when the hit was reranked: its `score` is then above the words' value.
-pub(super) fn explained(words: serde_json::Value, score: f32) -> serde_json::Value {
-    let Some(value) = words.get("value").and_then(serde_json::Value::as_f64) else {
-        return words;
-    };
-    let added = f64::from(score) - value;
-    if added <= 1e-3 * value.abs().max(1.0) {
-        return words;
-    }
-    serde_json::json!({
-        "value": score,
-        "description": "Sum of the words' score and the meaning's",
-        "details": [
-            words,
-            {
-                "value": added,
-                "description": format!(
-                    "Meaning: {WEIGHT} x the best result's score x the cosine of the page's \
-                     opening and the query"
-                ),
-            },
-        ],
-    })
+fn without_operators(query: &str) -> String {
+    let words: Vec<&str> = query
+        .split_whitespace()
+        .filter(|word| !word.starts_with('-') && *word != "OR")
+        .map(|word| word.trim_matches('"'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.join(" ")
 }
 
 /// Loads the model when the index holds meanings (see [`crate::SearchEngine::warm_meanings`]).
 pub(super) fn warm(searcher: &Searcher) {
     if has_meanings(searcher) {
         if let Err(err) = Embedder::get() {
-            tracing::warn!("ranking by words alone: {err}");
+            model_failed(&err.to_string());
         }
     }
 }
@@ -97,22 +71,56 @@ fn has_meanings(searcher: &Searcher) -> bool {
         .any(|segment| matches!(segment.fast_fields().bytes(MEANING_FIELD), Ok(Some(_))))
 }
 
-/// Reorders `top` (best first) by score plus meaning: each document gains [`WEIGHT`] times
-/// the best score times its closeness to `query` (a cosine; unrelated meanings, below 0, gain
-/// nothing), so a reranked score never falls below its words' score and the list stays in
-/// descending order of score past the documents reranked. A page without a meaning gains
-/// nothing.
+/// `text`'s vector, or none if the model fails (nothing a query holds can make it: it is
+/// logged once, and queries rank by their words).
+fn embed(text: &str) -> Option<Vec<f32>> {
+    let vector = Embedder::get()
+        .map_err(|err| err.to_string())
+        .and_then(|model| {
+            model
+                .embed(text, QUERY_TOKENS)
+                .map_err(|err| err.to_string())
+        });
+    vector.map_err(|err| model_failed(&err)).ok()
+}
+
+fn model_failed(err: &str) {
+    static LOGGED: Once = Once::new();
+    LOGGED.call_once(|| tracing::error!(error = %err, "ranking by words alone"));
+}
+
+/// Reorders `top` (best first) by score plus meaning, and returns what each document gained.
+/// Each gains [`WEIGHT`] times the best score times its closeness to `text`'s meaning (a
+/// cosine; unrelated meanings, below 0, gain nothing), so a reranked score never falls below
+/// its words' score, and the list stays in descending order of score past the documents
+/// reranked. A page without a meaning gains nothing. Pages listed first because the query is
+/// their very name (`ABOUT_SCORE`) stay first, and the best of the others sets the scale: a
+/// query that names something wants its page, and their constant score says nothing of how
+/// well the others' words match. The query is embedded only when there are two documents or
+/// more to reorder.
 pub(super) fn rerank(
     searcher: &Searcher,
     top: &mut [(f32, DocAddress)],
-    query: &[f32],
-) -> Result<()> {
+    text: &str,
+) -> Result<HashMap<DocAddress, f32>> {
+    let named = top
+        .iter()
+        .take_while(|(score, _)| *score >= ABOUT_SCORE)
+        .count();
+    let top = &mut top[named..];
+    let mut gains = HashMap::new();
     let Some(best) = top
         .first()
         .map(|(score, _)| *score)
         .filter(|best| *best > 0.0)
     else {
-        return Ok(());
+        return Ok(gains);
+    };
+    if top.len() < 2 {
+        return Ok(gains);
+    }
+    let Some(query) = embed(text) else {
+        return Ok(gains);
     };
     let mut columns: HashMap<u32, Option<BytesColumn>> = HashMap::new();
     let mut bytes = Vec::new();
@@ -134,10 +142,35 @@ pub(super) fn rerank(
         column
             .ord_to_bytes(ord, &mut bytes)
             .map_err(tantivy::TantivyError::from)?;
-        *score += WEIGHT * best * similarity(query, &bytes).max(0.0);
+        let gain = WEIGHT * best * similarity(&query, &bytes).max(0.0);
+        *score += gain;
+        gains.insert(*address, gain);
     }
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(())
+    Ok(gains)
+}
+
+/// A hit's explanation (`words`, tantivy's account of its words' score) with what its meaning
+/// added (`gain`), when it was reranked.
+pub(super) fn explained(words: serde_json::Value, gain: Option<f32>) -> serde_json::Value {
+    let Some(gain) = gain.filter(|gain| *gain > 0.0) else {
+        return words;
+    };
+    let value = words.get("value").and_then(serde_json::Value::as_f64);
+    serde_json::json!({
+        "value": value.map(|value| value + f64::from(gain)),
+        "description": "Sum of the words' score and the meaning's",
+        "details": [
+            words,
+            {
+                "value": gain,
+                "description": format!(
+                    "Meaning: {WEIGHT} x the best result's score x the cosine of the page's \
+                     opening and the query"
+                ),
+            },
+        ],
+    })
 }
 
 #[cfg(test)]
@@ -180,6 +213,23 @@ mod tests {
         response.hits.into_iter().map(|hit| hit.id).collect()
     }
 
+    /// [`QUESTION`] finds `total` pages, and its pages of `per_page` results, one after the
+    /// other, are its first page of them all.
+    fn assert_pages_cut_one_list(engine: &SearchEngine, total: usize, per_page: usize) {
+        let page = |page: usize, per_page: usize| {
+            let mut request = SearchRequest::new(QUESTION);
+            request.page = page;
+            request.per_page = per_page;
+            ids(engine, request)
+        };
+        let all = page(1, total);
+        assert_eq!(all.len(), total);
+        let pages: Vec<String> = (1..=total.div_ceil(per_page))
+            .flat_map(|n| page(n, per_page))
+            .collect();
+        assert_eq!(pages, all);
+    }
+
     fn scores(engine: &SearchEngine, query: &str) -> Vec<(String, f32)> {
         let response = engine.search(SearchRequest::new(query)).unwrap();
         response
@@ -217,19 +267,59 @@ mod tests {
     #[test]
     fn pages_of_reranked_results_follow_one_list() {
         let engine = IndexedCorpus::with_meanings(&PAGES, Meanings::On).engine();
-        let page = |page: usize, per_page: usize| {
-            let mut request = SearchRequest::new(QUESTION);
-            request.page = page;
-            request.per_page = per_page;
-            ids(&engine, request)
-        };
-        let all = page(1, 10);
-        assert_eq!(all.len(), 4);
-        let one_by_one: Vec<String> = (1..=4).flat_map(|n| page(n, 1)).collect();
-        assert_eq!(one_by_one, all);
+        assert_pages_cut_one_list(&engine, 4, 1);
         let response = engine.search(SearchRequest::new(QUESTION)).unwrap();
         let scores: Vec<f32> = response.hits.iter().map(|hit| hit.score).collect();
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    }
+
+    #[test]
+    fn the_meaning_is_the_words_without_operators() {
+        assert_eq!(
+            super::without_operators("coding jobs \"at home\" -salary OR remote"),
+            "coding jobs at home remote"
+        );
+    }
+
+    /// A query that is the name of a job title lists the page about it first, meaning or not:
+    /// its constant score neither moves nor scales the others' gains.
+    #[test]
+    fn a_name_typed_keeps_its_page_first() {
+        let mut pages = PAGES
+            .map(|(path, html)| (path.to_string(), html.to_string()))
+            .to_vec();
+        pages.push((
+            "jobs/roi-specialist.html".into(),
+            "<title>Release of Information Specialist</title><main><p>Answers requests for \
+             copies of records.</p></main>"
+                .into(),
+        ));
+        let engine = IndexedCorpus::with_meanings(&pages, Meanings::On).engine();
+        let hits = scores(&engine, "release of information specialist");
+        assert_eq!(hits[0].0, "jobs/roi-specialist.html");
+        assert!(hits[0].1 >= crate::build::ABOUT_SCORE);
+        assert!(hits[1..]
+            .iter()
+            .all(|(_, score)| *score < crate::build::ABOUT_SCORE));
+    }
+
+    /// More than [`DEPTH`] results: pages of them, on both sides of the 50th, cut one list.
+    #[test]
+    fn pages_across_the_reranked_depth_follow_one_list() {
+        let pages: Vec<(String, String)> = (0..60)
+            .map(|n| {
+                (
+                    format!("topics/page-{n}.html"),
+                    format!(
+                        "<title>Records page {n}</title><main><p>Hospitals share records, as page \
+                         {n} says. {}</p></main>",
+                        "Patients find their records. ".repeat(n % 7 + 1)
+                    ),
+                )
+            })
+            .collect();
+        let engine = IndexedCorpus::with_meanings(&pages, Meanings::On).engine();
+        assert_pages_cut_one_list(&engine, 60, 7);
     }
 
     #[test]
@@ -240,7 +330,8 @@ mod tests {
         let response = engine.search(request).unwrap();
         let hit = &response.hits[0];
         let explain = hit.explain.as_ref().unwrap();
-        assert_eq!(explain["value"].as_f64().unwrap() as f32, hit.score);
+        let value = explain["value"].as_f64().unwrap() as f32;
+        assert!((value - hit.score).abs() < 1e-3 * hit.score, "{explain}");
         let details = explain["details"].as_array().unwrap();
         assert!(details[1]["description"]
             .as_str()

@@ -2,7 +2,9 @@
 //! short query (a few content words) ranks every document with some of its words in one pass,
 //! by rarity-weighted coverage and BM25; a long one requires every content word first and
 //! falls back to any of them when few documents have them all (by BM25 and feedback, plus the
-//! coverage bonus for a question of up to ten words). Typo clauses are a fallback.
+//! coverage bonus for a question of up to ten words). Typo clauses are a fallback. On an index
+//! with pages' meanings, the first results of a query of four words or more are then reordered
+//! by meaning (meaning.rs).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,8 +49,8 @@ pub(super) struct RankOptions {
     /// counted disjunctively over the rest, which the engine would otherwise count in a pass
     /// of its own.
     pub(super) value_filters: Option<Vec<(FacetKind, Vec<String>)>>,
-    /// The query's meaning, when its first results are to be reranked by it (meaning.rs).
-    pub(super) meaning: Option<Vec<f32>>,
+    /// The text whose meaning reranks the first results, when they are to be (meaning.rs).
+    pub(super) meaning: Option<String>,
 }
 
 /// The outcome of [`SearchEngine::rank`].
@@ -65,6 +67,8 @@ pub(super) struct Ranking {
     pub(super) facets: Option<FacetTallies>,
     /// Corrections of unknown words found while ranking, for did-you-mean.
     pub(super) corrections: HashMap<String, Option<String>>,
+    /// What reranking by meaning added to each document's score (none when not reranked).
+    pub(super) meaning_gains: HashMap<DocAddress, f32>,
 }
 
 /// One ranking pass of [`SearchEngine::rank`].
@@ -86,6 +90,7 @@ impl Pass {
             text_query: self.words,
             every_word_matched,
             facets: self.facets,
+            meaning_gains: HashMap::new(),
         }
     }
 }
@@ -103,7 +108,7 @@ impl SearchEngine {
     ) -> Result<Ranking> {
         let (offset, limit) = (options.offset, options.limit);
         match options.meaning.take() {
-            Some(query) if offset < meaning::DEPTH => {
+            Some(text) if offset < meaning::DEPTH => {
                 let wide = RankOptions {
                     offset: 0,
                     limit: (offset + limit).max(meaning::DEPTH),
@@ -111,7 +116,8 @@ impl SearchEngine {
                 };
                 let mut ranking = self.rank_words(searcher, parsed, filters, wide)?;
                 let depth = ranking.top.len().min(meaning::DEPTH);
-                meaning::rerank(searcher, &mut ranking.top[..depth], &query)?;
+                ranking.meaning_gains =
+                    meaning::rerank(searcher, &mut ranking.top[..depth], &text)?;
                 ranking.top = ranking.top.into_iter().skip(offset).take(limit).collect();
                 Ok(ranking)
             }

@@ -104,7 +104,8 @@ pub(crate) fn hit(hit: &Hit, query: &MeiliQuery) -> Value {
         out.insert("_formatted".into(), Value::Object(formatted));
     }
     if query.show_ranking_score {
-        // BM25 is unbounded; s / (1 + s) keeps the order within 0..1, as the protocol's is.
+        // The score (BM25, bonuses, meaning) is unbounded; s / (1 + s) keeps the order within
+        // 0..1, as the protocol's is.
         let score = f64::from(hit.score.max(0.0));
         out.insert(
             "_rankingScore".into(),
