@@ -63,12 +63,15 @@ pub(super) fn warm(searcher: &Searcher) {
     }
 }
 
-/// Whether any segment has pages' meanings.
+/// Whether any segment has pages' meanings. The column exists in every segment of the schema,
+/// empty in an index without meanings.
 fn has_meanings(searcher: &Searcher) -> bool {
-    searcher
-        .segment_readers()
-        .iter()
-        .any(|segment| matches!(segment.fast_fields().bytes(MEANING_FIELD), Ok(Some(_))))
+    searcher.segment_readers().iter().any(|segment| {
+        matches!(
+            segment.fast_fields().bytes(MEANING_FIELD),
+            Ok(Some(column)) if column.num_terms() > 0
+        )
+    })
 }
 
 /// `text`'s vector, or none if the model fails (nothing a query holds can make it: it is
@@ -271,6 +274,18 @@ mod tests {
         let response = engine.search(SearchRequest::new(QUESTION)).unwrap();
         let scores: Vec<f32> = response.hits.iter().map(|hit| hit.score).collect();
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    }
+
+    /// An index without meanings never runs the model: its column is there, empty.
+    #[test]
+    fn an_index_without_meanings_is_not_reranked() {
+        for (meanings, reranked) in [(Meanings::Off, false), (Meanings::On, true)] {
+            let engine = IndexedCorpus::with_meanings(&PAGES, meanings).engine();
+            let searcher = engine.reader.searcher();
+            let parsed = engine.query.parse(QUESTION);
+            let text = super::text_of(&searcher, QUESTION, &parsed);
+            assert_eq!(text.is_some(), reranked, "{meanings:?}");
+        }
     }
 
     #[test]
