@@ -2,6 +2,7 @@
 # Relevance benchmark: himsearch's default ranking vs plain tantivy on every collection in
 # ../shared/eval, plus the HIM relevance suite. Prints a Markdown table (BENCHMARKS.md).
 # Usage: crates/bench/relevance.sh [EVAL_DIR]   (from the repository root)
+# MEANINGS=off ranks by words alone (the collections get pages' meanings under auto).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval_dir=${1:-../shared/eval}
@@ -18,7 +19,7 @@ echo "|---|---|---|---|---|---|---|"
 for set in med cisi cranfield; do
   dir="$eval_dir/$set"
   [ -f "$dir/docs.jsonl" ] || continue
-  "$bin/himsearch" index --quiet --jsonl "$dir/docs.jsonl" --index "$work/$set"
+  "$bin/himsearch" index --quiet --jsonl "$dir/docs.jsonl" --index "$work/$set" --meanings "${MEANINGS:-auto}"
   ours=$("$bin/himsearch" eval --json --index "$work/$set" --queries "$dir/queries.jsonl" --qrels "$dir/qrels.tsv")
   base=$("$bin/baseline-eval" "$dir/docs.jsonl" "$dir/queries.jsonl" "$dir/qrels.tsv")
   echo "| $set | himsearch | $(echo "$ours" | metric) |"
