@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use tantivy::{IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::options::AUTO_MEANINGS_DOCUMENTS;
-use crate::pipeline::MEANINGS_KEY;
 use crate::pipeline::{
     finish_run, open_or_create, open_writer, read_known, write_parsed, Context, Known, Ready,
+    MEANINGS_KEY,
 };
 use crate::titles::Writes;
 use crate::{Error, IndexOptions, Meanings, Progress, Result, Summary};
