@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use him_schema::{analysis, facet_of, FacetValues, Fields};
-use him_semantic::{quantize, Embedder, PAGE_TOKENS};
+use him_semantic::{embed, quantize, PAGE_TOKENS};
 use tantivy::TantivyDocument;
 
 use crate::extract::Extracted;
@@ -91,14 +91,7 @@ fn meaning_of(page: &Extracted) -> Option<Vec<u8>> {
         .flat_map(|text| text.chars().chain(". ".chars()))
         .take(MEANING_CHARS)
         .collect();
-    let vector = Embedder::get()
-        .map_err(|err| err.to_string())
-        .and_then(|model| {
-            model
-                .embed(&opening, PAGE_TOKENS)
-                .map_err(|err| err.to_string())
-        });
-    match vector {
+    match embed(&opening, PAGE_TOKENS) {
         Ok(vector) => Some(quantize(&vector)),
         Err(err) => {
             tracing::error!(title = %page.title, error = %err, "no meaning for the page");

@@ -40,7 +40,7 @@ pub struct IndexOptions {
 }
 
 /// Whether an index holds each page's meaning (`him-semantic`: one pass of a small language
-/// model over the page's opening, some 25-60 ms of CPU a page), which lets searches of four
+/// model over the page's opening, about 70 ms of CPU a page), which lets searches of four
 /// words or more reorder their first results by meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Meanings {

@@ -1018,8 +1018,6 @@ fn walk(corpus: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry
         })
 }
 
-/// The number of entries a walk of `corpus` yields (for progress) and its regular files (for
-/// links).
 /// The walk's entries (for progress), the files it would index (of a supported kind, not
 /// ignored: the documents, for the choice of meanings) and every file's path (for links).
 fn count_walked_files(corpus: &Path, ignore: &GlobSet) -> (u64, u64, WalkedFiles) {

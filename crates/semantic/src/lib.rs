@@ -113,12 +113,18 @@ impl Embedder {
 
 thread_local! {
     /// A pool of one thread for each thread that embeds: the server's search threads and the
-    /// indexer's parser threads each run the model on their own, as they run everything else.
-    /// Measured on the corpus (`query-latency`, 20 rounds): with rayon's global pool a long
-    /// question took 15.7 ms and one-word searches of the same rounds had a p99 of 1.4 ms;
-    /// alone on one thread, 17.7 ms and 0.56 ms.
+    /// indexer's parser threads each run the model on their own, as they run everything else
+    /// (a long question a little slower, the other searches' p99 far lower: BENCHMARKS.md,
+    /// note (o)).
     static CALLER_POOL: Option<rayon::ThreadPool> =
         rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
+}
+
+/// `text`'s vector ([`Embedder::embed`]) from the process's model ([`Embedder::get`]); the
+/// error says whether loading or running it failed, which no input can cause.
+pub fn embed(text: &str, max_tokens: usize) -> Result<Vec<f32>, String> {
+    let model = Embedder::get().map_err(|err| err.to_string())?;
+    model.embed(text, max_tokens).map_err(|err| err.to_string())
 }
 
 fn normalize(vector: &mut [f32]) {

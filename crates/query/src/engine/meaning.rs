@@ -79,14 +79,9 @@ fn has_meanings(searcher: &Searcher) -> bool {
 /// `text`'s vector, or none if the model fails (nothing a query holds can make it: it is
 /// logged once, and queries rank by their words).
 fn embed(text: &str) -> Option<Vec<f32>> {
-    let vector = Embedder::get()
-        .map_err(|err| err.to_string())
-        .and_then(|model| {
-            model
-                .embed(text, QUERY_TOKENS)
-                .map_err(|err| err.to_string())
-        });
-    vector.map_err(|err| model_failed(&err)).ok()
+    him_semantic::embed(text, QUERY_TOKENS)
+        .map_err(|err| model_failed(&err))
+        .ok()
 }
 
 fn model_failed(err: &str) {
