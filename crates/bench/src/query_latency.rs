@@ -68,7 +68,8 @@ fn main() -> ExitCode {
         .map_err(|e| e.to_string())
         .and_then(|t| SearchEngine::open(index.as_ref(), t).map_err(|e| e.to_string()))
     {
-        Ok(engine) => engine,
+        // Each round asks the same questions: kept vectors would time the model's pass once.
+        Ok(engine) => engine.with_query_vector_cache(0),
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;

@@ -50,6 +50,8 @@ pub struct SearchEngine {
     cache: Option<ResponseCache>,
     /// The title suffix most pages share, hidden in hits.
     title_suffix: affix::TitleSuffix,
+    /// Vectors of the questions asked lately, when kept.
+    query_vectors: Option<meaning::QueryVectors>,
 }
 
 /// Stored fields of one document, for `GET /api/doc/{id}`.
@@ -107,6 +109,7 @@ impl SearchEngine {
             taxonomy,
             completions: Completions::default(),
             title_suffix: affix::TitleSuffix::default(),
+            query_vectors: meaning::QueryVectors::new(meaning::VECTORS_KEPT),
         })
     }
 
@@ -136,6 +139,15 @@ impl SearchEngine {
     /// empties it, so it never answers with documents that changed.
     pub fn with_response_cache(mut self, entries: usize, max_bytes: usize) -> SearchEngine {
         self.cache = (entries > 0 && max_bytes > 0).then(|| ResponseCache::new(entries, max_bytes));
+        self
+    }
+
+    /// Keeps the vectors of up to `entries` questions whose results are reranked by meaning
+    /// (1,024 unless set; 0 turns it off), so that asking one again, with a facet ticked or for
+    /// the next page, does not run the model again. Vectors depend on the words alone: a new
+    /// commit keeps them.
+    pub fn with_query_vector_cache(mut self, entries: usize) -> SearchEngine {
+        self.query_vectors = meaning::QueryVectors::new(entries);
         self
     }
 

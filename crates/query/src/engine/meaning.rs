@@ -11,7 +11,9 @@
 //! one core for a question of twelve words) would cost many times their search.
 
 use std::collections::HashMap;
-use std::sync::Once;
+use std::sync::{Arc, Once};
+
+use quick_cache::sync::Cache;
 
 use tantivy::columnar::BytesColumn;
 use tantivy::{DocAddress, Searcher};
@@ -76,12 +78,40 @@ fn has_meanings(searcher: &Searcher) -> bool {
     })
 }
 
-/// `text`'s vector, or none if the model fails (nothing a query holds can make it: it is
-/// logged once, and queries rank by their words).
-fn embed(text: &str) -> Option<Vec<f32>> {
-    him_semantic::embed(text, QUERY_TOKENS)
+/// Query vectors by text, for a reader who asks the same words again: they tick a facet or
+/// open the next page (requests the response cache has not seen), and each ask would cost the
+/// model's pass again. The model lowercases what it reads, so texts that differ only in case
+/// share a vector.
+pub(super) struct QueryVectors(Cache<String, Arc<[f32]>>);
+
+/// Query vectors kept by default: 1.5 KB each.
+pub(super) const VECTORS_KEPT: usize = 1024;
+
+impl QueryVectors {
+    /// A cache of up to `entries` vectors; none for 0.
+    pub(super) fn new(entries: usize) -> Option<QueryVectors> {
+        (entries > 0).then(|| QueryVectors(Cache::new(entries)))
+    }
+
+    fn get(&self, text: &str) -> Option<Arc<[f32]>> {
+        self.0.get(&text.to_lowercase())
+    }
+}
+
+/// `text`'s vector, from `vectors` when it is there, or none if the model fails (nothing a
+/// query holds can make it: it is logged once, and queries rank by their words).
+fn embed(text: &str, vectors: Option<&QueryVectors>) -> Option<Arc<[f32]>> {
+    if let Some(vector) = vectors.and_then(|vectors| vectors.get(text)) {
+        return Some(vector);
+    }
+    let vector: Arc<[f32]> = him_semantic::embed(text, QUERY_TOKENS)
         .map_err(|err| model_failed(&err))
-        .ok()
+        .ok()?
+        .into();
+    if let Some(vectors) = vectors {
+        vectors.0.insert(text.to_lowercase(), Arc::clone(&vector));
+    }
+    Some(vector)
 }
 
 fn model_failed(err: &str) {
@@ -97,11 +127,12 @@ fn model_failed(err: &str) {
 /// their very name (`ABOUT_SCORE`) stay first, and the best of the others sets the scale: a
 /// query that names something wants its page, and their constant score says nothing of how
 /// well the others' words match. The query is embedded only when there are two documents or
-/// more to reorder.
+/// more to reorder, and only once for the same text while `vectors` keeps it.
 pub(super) fn rerank(
     searcher: &Searcher,
     top: &mut [(f32, DocAddress)],
     text: &str,
+    vectors: Option<&QueryVectors>,
 ) -> Result<HashMap<DocAddress, f32>> {
     let named = top
         .iter()
@@ -119,7 +150,7 @@ pub(super) fn rerank(
     if top.len() < 2 {
         return Ok(gains);
     }
-    let Some(query) = embed(text) else {
+    let Some(query) = embed(text, vectors) else {
         return Ok(gains);
     };
     let mut columns: HashMap<u32, Option<BytesColumn>> = HashMap::new();
@@ -332,6 +363,36 @@ mod tests {
             .collect();
         let engine = IndexedCorpus::with_meanings(&pages, Meanings::On).engine();
         assert_pages_cut_one_list(&engine, 60, 7);
+    }
+
+    /// The same words asked again with a facet ticked, on the next page or in other case reuse
+    /// the question's vector: the model runs once.
+    #[test]
+    fn a_question_asked_again_reuses_its_vector() {
+        let engine = IndexedCorpus::with_meanings(&PAGES, Meanings::On).engine();
+        let question = "who did the clinic share my health records with last year";
+        let vectors = engine.query_vectors.as_ref().expect("kept by default");
+        assert!(vectors.get(question).is_none());
+        ids(&engine, SearchRequest::new(question));
+        let first = vectors
+            .get(question)
+            .expect("the question's vector is kept");
+        let mut next = SearchRequest::new(question.to_uppercase());
+        next.page = 2;
+        next.per_page = 1;
+        ids(&engine, next);
+        assert!(std::sync::Arc::ptr_eq(
+            &first,
+            &vectors.get(question).unwrap()
+        ));
+        let off = IndexedCorpus::with_meanings(&PAGES, Meanings::On)
+            .engine()
+            .with_query_vector_cache(0);
+        assert!(off.query_vectors.is_none());
+        assert_eq!(
+            ids(&off, SearchRequest::new(question)),
+            ids(&engine, SearchRequest::new(question))
+        );
     }
 
     #[test]

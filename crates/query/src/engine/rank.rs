@@ -116,8 +116,12 @@ impl SearchEngine {
                 };
                 let mut ranking = self.rank_words(searcher, parsed, filters, wide)?;
                 let depth = ranking.top.len().min(meaning::DEPTH);
-                ranking.meaning_gains =
-                    meaning::rerank(searcher, &mut ranking.top[..depth], &text)?;
+                ranking.meaning_gains = meaning::rerank(
+                    searcher,
+                    &mut ranking.top[..depth],
+                    &text,
+                    self.query_vectors.as_ref(),
+                )?;
                 ranking.top = ranking.top.into_iter().skip(offset).take(limit).collect();
                 Ok(ranking)
             }
