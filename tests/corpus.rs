@@ -333,34 +333,43 @@ fn facet_extraction_over_the_corpus() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Precision and recall of facet assignment per kind, against the judged pages of
-/// `tests/relevance/facet-judgments.tsv` (complete sets: every value a page should carry for
-/// that kind, and nothing else).
-fn facet_precision_recall() -> std::collections::BTreeMap<String, (usize, usize, usize)> {
-    let engine = engine();
-    let text =
-        std::fs::read_to_string(repo_root().join("tests/relevance/facet-judgments.tsv")).unwrap();
-    // Per kind: (true positives, false positives, false negatives).
-    let mut kinds: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
-    let mut errors = Vec::new();
-    for line in text
-        .lines()
+/// Judged facets of `tests/relevance/{file}`: (page, kind) to the complete set of values the
+/// page should carry for that kind.
+type FacetJudgments = std::collections::BTreeMap<(String, String), Vec<String>>;
+
+/// (true positives, false positives, false negatives) per kind.
+type FacetCounts = std::collections::BTreeMap<String, (usize, usize, usize)>;
+
+fn facet_judgments(file: &str) -> FacetJudgments {
+    let text = std::fs::read_to_string(repo_root().join("tests/relevance").join(file)).unwrap();
+    text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let mut columns = line.split('\t');
-        let (page, kind) = (columns.next().unwrap(), columns.next().unwrap());
-        let wanted: Vec<&str> = columns
-            .next()
-            .unwrap_or("")
-            .split('|')
-            .filter(|v| !v.is_empty())
-            .collect();
-        let doc = engine
-            .document(page)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{page} not indexed"));
-        let got: Vec<&str> = doc.facets[kind].iter().map(String::as_str).collect();
-        let entry = kinds.entry(kind.to_string()).or_default();
+        .map(|line| {
+            let mut columns = line.split('\t');
+            let (page, kind) = (columns.next().unwrap(), columns.next().unwrap());
+            let values = columns
+                .next()
+                .unwrap_or("")
+                .split('|')
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+                .collect();
+            ((page.to_string(), kind.to_string()), values)
+        })
+        .collect()
+}
+
+/// (true positives, false positives, false negatives) per kind of `got` against `judged`, and
+/// each disagreement.
+fn facet_agreement(
+    judged: &FacetJudgments,
+    got: impl Fn(&str, &str) -> Vec<String>,
+) -> (FacetCounts, Vec<String>) {
+    let mut kinds = FacetCounts::default();
+    let mut errors = Vec::new();
+    for ((page, kind), wanted) in judged {
+        let got = got(page, kind);
+        let entry = kinds.entry(kind.clone()).or_default();
         for value in &got {
             if wanted.contains(value) {
                 entry.0 += 1;
@@ -376,22 +385,14 @@ fn facet_precision_recall() -> std::collections::BTreeMap<String, (usize, usize,
             errors.push(format!("{page}: {kind} {value:?} missing (false negative)"));
         }
     }
-    for error in &errors {
-        println!("facet: {error}");
-    }
-    kinds
+    (kinds, errors)
 }
 
-/// Facet assignment against the judged set (issue #16): precision and recall per kind.
-#[test]
-fn facet_assignment_precision_and_recall() {
-    let kinds = facet_precision_recall();
-    let judged: usize = kinds.values().map(|(tp, _, fn_)| tp + fn_).sum();
-    assert!(judged >= 150, "{judged} judged (page, facet, value) pairs");
-    println!("| kind | precision | recall |");
-    println!("|---|---|---|");
+/// Prints the table of `kinds` under `heading` and returns (kind, precision, recall).
+fn facet_table(heading: &str, kinds: &FacetCounts) -> Vec<(String, f64, f64)> {
+    println!("{heading}\n| kind | precision | recall |\n|---|---|---|");
     let mut figures = Vec::new();
-    for (kind, (tp, fp, fn_)) in &kinds {
+    for (kind, (tp, fp, fn_)) in kinds {
         let precision = *tp as f64 / (tp + fp).max(1) as f64;
         let recall = *tp as f64 / (tp + fn_).max(1) as f64;
         println!(
@@ -401,22 +402,70 @@ fn facet_assignment_precision_and_recall() {
         );
         figures.push((kind.clone(), precision, recall));
     }
-    for (kind, precision, recall) in figures {
-        let (min_precision, min_recall) = FACET_FLOORS
-            .iter()
-            .find(|(k, _, _)| *k == kind)
-            .map_or((0.0, 0.0), |(_, p, r)| (*p, *r));
-        assert!(
-            precision >= min_precision && recall >= min_recall,
-            "{kind}: precision {precision:.3} (floor {min_precision}), recall {recall:.3} (floor {min_recall})"
-        );
+    figures
+}
+
+/// Facet assignment against the judged set (issue #16): precision and recall per kind, against
+/// the first judge (`facet-judgments.tsv`, the issue's set) and a second one who judged the same
+/// pages blind (`facet-judgments-second.tsv`); and how far the two judges agree, the ceiling
+/// the issue's targets are read against.
+#[test]
+fn facet_assignment_precision_and_recall() {
+    let engine = engine();
+    let filed = |page: &str, kind: &str| -> Vec<String> {
+        let doc = engine
+            .document(page)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{page} not indexed"));
+        doc.facets[kind].clone()
+    };
+    let first = facet_judgments("facet-judgments.tsv");
+    let second = facet_judgments("facet-judgments-second.tsv");
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>(),
+        "both judges judge the same pages and kinds"
+    );
+    let (kinds, errors) = facet_agreement(&first, filed);
+    for error in &errors {
+        println!("facet: {error}");
+    }
+    let judged: usize = kinds.values().map(|(tp, _, fn_)| tp + fn_).sum();
+    assert!(judged >= 150, "{judged} judged (page, facet, value) pairs");
+    let against_first = facet_table("The engine against the first judge:", &kinds);
+    let (kinds, _) = facet_agreement(&second, filed);
+    let against_second = facet_table("The engine against the second judge:", &kinds);
+    let (kinds, _) = facet_agreement(&first, |page, kind| {
+        second[&(page.to_string(), kind.to_string())].clone()
+    });
+    facet_table("The second judge against the first:", &kinds);
+    for (figures, floors) in [
+        (against_first, FACET_FLOORS),
+        (against_second, FACET_FLOORS_SECOND),
+    ] {
+        for (kind, precision, recall) in figures {
+            let (min_precision, min_recall) = floors
+                .iter()
+                .find(|(k, _, _)| *k == kind)
+                .map_or((0.0, 0.0), |(_, p, r)| (*p, *r));
+            assert!(
+                precision >= min_precision && recall >= min_recall,
+                "{kind}: precision {precision:.3} (floor {min_precision}), recall {recall:.3} (floor {min_recall})"
+            );
+        }
     }
 }
 
-/// Floors the facet figures must hold, (kind, precision, recall): today's figures less a little
-/// (BENCHMARKS.md), so a change that files pages worse fails. The issue's targets (precision
-/// 0.95, recall 0.9 for credential and job title) are not reached yet.
-const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.91, 0.90), ("job_title", 0.76, 0.83)];
+/// Floors the facet figures must hold against the first judge, (kind, precision, recall):
+/// today's figures less a little (BENCHMARKS.md), so a change that files pages worse fails. The
+/// issue's targets (precision 0.95, recall 0.9 for credential and job title) are not reached;
+/// the second judge reaches neither against the first (credential recall 0.739, job title
+/// precision 0.833).
+const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.91, 0.90), ("job_title", 0.84, 0.83)];
+
+/// The same against the second judge.
+const FACET_FLOORS_SECOND: &[(&str, f64, f64)] =
+    &[("credential", 0.74, 0.96), ("job_title", 0.84, 0.73)];
 
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {

@@ -17,9 +17,13 @@
 //!    index, a glossary): its body files it under nothing. A link in the body naming two values
 //!    of a kind ("CTR vs RHIT") points to a page comparing them: the body is read without its
 //!    words. A list page whose title says it compares ("comparison table", "vs") is about
-//!    every value it lists.
+//!    every value it lists. Under `title_only_under` (a glossary) and, with `title_decides`,
+//!    on a page whose title names a value of the kind (a job's page), only the title, headings
+//!    and description count: the body names what is around the page's subject.
 //!    `title_and_path`: only the title's words (a page that says "guide" somewhere is not
 //!    thereby a guide). `none`: never from text.
+//! 5. A value files the page under the values it is a kind of (`broader`), but for a kind a
+//!    meta sets.
 
 use std::sync::OnceLock;
 
@@ -166,15 +170,10 @@ pub(crate) fn assign_facets(
     // once authors' attributes and metas are in (a meta's resource type counts), and never for
     // a kind a meta sets (the author's list is the list).
     for spec in taxonomy.kinds() {
-        let under = &spec.policy.single_mention_under;
         let applies = !list_page
             && spec.policy.extract == Extraction::Mentions
             && !meta_kinds.contains(&spec.kind)
-            && under.iter().any(|(key, values)| {
-                taxonomy.kind_named(key).is_some_and(|other| {
-                    values.iter().any(|value| facets.get(other).contains(value))
-                })
-            });
+            && filed_under(taxonomy, &facets, &spec.policy.single_mention_under);
         if applies {
             // A sentence about another job, unless it names what the page's title names
             // ("cancer registrars have their own credential" on the cancer registrar's page).
@@ -200,7 +199,95 @@ pub(crate) fn assign_facets(
             }
         }
     }
+    confine_to_prominent(
+        taxonomy,
+        matcher,
+        path,
+        page,
+        &prominent,
+        &meta_kinds,
+        &mut facets,
+    );
+    add_broader(taxonomy, &meta_kinds, &mut facets);
     (facets, warnings)
+}
+
+/// Whether `facets` hold one of the values `under` lists by kind key.
+fn filed_under(
+    taxonomy: &Taxonomy,
+    facets: &FacetValues,
+    under: &std::collections::BTreeMap<String, Vec<String>>,
+) -> bool {
+    under.iter().any(|(key, values)| {
+        taxonomy
+            .kind_named(key)
+            .is_some_and(|other| values.iter().any(|value| facets.get(other).contains(value)))
+    })
+}
+
+/// Kinds whose values only the title, headings and description give on this page (policies
+/// `title_decides`, `title_only_under`) keep those, and the values its author's attributes
+/// and the taxonomy's paths give; what the body alone named goes.
+fn confine_to_prominent(
+    taxonomy: &Taxonomy,
+    matcher: &FacetMatcher,
+    path: &str,
+    page: &Extracted,
+    prominent: &him_schema::Mentions,
+    meta_kinds: &[FacetKind],
+    facets: &mut FacetValues,
+) {
+    for spec in taxonomy.kinds() {
+        let kind = spec.kind;
+        let confined = spec.policy.extract == Extraction::Mentions
+            && !meta_kinds.contains(&kind)
+            && (filed_under(taxonomy, facets, &spec.policy.title_only_under)
+                || spec.policy.title_decides && !matcher.outermost(kind, &page.title).is_empty());
+        if !confined {
+            continue;
+        }
+        let stated = |value: &str| {
+            prominent.iter().any(|(k, v, _)| k == kind && v == value)
+                || page.attr_facets.iter().any(|(name, given)| {
+                    taxonomy.kind_named(name) == Some(kind)
+                        && taxonomy.canonicalize(kind, given).unwrap_or(given) == value
+                })
+                || spec.values.iter().any(|spec| {
+                    spec.canonical() == value
+                        && spec.paths.iter().any(|rule| path_matches(rule, path))
+                })
+        };
+        let kept: Vec<String> = facets
+            .get(kind)
+            .iter()
+            .filter(|value| stated(value))
+            .cloned()
+            .collect();
+        facets.set(kind, kept);
+    }
+}
+
+/// Files the page under the values its values are kinds of (`broader`), but for kinds an
+/// author's meta sets (the author's list is the list).
+fn add_broader(taxonomy: &Taxonomy, meta_kinds: &[FacetKind], facets: &mut FacetValues) {
+    for spec in taxonomy.kinds() {
+        if meta_kinds.contains(&spec.kind) {
+            continue;
+        }
+        // Until no value adds one: a chain (a kind of a kind of) is followed to its end.
+        let mut pending: Vec<String> = facets.get(spec.kind).to_vec();
+        while let Some(value) = pending.pop() {
+            let Some(value) = spec.values.iter().find(|v| v.canonical() == value) else {
+                continue;
+            };
+            for broader in &value.broader {
+                if !facets.get(spec.kind).contains(broader) {
+                    facets.insert(spec.kind, broader.clone());
+                    pending.push(broader.clone());
+                }
+            }
+        }
+    }
 }
 
 /// `body` without the text of its links that name two values of one kind or more ("CTR vs
@@ -533,6 +620,82 @@ mod tests {
         };
         let (facets, _) = assign("jobs/cancer-registrar.html", &own);
         assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["CTR"]);
+    }
+
+    #[test]
+    fn a_page_titled_with_a_job_is_about_that_job() {
+        let job = Taxonomy::builtin_kind("job_title");
+        let page = Extracted {
+            title: "Coding Manager".into(),
+            headings: vec!["Working with the HIM director".into()],
+            body: "A coding manager staffs the team of coders and sets what each coder must \
+                   reach. Many were coding educators before; coding educators often move up."
+                .into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/coding-manager.html", &page);
+        assert_eq!(facets.get(job), ["Coding Manager", "HIM Director"]);
+        // Untitled by a job, the same words file the page under the jobs its body names twice.
+        let article = Extracted {
+            title: "Leading a coding team".into(),
+            ..page.clone()
+        };
+        let (facets, _) = assign("articles/leading.html", &article);
+        assert_eq!(
+            facets.get(job),
+            ["Coder", "Coding Educator", "HIM Director"]
+        );
+        // A job's name inside a credential's is the credential's: the CRC's page is filed by
+        // its body, as any page.
+        let credential = Extracted {
+            title: "CRC: Certified Risk Adjustment Coder".into(),
+            body: "Coding auditors hold it. A coding auditor checks HCC codes.".into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("credentials/crc.html", &credential);
+        assert_eq!(
+            facets.get(job),
+            ["Coder", "Coding Auditor", "Risk Adjustment Coder"]
+        );
+    }
+
+    #[test]
+    fn a_glossary_is_filed_by_its_title_and_headings_alone() {
+        let page = Extracted {
+            title: "HIM glossary".into(),
+            headings: vec!["RHIA".into()],
+            body: "Coder: assigns codes; coders hold the CPC. RHIT: a credential. RHIT holders \
+                   are technicians. CPC: a credential."
+                .into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("resources/glossary.md", &page);
+        assert_eq!(facets.get(Taxonomy::builtin_kind("credential")), ["RHIA"]);
+        assert!(facets.get(Taxonomy::builtin_kind("job_title")).is_empty());
+    }
+
+    #[test]
+    fn a_page_under_a_specific_job_is_under_the_job_it_is_a_kind_of() {
+        let page = Extracted {
+            title: "Home Health Coder".into(),
+            body: "Codes home care.".into(),
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("jobs/home-health-coder.html", &page);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("job_title")),
+            ["Coder", "Home Health Coder"]
+        );
+        // The author's meta is the list.
+        let meta = Extracted {
+            meta_facets: vec![("job_title".into(), vec!["Home Health Coder".into()])],
+            ..page.clone()
+        };
+        let (facets, _) = assign("jobs/home-health-coder.html", &meta);
+        assert_eq!(
+            facets.get(Taxonomy::builtin_kind("job_title")),
+            ["Home Health Coder"]
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! so `CCS-P` is never also read as `CCS`, and "Registered Health Information Technician" is not
 //! also "Health Information Technician".
 
+use std::ops::Range;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::{Extraction, FacetKind, FacetValues, Taxonomy};
@@ -114,8 +116,35 @@ impl FacetMatcher {
     /// Counts every whole-word mention of every value in `text`.
     pub fn mentions(&self, text: &str) -> Mentions {
         let mut mentions = Mentions::default();
-        self.scan(text, |kind, value| mentions.add(kind, value));
+        self.scan(text, |kind, value, _| mentions.add(kind, value));
         mentions
+    }
+
+    /// Values of `kind` named in `text` other than inside a name of another kind's value as long
+    /// or longer: the credential "Certified Risk Adjustment Coder" names no job, though it holds
+    /// the job title "Risk Adjustment Coder", and "Registered Health Information Technician",
+    /// the name of a credential and of a job, does not say which it means.
+    pub fn outermost(&self, kind: FacetKind, text: &str) -> Vec<String> {
+        let mut spans = Vec::new();
+        self.scan(text, |kind, value, span| {
+            spans.push((kind, value.to_string(), span))
+        });
+        let inside_another = |(own, _, span): &(FacetKind, String, Range<usize>)| {
+            spans.iter().any(|(other, _, outer)| {
+                other != own
+                    && outer.start <= span.start
+                    && span.end <= outer.end
+                    && outer.len() >= span.len()
+            })
+        };
+        let mut values: Vec<String> = spans
+            .iter()
+            .filter(|mention| mention.0 == kind && !inside_another(mention))
+            .map(|(_, value, _)| value.clone())
+            .collect();
+        values.sort();
+        values.dedup();
+        values
     }
 
     /// Every value mentioned at least once in `text`.
@@ -128,7 +157,8 @@ impl FacetMatcher {
         self.extract(text).get(kind).to_vec()
     }
 
-    fn scan(&self, text: &str, mut found: impl FnMut(FacetKind, &str)) {
+    /// Calls `found` with the kind, canonical value and byte range of every mention.
+    fn scan(&self, text: &str, mut found: impl FnMut(FacetKind, &str, Range<usize>)) {
         let bytes = text.as_bytes();
         for automaton in &self.automata {
             // (kind, start, end, pattern) of every match, overlapping ones included.
@@ -170,7 +200,7 @@ impl FacetMatcher {
                 // "other coders" is no match, and must not hide "coders".
                 if before_ok && after_ok {
                     resume = end;
-                    found(kind, &automaton.patterns[pattern].1);
+                    found(kind, &automaton.patterns[pattern].1, start..whole);
                 }
             }
         }
@@ -265,6 +295,27 @@ mod tests {
                 "Registered Health Information Technician"
             ),
             ["Registered Health Information Technician"]
+        );
+    }
+
+    #[test]
+    fn a_name_inside_or_shared_with_another_kinds_is_not_outermost() {
+        let m = matcher();
+        let job = Taxonomy::builtin_kind("job_title");
+        assert!(m
+            .outermost(job, "CRC: Certified Risk Adjustment Coder")
+            .is_empty());
+        assert!(m
+            .outermost(job, "RHIT: Registered Health Information Technician")
+            .is_empty());
+        assert_eq!(
+            m.outermost(job, "Risk Adjustment Coder and the CRC"),
+            ["Risk Adjustment Coder"]
+        );
+        // A job title holding a topic's name ("release of information") is the longer name.
+        assert_eq!(
+            m.outermost(job, "Release of Information Specialist"),
+            ["Release of Information Specialist"]
         );
     }
 

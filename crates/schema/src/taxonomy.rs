@@ -49,6 +49,16 @@ pub struct KindPolicy {
     /// kinds (`resource_type = ["Job profile"]`), one body mention is enough: every credential
     /// a job profile names is one the job asks for or leads to. Kind key to canonical values.
     pub single_mention_under: BTreeMap<String, Vec<String>>,
+    /// Under [`Extraction::Mentions`], on a page filed under one of these values of other
+    /// kinds (`resource_type = ["Glossary"]`), only the title, headings and description file it
+    /// under this kind: a glossary defines every term it names, about none of them.
+    pub title_only_under: BTreeMap<String, Vec<String>>,
+    /// Under [`Extraction::Mentions`], a page whose title names values of this kind is about
+    /// them: only its title, headings and description file it under this kind. A job's page
+    /// names the jobs around it in its body (whom it manages, where it leads). A value named in
+    /// the title only inside a name of another kind's value as long or longer (the credential
+    /// "Certified Risk Adjustment Coder") does not count.
+    pub title_decides: bool,
     /// Names without lower-case letters (`RHIT`) match only as written.
     pub case_sensitive_acronyms: bool,
     /// A value's name, code and aliases expand each other in queries (as synonyms).
@@ -68,6 +78,8 @@ impl Default for KindPolicy {
             body_mentions: 2,
             requirements: false,
             single_mention_under: BTreeMap::new(),
+            title_only_under: BTreeMap::new(),
+            title_decides: false,
             case_sensitive_acronyms: true,
             expand: true,
             boost: false,
@@ -101,6 +113,9 @@ pub struct FacetValueSpec {
     /// Values of other kinds this one relates to (`education_level = ["Associate's"]`), checked
     /// at load.
     pub related: BTreeMap<String, Vec<String>>,
+    /// Values of the same kind this one is a kind of (a `Home Health Coder` is a `Coder`): a
+    /// page filed under it is filed under them too.
+    pub broader: Vec<String>,
 }
 
 impl FacetValueSpec {
@@ -335,6 +350,10 @@ struct RawKind {
     #[serde(default)]
     single_mention_under: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     #[serde(default)]
+    title_only_under: Option<Spanned<BTreeMap<String, Vec<String>>>>,
+    #[serde(default)]
+    title_decides: Option<bool>,
+    #[serde(default)]
     case_sensitive_acronyms: Option<bool>,
     #[serde(default)]
     expand: Option<bool>,
@@ -366,6 +385,8 @@ struct RawValue {
     attributes: BTreeMap<String, String>,
     #[serde(default)]
     related: BTreeMap<Spanned<String>, Spanned<Vec<String>>>,
+    #[serde(default)]
+    broader: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -506,35 +527,20 @@ impl RawKind {
             None => defaults.body_mentions,
         };
         let single_mention_under = match self.single_mention_under {
-            Some(under) => {
-                let span = under.span();
-                let under = under.into_inner();
-                for (target, values) in &under {
-                    let problem = if target == kind.name() {
-                        Some("names its own kind")
-                    } else if values.is_empty() {
-                        Some("lists no value")
-                    } else {
-                        None
-                    };
-                    if let Some(problem) = problem {
-                        return Err(lines.error(
-                            span,
-                            format!("{kind}: single_mention_under {problem} ({target})"),
-                        ));
-                    }
-                    let owner = format!("{kind}'s single_mention_under");
-                    related.push((owner, span.clone(), target.clone(), values.clone()));
-                }
-                under
-            }
+            Some(under) => under_values(kind, "single_mention_under", under, lines, related)?,
             None => defaults.single_mention_under,
+        };
+        let title_only_under = match self.title_only_under {
+            Some(under) => under_values(kind, "title_only_under", under, lines, related)?,
+            None => defaults.title_only_under,
         };
         let policy = KindPolicy {
             extract: self.extract.unwrap_or(defaults.extract),
             body_mentions,
             requirements: self.requirements.unwrap_or(defaults.requirements),
             single_mention_under,
+            title_only_under,
+            title_decides: self.title_decides.unwrap_or(defaults.title_decides),
             case_sensitive_acronyms: self
                 .case_sensitive_acronyms
                 .unwrap_or(defaults.case_sensitive_acronyms),
@@ -553,6 +559,8 @@ impl RawKind {
         // Owner of each surface form's name key, to reject a form naming two values.
         let mut owners: HashMap<String, String> = HashMap::new();
         let mut values = Vec::with_capacity(self.values.len());
+        // (value, the values it is a kind of), checked once every value of the kind is read.
+        let mut broader = Vec::new();
         for raw in self.values {
             let canonical = raw.code.as_ref().unwrap_or(&raw.name).get_ref().clone();
             let forms = std::iter::once(&raw.name)
@@ -618,7 +626,25 @@ impl RawKind {
                 asked_by: raw.asked_by.into_iter().map(Spanned::into_inner).collect(),
                 attributes: raw.attributes,
                 related: value_related,
+                broader: raw.broader.iter().map(|b| b.get_ref().clone()).collect(),
             });
+            broader.push((canonical.clone(), raw.broader));
+        }
+        for (canonical, names) in broader {
+            for name in names {
+                let known = values.iter().any(|value| {
+                    value.canonical() == name.get_ref() && name.get_ref() != &canonical
+                });
+                if !known {
+                    return Err(lines.error(
+                        name.span(),
+                        format!(
+                            "{kind}: {canonical:?} is a kind of {:?}, which is not another value of {kind}",
+                            name.get_ref()
+                        ),
+                    ));
+                }
+            }
         }
         Ok(KindSpec {
             kind,
@@ -627,6 +653,34 @@ impl RawKind {
             values,
         })
     }
+}
+
+/// The values of other kinds a policy names (`{ resource_type = ["Job profile"] }`), checked
+/// against the taxonomy once every kind is read (`related`).
+fn under_values(
+    kind: FacetKind,
+    policy: &str,
+    under: Spanned<BTreeMap<String, Vec<String>>>,
+    lines: &Lines<'_>,
+    related: &mut Vec<Related>,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let span = under.span();
+    let under = under.into_inner();
+    for (target, values) in &under {
+        let problem = if target == kind.name() {
+            Some("names its own kind")
+        } else if values.is_empty() {
+            Some("lists no value")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(lines.error(span, format!("{kind}: {policy} {problem} ({target})")));
+        }
+        let owner = format!("{kind}'s {policy}");
+        related.push((owner, span.clone(), target.clone(), values.clone()));
+    }
+    Ok(under)
 }
 
 /// `employer_setting` -> `Employer setting`.

@@ -175,15 +175,42 @@ fn dangling_references_are_rejected_with_their_line() {
         err.contains("line 2") && err.contains("unknown resource_type \"Job profile\""),
         "{err}"
     );
-    for (under, problem) in [
-        ("{ credential = [\"X\"] }", "names its own kind"),
-        ("{ resource_type = [] }", "lists no value"),
-    ] {
+    for policy in ["single_mention_under", "title_only_under"] {
+        for (under, problem) in [
+            ("{ credential = [\"X\"] }", "names its own kind"),
+            ("{ resource_type = [] }", "lists no value"),
+            ("{ resource_type = [\"B\"] }", "unknown resource_type \"B\""),
+        ] {
+            let err = invalid(&format!(
+                "[kinds.credential]\n{policy} = {under}\n[[kinds.credential.values]]\n\
+                 name = \"X\"\n[kinds.resource_type]\n[[kinds.resource_type.values]]\nname = \"A\"\n"
+            ));
+            assert!(
+                err.contains("line 2") && err.contains(problem) && err.contains(policy),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_value_is_a_kind_of_another_value_of_its_kind() {
+    let taxonomy = Taxonomy::builtin().unwrap();
+    let kind = Taxonomy::builtin_kind("job_title");
+    let spec = taxonomy.kinds().iter().find(|s| s.kind == kind).unwrap();
+    let home_health = spec.values.iter().find(|v| v.name == "Home Health Coder");
+    assert_eq!(home_health.unwrap().broader, ["Coder"]);
+    assert!(spec.policy.title_decides);
+    // A value that is not one of the kind's, or the value itself.
+    for broader in ["Nurse", "Coder"] {
         let err = invalid(&format!(
-            "[kinds.credential]\nsingle_mention_under = {under}\n[[kinds.credential.values]]\n\
-             name = \"X\"\n[kinds.resource_type]\n[[kinds.resource_type.values]]\nname = \"A\"\n"
+            "[kinds.job_title]\n[[kinds.job_title.values]]\nname = \"Coder\"\n\
+             broader = [\"{broader}\"]\n[[kinds.job_title.values]]\nname = \"Nurse Coder\"\n"
         ));
-        assert!(err.contains("line 2") && err.contains(problem), "{err}");
+        assert!(
+            err.contains("line 4") && err.contains("not another value of job_title"),
+            "{err}"
+        );
     }
 }
 
