@@ -461,11 +461,11 @@ fn facet_assignment_precision_and_recall() {
 /// issue's targets (precision 0.95, recall 0.9 for credential and job title) are not reached;
 /// the second judge reaches neither against the first (credential recall 0.739, job title
 /// precision 0.833).
-const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.91, 0.90), ("job_title", 0.84, 0.83)];
+const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.91, 0.90), ("job_title", 0.88, 0.81)];
 
 /// The same against the second judge.
 const FACET_FLOORS_SECOND: &[(&str, f64, f64)] =
-    &[("credential", 0.74, 0.96), ("job_title", 0.84, 0.73)];
+    &[("credential", 0.74, 0.96), ("job_title", 0.88, 0.72)];
 
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {

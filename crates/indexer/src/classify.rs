@@ -91,10 +91,10 @@ pub(crate) fn assign_facets(
                     // them, about none in particular.
                     let focused = short && named_in_body(kind) <= MAX_SHORT_PAGE_VALUES;
                     body.iter()
-                        .filter(move |(k, _, count)| {
+                        .filter(move |(k, value, count)| {
                             *k == kind
                                 && (compared
-                                    || !listed && (focused || *count >= spec.policy.body_mentions))
+                                    || !listed && (focused || *count >= needed(spec, value)))
                         })
                         .map(|(_, value, _)| value.to_string())
                 })
@@ -199,17 +199,35 @@ pub(crate) fn assign_facets(
             }
         }
     }
+    let confinable: Vec<FacetKind> = taxonomy
+        .kinds()
+        .iter()
+        .map(|spec| spec.kind)
+        // A list that compares is about every value it lists, whatever its title names.
+        .filter(|kind| {
+            let compared = named_in_body(*kind) >= LIST_PAGE_VALUES && compared_kind == Some(*kind);
+            !meta_kinds.contains(kind) && !compared
+        })
+        .collect();
     confine_to_prominent(
         taxonomy,
         matcher,
         path,
         page,
         &prominent,
-        &meta_kinds,
+        &confinable,
         &mut facets,
     );
     add_broader(taxonomy, &meta_kinds, &mut facets);
     (facets, warnings)
+}
+
+/// Body mentions `value` of `spec`'s kind needs: its own count, else the kind's.
+fn needed(spec: &him_schema::KindSpec, value: &str) -> usize {
+    spec.values
+        .iter()
+        .find(|v| v.canonical() == value)
+        .map_or(spec.policy.body_mentions, |v| v.body_mentions(&spec.policy))
 }
 
 /// Whether `facets` hold one of the values `under` lists by kind key.
@@ -225,22 +243,22 @@ fn filed_under(
     })
 }
 
-/// Kinds whose values only the title, headings and description give on this page (policies
-/// `title_decides`, `title_only_under`) keep those, and the values its author's attributes
-/// and the taxonomy's paths give; what the body alone named goes.
+/// Kinds among `kinds` whose values only the title, headings and description give on this
+/// page (policies `title_decides`, `title_only_under`) keep those, and the values its author's
+/// attributes and the taxonomy's paths give; what the body alone named goes.
 fn confine_to_prominent(
     taxonomy: &Taxonomy,
     matcher: &FacetMatcher,
     path: &str,
     page: &Extracted,
     prominent: &him_schema::Mentions,
-    meta_kinds: &[FacetKind],
+    kinds: &[FacetKind],
     facets: &mut FacetValues,
 ) {
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
         let confined = spec.policy.extract == Extraction::Mentions
-            && !meta_kinds.contains(&kind)
+            && kinds.contains(&kind)
             && (filed_under(taxonomy, facets, &spec.policy.title_only_under)
                 || spec.policy.title_decides && !matcher.outermost(kind, &page.title).is_empty());
         if !confined {
@@ -628,14 +646,16 @@ mod tests {
         let page = Extracted {
             title: "Coding Manager".into(),
             headings: vec!["Working with the HIM director".into()],
-            body: "A coding manager staffs the team of coders and sets what each coder must \
-                   reach. Many were coding educators before; coding educators often move up."
+            body: "A coding manager staffs the team of coders, sets what each coder must \
+                   reach and reviews coders' work with the coders themselves. Many were coding \
+                   educators before; coding educators often move up."
                 .into(),
             ..Extracted::default()
         };
         let (facets, _) = assign("jobs/coding-manager.html", &page);
         assert_eq!(facets.get(job), ["Coding Manager", "HIM Director"]);
-        // Untitled by a job, the same words file the page under the jobs its body names twice.
+        // Untitled by a job, the same words file the page under the jobs its body names twice
+        // (four times for coders: `body_mentions` of `Coder`).
         let article = Extracted {
             title: "Leading a coding team".into(),
             ..page.clone()
@@ -645,8 +665,8 @@ mod tests {
             facets.get(job),
             ["Coder", "Coding Educator", "HIM Director"]
         );
-        // A job's name inside a credential's is the credential's: the CRC's page is filed by
-        // its body, as any page.
+        // A job's name inside a credential's does not make the page the job's: the CRC's page
+        // is filed by its body too, as any page (and under the job its title holds).
         let credential = Extracted {
             title: "CRC: Certified Risk Adjustment Coder".into(),
             body: "Coding auditors hold it. A coding auditor checks HCC codes.".into(),
@@ -657,6 +677,25 @@ mod tests {
             facets.get(job),
             ["Coder", "Coding Auditor", "Risk Adjustment Coder"]
         );
+    }
+
+    /// Coders are named on every coding page as the people doing its work: the taxonomy asks
+    /// four body mentions of `Coder`, two of other job titles.
+    #[test]
+    fn a_value_may_need_more_mentions_than_its_kind() {
+        let job = Taxonomy::builtin_kind("job_title");
+        // Long enough that one mention would not do (a short page is about what it names).
+        let page = |times: usize| Extracted {
+            title: "Clean claims".into(),
+            body: "Claims go out daily. ".repeat(40)
+                + &"Coders fix edits. ".repeat(times)
+                + "Billing specialists resubmit. Billing specialists call payers.",
+            ..Extracted::default()
+        };
+        let (facets, _) = assign("topics/claims.html", &page(3));
+        assert_eq!(facets.get(job), ["Medical Biller"]);
+        let (facets, _) = assign("topics/claims.html", &page(4));
+        assert_eq!(facets.get(job), ["Coder", "Medical Biller"]);
     }
 
     #[test]

@@ -143,9 +143,9 @@ impl SearchEngine {
     }
 
     /// Keeps the vectors of up to `entries` questions whose results are reranked by meaning
-    /// (1,024 unless set; 0 turns it off), so that asking one again, with a facet ticked or for
-    /// the next page, does not run the model again. Vectors depend on the words alone: a new
-    /// commit keeps them.
+    /// (1,024 unless set, half of the room for questions asked once; 0 turns it off), so that
+    /// asking one again, with a facet ticked or for the next page, does not run the model
+    /// again. Vectors depend on the words alone: a new commit keeps them.
     pub fn with_query_vector_cache(mut self, entries: usize) -> SearchEngine {
         self.query_vectors = meaning::QueryVectors::new(entries);
         self

@@ -120,10 +120,10 @@ impl FacetMatcher {
         mentions
     }
 
-    /// Values of `kind` named in `text` other than inside a name of another kind's value as long
-    /// or longer: the credential "Certified Risk Adjustment Coder" names no job, though it holds
-    /// the job title "Risk Adjustment Coder", and "Registered Health Information Technician",
-    /// the name of a credential and of a job, does not say which it means.
+    /// Values of `kind` named in `text` other than within a mention of another kind's value (the
+    /// same words or more): the credential "Certified Risk Adjustment Coder" holds the job title
+    /// "Risk Adjustment Coder" without naming a job, and "Registered Health Information
+    /// Technician", the name of a credential and of a job, does not say which it means.
     pub fn outermost(&self, kind: FacetKind, text: &str) -> Vec<String> {
         let mut spans = Vec::new();
         self.scan(text, |kind, value, span| {
@@ -131,10 +131,7 @@ impl FacetMatcher {
         });
         let inside_another = |(own, _, span): &(FacetKind, String, Range<usize>)| {
             spans.iter().any(|(other, _, outer)| {
-                other != own
-                    && outer.start <= span.start
-                    && span.end <= outer.end
-                    && outer.len() >= span.len()
+                other != own && outer.start <= span.start && span.end <= outer.end
             })
         };
         let mut values: Vec<String> = spans

@@ -116,6 +116,16 @@ pub struct FacetValueSpec {
     /// Values of the same kind this one is a kind of (a `Home Health Coder` is a `Coder`): a
     /// page filed under it is filed under them too.
     pub broader: Vec<String>,
+    /// Body mentions this value needs, when not its kind's `body_mentions`: more for a value
+    /// pages name as the people doing the work they are about (coders, on every coding page).
+    pub body_mentions: Option<usize>,
+}
+
+impl FacetValueSpec {
+    /// Body mentions this value needs under [`Extraction::Mentions`] in a kind of `policy`.
+    pub fn body_mentions(&self, policy: &KindPolicy) -> usize {
+        self.body_mentions.unwrap_or(policy.body_mentions)
+    }
 }
 
 impl FacetValueSpec {
@@ -387,6 +397,8 @@ struct RawValue {
     related: BTreeMap<Spanned<String>, Spanned<Vec<String>>>,
     #[serde(default)]
     broader: Vec<Spanned<String>>,
+    #[serde(default)]
+    body_mentions: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -610,6 +622,12 @@ impl RawKind {
                     ),
                 ));
             }
+            if let Some(n) = raw.body_mentions.as_ref().filter(|n| *n.get_ref() == 0) {
+                return Err(lines.error(
+                    n.span(),
+                    format!("{kind}: body_mentions of {canonical:?} must be at least 1"),
+                ));
+            }
             let mut value_related = BTreeMap::new();
             for (target, refs) in raw.related {
                 let (target, span, refs) = (target.into_inner(), refs.span(), refs.into_inner());
@@ -627,22 +645,44 @@ impl RawKind {
                 attributes: raw.attributes,
                 related: value_related,
                 broader: raw.broader.iter().map(|b| b.get_ref().clone()).collect(),
+                body_mentions: raw.body_mentions.map(Spanned::into_inner),
             });
             broader.push((canonical.clone(), raw.broader));
         }
-        for (canonical, names) in broader {
+        for (canonical, names) in &broader {
             for name in names {
                 let known = values.iter().any(|value| {
-                    value.canonical() == name.get_ref() && name.get_ref() != &canonical
+                    value.canonical() == name.get_ref() && name.get_ref() != canonical
                 });
                 if !known {
                     return Err(lines.error(
                         name.span(),
                         format!(
-                            "{kind}: {canonical:?} is a kind of {:?}, which is not another value of {kind}",
+                            "{kind}: {canonical:?} is a kind of {:?}, which is not another value \
+                             of {kind} (written as pages are filed under it: its code, if it has one)",
                             name.get_ref()
                         ),
                     ));
+                }
+            }
+            // A value that is, through others, a kind of itself would make them one value.
+            let mut seen: Vec<&str> = Vec::new();
+            let mut pending: Vec<&str> = names.iter().map(|name| name.get_ref().as_str()).collect();
+            while let Some(value) = pending.pop() {
+                if value == canonical {
+                    return Err(lines.error(
+                        names[0].span(),
+                        format!("{kind}: {canonical:?} is, through `broader`, a kind of itself"),
+                    ));
+                }
+                if !seen.contains(&value) {
+                    seen.push(value);
+                    let next = broader.iter().find(|(other, _)| other == value);
+                    pending.extend(
+                        next.into_iter().flat_map(|(_, names)| {
+                            names.iter().map(|name| name.get_ref().as_str())
+                        }),
+                    );
                 }
             }
         }

@@ -194,13 +194,30 @@ fn dangling_references_are_rejected_with_their_line() {
 }
 
 #[test]
-fn a_value_is_a_kind_of_another_value_of_its_kind() {
+fn a_value_may_be_a_kind_of_another_and_need_its_own_mentions() {
     let taxonomy = Taxonomy::builtin().unwrap();
     let kind = Taxonomy::builtin_kind("job_title");
     let spec = taxonomy.kinds().iter().find(|s| s.kind == kind).unwrap();
     let home_health = spec.values.iter().find(|v| v.name == "Home Health Coder");
     assert_eq!(home_health.unwrap().broader, ["Coder"]);
     assert!(spec.policy.title_decides);
+    let coder = spec.values.iter().find(|v| v.name == "Coder").unwrap();
+    assert_eq!(coder.body_mentions(&spec.policy), 4);
+    assert_eq!(home_health.unwrap().body_mentions(&spec.policy), 2);
+    let err = invalid("[kinds.topic]\n[[kinds.topic.values]]\nname = \"A\"\nbody_mentions = 0\n");
+    assert!(
+        err.contains("line 4") && err.contains("at least 1"),
+        "{err}"
+    );
+    let err = invalid(
+        "[kinds.job_title]\n[[kinds.job_title.values]]\nname = \"A\"\nbroader = [\"B\"]\n\
+         [[kinds.job_title.values]]\nname = \"B\"\nbroader = [\"C\"]\n\
+         [[kinds.job_title.values]]\nname = \"C\"\nbroader = [\"A\"]\n",
+    );
+    assert!(
+        err.contains("line 4") && err.contains("kind of itself"),
+        "{err}"
+    );
     // A value that is not one of the kind's, or the value itself.
     for broader in ["Nurse", "Coder"] {
         let err = invalid(&format!(
