@@ -439,9 +439,19 @@ fn facet_assignment_precision_and_recall() {
         second[&(page.to_string(), kind.to_string())].clone()
     });
     facet_table("The second judge against the first:", &kinds);
+    let majority = facet_majority(&first, &second);
+    let (kinds, _) = facet_agreement(&majority, filed);
+    let against_majority = facet_table("The engine against the majority of three judges:", &kinds);
+    for (judge, other) in [(&first, "first"), (&second, "second")] {
+        let (kinds, _) = facet_agreement(&majority, |page, kind| {
+            judge[&(page.to_string(), kind.to_string())].clone()
+        });
+        facet_table(&format!("The {other} judge against the majority:"), &kinds);
+    }
     for (figures, floors) in [
         (against_first, FACET_FLOORS),
         (against_second, FACET_FLOORS_SECOND),
+        (against_majority, FACET_FLOORS_MAJORITY),
     ] {
         for (kind, precision, recall) in figures {
             let (min_precision, min_recall) = floors
@@ -466,6 +476,62 @@ const FACET_FLOORS: &[(&str, f64, f64)] = &[("credential", 0.91, 0.90), ("job_ti
 /// The same against the second judge.
 const FACET_FLOORS_SECOND: &[(&str, f64, f64)] =
     &[("credential", 0.74, 0.96), ("job_title", 0.88, 0.72)];
+
+/// The same against the majority of the three judges.
+const FACET_FLOORS_MAJORITY: &[(&str, f64, f64)] =
+    &[("credential", 0.77, 0.94), ("job_title", 0.90, 0.71)];
+
+/// The majority of three judges: the values the first two agree on, and of those they dispute,
+/// the ones a third judge, who saw only the disputed (page, kind, value) triples and the pages,
+/// files (`facet-judgments-third.tsv`: page, kind, value, `yes` or `no`, why).
+fn facet_majority(first: &FacetJudgments, second: &FacetJudgments) -> FacetJudgments {
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/relevance/facet-judgments-third.tsv"))
+            .unwrap();
+    let mut third = std::collections::BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let verdict = match columns[3] {
+            "yes" => true,
+            "no" => false,
+            other => panic!("{line}: verdict {other:?}"),
+        };
+        third.insert((columns[0], columns[1], columns[2]), verdict);
+    }
+    let mut majority = FacetJudgments::new();
+    let mut disputed = 0;
+    for (key, values) in first {
+        let other = &second[key];
+        let mut kept: Vec<String> = values
+            .iter()
+            .filter(|v| other.contains(v))
+            .cloned()
+            .collect();
+        for value in values
+            .iter()
+            .chain(other)
+            .filter(|v| !(values.contains(v) && other.contains(v)))
+        {
+            disputed += 1;
+            let verdict = third
+                .get(&(key.0.as_str(), key.1.as_str(), value.as_str()))
+                .unwrap_or_else(|| panic!("the third judge has no verdict on {key:?} {value:?}"));
+            if *verdict {
+                kept.push(value.clone());
+            }
+        }
+        majority.insert(key.clone(), kept);
+    }
+    assert_eq!(
+        disputed,
+        third.len(),
+        "the third judge judges exactly the disputed values"
+    );
+    majority
+}
 
 /// One line of `tests/relevance/him-queries.tsv`.
 struct RelevanceCase {
