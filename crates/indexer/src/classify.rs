@@ -77,6 +77,8 @@ pub(crate) fn assign_facets(
         })
         .flatten();
     let mut facets = FacetValues::default();
+    // What paths and the author's attributes give, which no rule on text takes away.
+    let mut given = FacetValues::default();
     for spec in taxonomy.kinds() {
         let kind = spec.kind;
         let listed = named_in_body(kind) >= LIST_PAGE_VALUES;
@@ -114,7 +116,11 @@ pub(crate) fn assign_facets(
             .iter()
             .filter(|value| value.paths.iter().any(|rule| path_matches(rule, path)))
             .map(|value| value.canonical().to_string());
-        for value in from_text.into_iter().chain(from_paths) {
+        for value in from_paths {
+            facets.insert(kind, value.clone());
+            given.insert(kind, value);
+        }
+        for value in from_text {
             facets.insert(kind, value);
         }
     }
@@ -157,7 +163,8 @@ pub(crate) fn assign_facets(
     };
     for (kind, value) in attr_facets {
         let value = canonical(kind, value, "data-him-facet");
-        facets.insert(kind, value);
+        facets.insert(kind, value.clone());
+        given.insert(kind, value);
     }
     let meta_kinds: Vec<FacetKind> = meta_facets.iter().map(|(kind, _)| *kind).collect();
     for (kind, values) in meta_facets {
@@ -212,9 +219,9 @@ pub(crate) fn assign_facets(
     confine_to_prominent(
         taxonomy,
         matcher,
-        path,
-        page,
+        &page.title,
         &prominent,
+        &given,
         &confinable,
         &mut facets,
     );
@@ -244,14 +251,14 @@ fn filed_under(
 }
 
 /// Kinds among `kinds` whose values only the title, headings and description give on this
-/// page (policies `title_decides`, `title_only_under`) keep those, and the values its author's
-/// attributes and the taxonomy's paths give; what the body alone named goes.
+/// page (policies `title_decides`, `title_only_under`) keep those, and the values `given` by
+/// the author's attributes and the taxonomy's paths; what the body alone named goes.
 fn confine_to_prominent(
     taxonomy: &Taxonomy,
     matcher: &FacetMatcher,
-    path: &str,
-    page: &Extracted,
+    title: &str,
     prominent: &him_schema::Mentions,
+    given: &FacetValues,
     kinds: &[FacetKind],
     facets: &mut FacetValues,
 ) {
@@ -260,20 +267,13 @@ fn confine_to_prominent(
         let confined = spec.policy.extract == Extraction::Mentions
             && kinds.contains(&kind)
             && (filed_under(taxonomy, facets, &spec.policy.title_only_under)
-                || spec.policy.title_decides && !matcher.outermost(kind, &page.title).is_empty());
+                || spec.policy.title_decides && !matcher.outermost(kind, title).is_empty());
         if !confined {
             continue;
         }
         let stated = |value: &str| {
             prominent.iter().any(|(k, v, _)| k == kind && v == value)
-                || page.attr_facets.iter().any(|(name, given)| {
-                    taxonomy.kind_named(name) == Some(kind)
-                        && taxonomy.canonicalize(kind, given).unwrap_or(given) == value
-                })
-                || spec.values.iter().any(|spec| {
-                    spec.canonical() == value
-                        && spec.paths.iter().any(|rule| path_matches(rule, path))
-                })
+                || given.get(kind).iter().any(|v| v == value)
         };
         let kept: Vec<String> = facets
             .get(kind)

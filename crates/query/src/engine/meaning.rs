@@ -111,10 +111,6 @@ impl QueryVectors {
             Default::default(),
         )))
     }
-
-    fn get(&self, text: &str) -> Option<Arc<[f32]>> {
-        self.0.get(&key(text))
-    }
 }
 
 /// `text` lowercased as the model's tokenizer does it: each letter on its own.
@@ -131,18 +127,23 @@ thread_local! {
 /// `text`'s vector, from `vectors` when it is there, or none if the model fails (nothing a
 /// query holds can make it: it is logged once, and queries rank by their words).
 fn embed(text: &str, vectors: Option<&QueryVectors>) -> Option<Arc<[f32]>> {
-    if let Some(vector) = vectors.and_then(|vectors| vectors.get(text)) {
+    let run = || -> Option<Arc<[f32]>> {
+        #[cfg(test)]
+        PASSES.with(|passes| passes.set(passes.get() + 1));
+        him_semantic::embed(text, QUERY_TOKENS)
+            .map_err(|err| model_failed(&err))
+            .ok()
+            .map(Arc::from)
+    };
+    let Some(vectors) = vectors else {
+        return run();
+    };
+    let key = key(text);
+    if let Some(vector) = vectors.0.get(&key) {
         return Some(vector);
     }
-    #[cfg(test)]
-    PASSES.with(|passes| passes.set(passes.get() + 1));
-    let vector: Arc<[f32]> = him_semantic::embed(text, QUERY_TOKENS)
-        .map_err(|err| model_failed(&err))
-        .ok()?
-        .into();
-    if let Some(vectors) = vectors {
-        vectors.0.insert(key(text), Arc::clone(&vector));
-    }
+    let vector = run()?;
+    vectors.0.insert(key, Arc::clone(&vector));
     Some(vector)
 }
 
