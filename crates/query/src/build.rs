@@ -226,6 +226,11 @@ const FILLER_WORDS: &[&str] = &[
     "really",
     "actually",
     "please",
+    // What an abbreviation stands for: the question's subject is the abbreviation ("what does
+    // phi stand for"), and "stands" is rare enough in pages to outweigh it. "Mean" stays
+    // content: "what the A means" is how a page answers "what does the a after cpc mean".
+    "stand",
+    "stands",
     // Negated auxiliaries as typed without the apostrophe ("cant get hired").
     "cant",
     "cannot",

@@ -974,6 +974,82 @@ mod tests {
         assert_eq!(ids, ["articles/rhit-vs-rhia.html"]);
     }
 
+    /// "What does phi stand for" asks what an abbreviation stands for: its subject is the
+    /// abbreviation, and a glossary that has it comes before a page where a country "stands"
+    /// somewhere or that uses the abbreviation most.
+    #[test]
+    fn asking_what_an_abbreviation_stands_for_prefers_a_glossary() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "standards/icd-11.html",
+                "<title>ICD-11</title><main><h2>Where the United States stands</h2><p>ICD-11 \
+                 records diagnoses, PHI among them.</p></main>",
+            ),
+            (
+                "topics/privacy.html",
+                "<title>Privacy</title><main><p>PHI is protected. Guard PHI. Keep PHI safe.</p>\
+                 </main>",
+            ),
+            (
+                "resources/glossary.md",
+                "# Glossary of HIM acronyms\n\nPHI: protected health information.\n\nRHIT: \
+                 registered health information technician.\n\nROI: release of information.\n",
+            ),
+            (
+                "articles/standing.html",
+                "<title>Standing out</title><main><p>What a resume stands for.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = hit_ids(&engine, "what does phi stand for");
+        assert_eq!(ids[0], "resources/glossary.md");
+        assert_eq!(ids.last().unwrap(), "articles/standing.html");
+    }
+
+    /// A credential that expires is one to renew; `automatically` and `automation` are one
+    /// family, which the stemmer splits (`automat`, `autom`). By words alone: pages' meanings
+    /// relate them too, where an index has them.
+    #[test]
+    fn expiring_asks_for_renewal_and_automatic_for_automation() {
+        let fixture = IndexedCorpus::with_meanings(
+            &[
+            (
+                "articles/renewal.html",
+                "<title>Keeping a coding certification active</title><main><p>Renew it every \
+                 two years.</p></main>",
+            ),
+            (
+                "articles/exam.html",
+                "<title>Coding certification exam</title><main><p>Coding certification: the \
+                 exam for a coding certification.</p></main>",
+            ),
+            (
+                "topics/cac.html",
+                "<title>Software in coding</title><main><p>Automation assigns codes.</p></main>",
+            ),
+            (
+                "topics/notes.html",
+                "<title>Notes</title><main><p>Coders assign codes to notes: codes and codes.</p>\
+                 </main>",
+            ),
+            (
+                "articles/outlook.html",
+                "<title>Outlook</title><main><p>The 2014 projection has expired.</p></main>",
+            ),
+            ],
+            him_indexer::Meanings::Off,
+        );
+        let engine = fixture.engine();
+        let ids = |query: &str| hit_ids(&engine, query);
+        assert_eq!(
+            ids("do coding certifications expire")[0],
+            "articles/renewal.html"
+        );
+        assert_eq!(ids("automatically assign codes")[0], "topics/cac.html");
+        // One way: a page where something expired is not about renewing.
+        assert_eq!(ids("renew"), ["articles/renewal.html"]);
+    }
+
     /// Everyday words find pages that say it otherwise (`supervising` a team that works
     /// `remotely`: managing remote coders); "doctors" does not find doctoral study.
     #[test]
