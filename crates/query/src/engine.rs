@@ -1011,8 +1011,7 @@ mod tests {
     /// relate them too, where an index has them.
     #[test]
     fn expiring_asks_for_renewal_and_automatic_for_automation() {
-        let fixture = IndexedCorpus::with_meanings(
-            &[
+        let pages = [
             (
                 "articles/renewal.html",
                 "<title>Keeping a coding certification active</title><main><p>Renew it every \
@@ -1036,9 +1035,8 @@ mod tests {
                 "articles/outlook.html",
                 "<title>Outlook</title><main><p>The 2014 projection has expired.</p></main>",
             ),
-            ],
-            him_indexer::Meanings::Off,
-        );
+        ];
+        let fixture = IndexedCorpus::with_meanings(&pages, him_indexer::Meanings::Off);
         let engine = fixture.engine();
         let ids = |query: &str| hit_ids(&engine, query);
         assert_eq!(
