@@ -25,7 +25,7 @@ use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::{self, MemoStatistics};
-use crate::suggest::{correct_word, correct_word_for_typos, typo_distance};
+use crate::suggest::{commonest_with_prefix, correct_word, correct_word_for_typos, typo_distance};
 use crate::synonyms::{CachedClause, SynonymCache};
 
 /// Ranked text fields and their boosts. Headings (the h1 repeats the title) and the
@@ -67,6 +67,15 @@ const CORRECTION_BOOST: f32 = 0.8;
 
 /// Weight of a prefix match of the word being typed.
 const PREFIX_BOOST: f32 = 0.5;
+
+/// Weight of the commonest word that the word being typed begins, when that is not yet a
+/// whole word ("certificate of destr": destruction), relative to a word typed whole: ranked
+/// by BM25 like one, so a page with it in a heading outranks one with it once in its body.
+const COMPLETION_BOOST: f32 = 0.8;
+
+/// Most words of a segment's dictionary read for [`COMPLETION_BOOST`]'s commonest completion:
+/// a prefix of three letters may begin thousands, and the walk must stay a keystroke's cost.
+const MAX_COMPLETIONS_READ: usize = 256;
 
 /// Score of a page whose title has a word beginning with the word being typed, when that is
 /// not yet a whole word: about a title match of a word typed whole.
@@ -838,6 +847,25 @@ impl<'a> QueryBuilder<'a> {
         Some(Box::new(ConstScoreQuery::new(any, TITLE_PREFIX_BOOST)))
     }
 
+    /// The commonest word that `prefix` (a raw token no document has) begins, ranked by BM25
+    /// at [`COMPLETION_BOOST`] in the fields that say what a page is about (title, headings,
+    /// description): a page with the word being typed in a heading outranks one that has it
+    /// in its text, where the prefix clause beside it finds every completion. Scoring the body's
+    /// long postings too cost a prefix query as much again as the 10% that latency may grow by
+    /// (BENCHMARKS.md).
+    fn completion_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
+        let fields = &self.model.fields;
+        let word =
+            commonest_with_prefix(self.searcher, fields.all_raw, prefix, MAX_COMPLETIONS_READ)
+                .ok()??;
+        let about: Vec<(Field, f32)> = (self.model.ranked_fields.iter())
+            .filter(|(field, _)| ![fields.body, fields.emphasis].contains(field))
+            .copied()
+            .collect();
+        let query = self.term_query_in(&QueryTerm::Word(word), &about)?;
+        Some(Box::new(BoostQuery::new(query, COMPLETION_BOOST)))
+    }
+
     /// Whether some indexed word (of any field, as written) begins with `prefix`: one seek
     /// in each segment's term dictionary. An error answers yes: the clause is then built.
     fn some_word_begins_with(&self, prefix: &str) -> bool {
@@ -1027,6 +1055,9 @@ impl<'a> QueryBuilder<'a> {
                 // somewhere in its text.
                 if self.statistics.doc_freq(&term).is_ok_and(|freq| freq == 0) {
                     options.extend(self.title_prefix_query(token));
+                    if len >= MIN_NAME_PREFIX_CHARS {
+                        options.extend(self.completion_query(token));
+                    }
                 }
             }
             if exact.is_none() && options.is_empty() {
@@ -1207,6 +1238,11 @@ impl<'a> QueryBuilder<'a> {
     /// each pass would build its weight (a BM25 table and a scorer). A word no field has
     /// becomes a query that matches nothing, so a required word still excludes every document.
     fn term_query(&self, term: &QueryTerm) -> Option<Box<dyn Query>> {
+        self.term_query_in(term, &self.model.ranked_fields)
+    }
+
+    /// [`Self::term_query`] in `fields` (with their boosts) alone.
+    fn term_query_in(&self, term: &QueryTerm, fields: &[(Field, f32)]) -> Option<Box<dyn Query>> {
         let mut analyzer = self.model.stemmer.clone();
         let tokens = analysis::positioned_tokens(&mut analyzer, term.text());
         if tokens.is_empty() {
@@ -1215,9 +1251,7 @@ impl<'a> QueryBuilder<'a> {
         // An error here leaves the clause in; the search itself will report it.
         let indexed = |term: &Term| self.statistics.doc_freq(term).map_or(true, |freq| freq > 0);
         let first = tokens[0].0;
-        let per_field: Vec<Box<dyn Query>> = self
-            .model
-            .ranked_fields
+        let per_field: Vec<Box<dyn Query>> = fields
             .iter()
             .filter_map(|(field, boost)| {
                 let terms: Vec<(usize, Term)> = tokens

@@ -907,6 +907,49 @@ mod tests {
         }
     }
 
+    /// A word being typed that is not yet whole ranks pages by where its commonest completion
+    /// stands, as that word typed whole would: "destr" begins "destruction", a heading of the
+    /// retention page, which comes before the page all about the other word typed.
+    #[test]
+    fn a_word_being_typed_ranks_by_its_commonest_completion() {
+        let mut pages = vec![
+            (
+                "topics/retention.html".to_string(),
+                "<title>Record retention</title><main><h2>Destruction</h2><p>Records are kept \
+                 for the period that state law, federal programs and the statute of limitations \
+                 set, whichever is longest, and longer when a legal hold applies. At the end of \
+                 the period destruction follows, so that the records cannot be read again, and \
+                 a certificate of destruction is kept.</p></main>"
+                    .to_string(),
+            ),
+            (
+                "resources/comparison.html".to_string(),
+                "<title>Certificate comparison</title><meta name=\"description\" \
+                 content=\"Every certificate compared: which certificate to choose.\"><main>\
+                 <h2>Certificates</h2><p>Each certificate and its exam.</p><h2>Certificate \
+                 fees</h2><p>Certificate fees; the certificate to choose.</p></main>"
+                    .to_string(),
+            ),
+        ];
+        // Pages with neither word, so that "certificate" is as rare as on a real site, and with a
+        // heading as long as theirs.
+        pages.extend((0..100).map(|n| {
+            (
+                format!("topics/other-{n}.html"),
+                format!(
+                    "<title>Topic {n}</title><main><h2>Part {n}</h2><p>Coding and records.</p>\
+                     </main>"
+                ),
+            )
+        }));
+        let fixture = IndexedCorpus::with_meanings(&pages, him_indexer::Meanings::Off);
+        let ids = hit_ids(&fixture.engine(), "certificate of destr");
+        assert_eq!(
+            ids[..2],
+            ["topics/retention.html", "resources/comparison.html"]
+        );
+    }
+
     /// A word naming a format ("printable", "pdf") prefers documents of that format, and is
     /// not itself looked for as a word; a text file's first line weighs as a page's title and
     /// heading do.

@@ -20,8 +20,8 @@ pub(crate) struct Expander {
     folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
     /// The regular inflections of the words of groups that ask for them (`inflect`:
-    /// `supervising`, `telecommuting`, `remotely`), one word of a term at a time: they open
-    /// the term's group when no term is written so.
+    /// `supervising`, `telecommuting`, `remotely`; of a one-way group, its first term's), one
+    /// word of a term at a time: they open the term's group when no term is written so.
     inflected: HashMap<String, Vec<usize>>,
     /// Keys of acronyms and credential codes: never typo-corrected.
     no_fuzz: HashSet<String>,
@@ -79,7 +79,12 @@ impl Expander {
             if !group.inflect {
                 continue;
             }
-            for term in group.terms.iter().filter(|term| !is_acronym(term)) {
+            // A one-way group opens at its first term only, in its inflections too.
+            let opening = match group.one_way {
+                true => &group.terms[..1],
+                false => &group.terms[..],
+            };
+            for term in opening.iter().filter(|term| !is_acronym(term)) {
                 let key = key_of(&mut analyzer, term);
                 let words: Vec<&str> = key.split(' ').collect();
                 for (at, word) in words.iter().enumerate() {
@@ -342,7 +347,8 @@ mod tests {
             "[[synonyms]]\nterms = [\"supervise\", \"oversee\"]\ninflect = true\n\
              [[synonyms]]\nterms = [\"work from home\", \"remote\"]\ninflect = true\n\
              [[synonyms]]\nterms = [\"income\", \"salary\"]\n\
-             [[synonyms]]\nterms = [\"keep\", \"retention\"]\none_way = true\n",
+             [[synonyms]]\nterms = [\"keep\", \"retention\"]\none_way = true\n\
+             [[synonyms]]\nterms = [\"expire\", \"renew\"]\none_way = true\ninflect = true\n",
         )
         .unwrap();
         let e = Expander::new(&taxonomy);
@@ -354,9 +360,14 @@ mod tests {
         // Not a group that does not ask for it: `incoming` is not income.
         assert!(e.alternatives("incoming").is_empty());
         assert_eq!(e.alternatives("remotely"), ["work from home"]);
-        // Not a one-way group's word, whose written form was chosen; not a word that merely
-        // begins like a term.
+        // Not a one-way group's word unless it asks; not a word that merely begins like a
+        // term.
         assert!(e.alternatives("keeping").is_empty());
+        // A one-way group that asks for it opens at its first term's inflections alone.
+        for word in ["expires", "expired", "expiring"] {
+            assert_eq!(e.alternatives(word), ["renew"], "{word}");
+        }
+        assert!(e.alternatives("renewed").is_empty());
         assert!(e.alternatives("supervisor").is_empty());
         assert!(["applies", "applied", "applying"]
             .iter()

@@ -426,6 +426,36 @@ fn accepts(automaton: &DfaWrapper, key: &[u8]) -> bool {
     automaton.is_match(&state)
 }
 
+/// The indexed word of `field` that `prefix` begins and most documents have (summed over
+/// segments), from the first `most_read` such words of each segment's dictionary.
+pub(crate) fn commonest_with_prefix(
+    searcher: &Searcher,
+    field: Field,
+    prefix: &str,
+    most_read: usize,
+) -> tantivy::Result<Option<String>> {
+    let mut found: HashMap<Vec<u8>, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .into_stream()?;
+        for _ in 0..most_read {
+            if !stream.advance() || !stream.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            *found.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
+        }
+    }
+    // The commonest; of equals, the first in the dictionary's order.
+    let best = found
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+    Ok(best.and_then(|(word, _)| String::from_utf8(word).ok()))
+}
+
 /// The indexed word of `field` within `max_distance` edits of `word` (adjacent transpositions
 /// count as one), the closest and then the most frequent; `None` when `word` itself is indexed
 /// or nothing is that close. `same_first` keeps only words with the same first letter (typos

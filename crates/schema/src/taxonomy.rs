@@ -175,7 +175,8 @@ pub struct SynonymGroup {
     pub one_way: bool,
     /// Its words also open it in their regular inflections (`supervising` for `supervise`):
     /// for groups of verbs and adjectives, whose inflections mean the same (a noun's may not:
-    /// `incoming` is not `income`, `feed` not `fee`). Two-way groups only.
+    /// `incoming` is not `income`, `feed` not `fee`). In a one-way group, its first term's
+    /// (`expired` and `expiring` open `expire`'s).
     pub inflect: bool,
 }
 
@@ -506,7 +507,7 @@ impl RawTaxonomy {
             synonyms.push(SynonymGroup {
                 terms: group.terms,
                 one_way: group.one_way,
-                inflect: group.inflect && !group.one_way,
+                inflect: group.inflect,
             });
         }
         Ok(Taxonomy {

@@ -10,7 +10,7 @@ use tantivy::{Searcher, Term};
 
 use super::SearchEngine;
 use crate::build::QueryBuilder;
-use crate::suggest::nearest_word;
+use crate::suggest::{commonest_with_prefix, nearest_word};
 use crate::Result;
 
 /// What became of one word no document has.
@@ -67,7 +67,7 @@ impl SearchEngine {
             return Ok(Missing::OtherForm { word, indexed });
         }
         if len >= 4 {
-            if let Some(longer) = commonest_with_prefix(searcher, field, token)? {
+            if let Some(longer) = commonest_with_prefix(searcher, field, token, usize::MAX)? {
                 return Ok(Missing::OtherForm {
                     word,
                     indexed: longer,
@@ -76,36 +76,6 @@ impl SearchEngine {
         }
         Ok(Missing::Absent { word })
     }
-}
-
-/// The most frequent indexed word that starts with `prefix`.
-fn commonest_with_prefix(
-    searcher: &Searcher,
-    field: tantivy::schema::Field,
-    prefix: &str,
-) -> tantivy::Result<Option<String>> {
-    let mut best: Option<(u64, String)> = None;
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        let mut stream = inverted
-            .terms()
-            .range()
-            .ge(prefix.as_bytes())
-            .into_stream()?;
-        while stream.advance() {
-            if !stream.key().starts_with(prefix.as_bytes()) {
-                break;
-            }
-            let Ok(word) = std::str::from_utf8(stream.key()) else {
-                continue;
-            };
-            let freq = u64::from(stream.value().doc_freq);
-            if best.as_ref().is_none_or(|(f, _)| freq > *f) {
-                best = Some((freq, word.to_string()));
-            }
-        }
-    }
-    Ok(best.map(|(_, word)| word))
 }
 
 fn diagnosis(query: &str, missing: &[Missing]) -> Diagnosis {
