@@ -15,8 +15,11 @@ const MAX_SPAN_WORDS: usize = 8;
 #[derive(Clone)]
 pub(crate) struct Expander {
     groups: Vec<Vec<String>>,
+    /// Per group: the terms it expands into, `groups[id][expands[id]..]` (0 but for a one-way
+    /// group, whose opening terms expand into the others only).
+    expands: Vec<usize>,
     /// Per group: whether a term in the other number opens it (not a one-way group, whose
-    /// first term is a word chosen as written: `keep`, `make`, `issues`).
+    /// opening terms are words chosen as written: `keep`, `make`, `issues`).
     folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
     /// The regular inflections of the words of groups that ask for them (`inflect`:
@@ -36,12 +39,12 @@ impl Expander {
             .iter()
             .map(|group| group.terms.clone())
             .collect();
-        // Terms that open their group: every term, but only the first of a one-way group.
+        // Terms that open their group: every term, but only the opening ones of a one-way group.
         let opens = |id: usize, index: usize| {
             taxonomy
                 .synonyms
                 .get(id)
-                .is_none_or(|group| !group.one_way || index == 0)
+                .is_none_or(|group| index < group.opening().len())
         };
         for spec in taxonomy.kinds().iter().filter(|spec| spec.policy.expand) {
             for value in &spec.values {
@@ -51,9 +54,13 @@ impl Expander {
                 }
             }
         }
-        let folds = (0..groups.len())
-            .map(|id| taxonomy.synonyms.get(id).is_none_or(|group| !group.one_way))
+        let expands: Vec<usize> = (0..groups.len())
+            .map(|id| match taxonomy.synonyms.get(id) {
+                Some(group) if group.one_way => group.openers,
+                _ => 0,
+            })
             .collect();
+        let folds = expands.iter().map(|start| *start == 0).collect();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut no_fuzz = HashSet::new();
         for (id, group) in groups.iter().enumerate() {
@@ -79,12 +86,8 @@ impl Expander {
             if !group.inflect {
                 continue;
             }
-            // A one-way group opens at its first term only, in its inflections too.
-            let opening = match group.one_way {
-                true => &group.terms[..1],
-                false => &group.terms[..],
-            };
-            for term in opening.iter().filter(|term| !is_acronym(term)) {
+            // A one-way group opens at its opening terms only, in their inflections too.
+            for term in group.opening().iter().filter(|term| !is_acronym(term)) {
                 let key = key_of(&mut analyzer, term);
                 let words: Vec<&str> = key.split(' ').collect();
                 for (at, word) in words.iter().enumerate() {
@@ -105,6 +108,7 @@ impl Expander {
         }
         Expander {
             groups,
+            expands,
             folds,
             by_key,
             inflected,
@@ -145,7 +149,7 @@ impl Expander {
         let mut out: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([key.clone()]);
         for id in self.groups_of(&key) {
-            for term in &self.groups[id] {
+            for term in &self.groups[id][self.expands[id]..] {
                 let term_key = self.key(term);
                 // The term `phrase` inflects ("supervise" for "supervising") is the same word.
                 if !inflects(&key, &term_key) && seen.insert(term_key) {
@@ -306,6 +310,15 @@ mod tests {
         let e = Expander::new(&taxonomy);
         assert_eq!(e.alternatives("keep"), ["retention"]);
         assert!(e.alternatives("retention").is_empty());
+        // Written with `from`: each opens it, into `terms` alone, not into one another.
+        let taxonomy = Taxonomy::from_toml(
+            "[[synonyms]]\nfrom = [\"army\", \"navy\"]\nterms = [\"military\", \"veteran\"]\n",
+        )
+        .unwrap();
+        let e = Expander::new(&taxonomy);
+        assert_eq!(e.alternatives("army"), ["military", "veteran"]);
+        assert_eq!(e.alternatives("navy"), ["military", "veteran"]);
+        assert!(e.alternatives("military").is_empty());
     }
 
     #[test]

@@ -166,18 +166,33 @@ pub struct KindSpec {
 /// Terms that mean the same thing to a searcher, for query expansion: used both ways, or with
 /// `one_way`, from the first term to the others only (a general word that must not drag in a
 /// specific one the other way: `keep` finds `retention` pages, `retention` does not find every
-/// page that says "keep").
+/// page that says "keep"). A one-way group written with `from` opens at each of its `from`
+/// terms, none of which expands into another (`army` and `navy` each find `military`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynonymGroup {
-    /// Equivalent terms; multi-word terms are phrases.
+    /// Equivalent terms; multi-word terms are phrases. A one-way group's opening terms come
+    /// first ([`Self::opening`]), then the terms they expand into.
     pub terms: Vec<String>,
-    /// Only the first term expands, into the others.
+    /// Only the opening terms expand, into the others.
     pub one_way: bool,
+    /// How many of `terms` open a one-way group: 1, or the number of its `from` terms.
+    pub openers: usize,
     /// Its words also open it in their regular inflections (`supervising` for `supervise`):
     /// for groups of verbs and adjectives, whose inflections mean the same (a noun's may not:
     /// `incoming` is not `income`, `feed` not `fee`). In a one-way group, its first term's
     /// (`expired` and `expiring` open `expire`'s).
     pub inflect: bool,
+}
+
+impl SynonymGroup {
+    /// The terms a query may name to open the group: all of them, or a one-way group's opening
+    /// ones.
+    pub fn opening(&self) -> &[String] {
+        match self.one_way {
+            true => &self.terms[..self.openers],
+            false => &self.terms,
+        }
+    }
 }
 
 /// The whole taxonomy.
@@ -407,6 +422,8 @@ struct RawValue {
 struct RawSynonyms {
     terms: Vec<String>,
     #[serde(default)]
+    from: Vec<String>,
+    #[serde(default)]
     one_way: bool,
     #[serde(default)]
     inflect: bool,
@@ -495,18 +512,20 @@ impl RawTaxonomy {
         for group in self.synonyms {
             let span = group.span();
             let group = group.into_inner();
-            if group.terms.len() < 2 || group.terms.iter().any(|t| t.trim().is_empty()) {
+            // `from` opens a one-way group at each of its terms, into every term of `terms`.
+            let openers = group.from.len().max(1);
+            let one_way = group.one_way || !group.from.is_empty();
+            let terms: Vec<String> = group.from.into_iter().chain(group.terms).collect();
+            if terms.len() < openers + 1 || terms.iter().any(|t| t.trim().is_empty()) {
                 return Err(lines.error(
                     span,
-                    format!(
-                        "synonym group {:?} needs at least two non-empty terms",
-                        group.terms
-                    ),
+                    format!("synonym group {terms:?} needs at least two non-empty terms"),
                 ));
             }
             synonyms.push(SynonymGroup {
-                terms: group.terms,
-                one_way: group.one_way,
+                terms,
+                one_way,
+                openers,
                 inflect: group.inflect,
             });
         }

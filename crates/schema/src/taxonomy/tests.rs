@@ -253,6 +253,9 @@ fn bad_keys_and_policies_are_rejected() {
     assert!(err.contains("line 2"), "{err}");
     let err = invalid("[[synonyms]]\nterms = [\"one\"]\n");
     assert!(err.contains("line 1") && err.contains("two"), "{err}");
+    // A `from` group needs a term to expand into.
+    let err = invalid("[[synonyms]]\nfrom = [\"army\", \"navy\"]\nterms = []\n");
+    assert!(err.contains("line 1") && err.contains("two"), "{err}");
     let err = invalid(
         "[kinds.resource_type]\n[[kinds.resource_type.values]]\nname = \"Comparison\"\n\
          asked_by = [\"vs\", \"Differ ence\"]\n",
@@ -287,4 +290,15 @@ fn keywords_file_pages_but_are_not_names() {
         err.contains("line 7") && err.contains("names both"),
         "{err}"
     );
+}
+
+#[test]
+fn a_from_group_is_one_way_from_each_of_its_from_terms() {
+    let taxonomy =
+        Taxonomy::from_toml("[[synonyms]]\nfrom = [\"army\", \"navy\"]\nterms = [\"military\"]\n")
+            .unwrap();
+    let group = &taxonomy.synonyms[0];
+    assert_eq!(group.terms, ["army", "navy", "military"]);
+    assert!(group.one_way);
+    assert_eq!(group.opening(), ["army", "navy"]);
 }
