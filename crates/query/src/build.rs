@@ -851,7 +851,7 @@ impl<'a> QueryBuilder<'a> {
     /// at [`COMPLETION_BOOST`] in the fields that say what a page is about (title, headings,
     /// description): a page with the word being typed in a heading outranks one that has it
     /// in its text, where the prefix clause beside it finds every completion. Scoring the body's
-    /// long postings too cost a prefix query as much again as the 10% that latency may grow by
+    /// long postings too would cost a prefix query more than the 10% its latency may grow by
     /// (BENCHMARKS.md).
     fn completion_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
         let fields = &self.model.fields;

@@ -23,8 +23,8 @@ pub(crate) struct Expander {
     folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
     /// The regular inflections of the words of groups that ask for them (`inflect`:
-    /// `supervising`, `telecommuting`, `remotely`; of a one-way group, its first term's), one
-    /// word of a term at a time: they open the term's group when no term is written so.
+    /// `supervising`, `telecommuting`, `remotely`; of a one-way group, its opening terms'),
+    /// one word of a term at a time: they open the term's group when no term is written so.
     inflected: HashMap<String, Vec<usize>>,
     /// Keys of acronyms and credential codes: never typo-corrected.
     no_fuzz: HashSet<String>,

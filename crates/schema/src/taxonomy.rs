@@ -179,7 +179,7 @@ pub struct SynonymGroup {
     pub openers: usize,
     /// Its words also open it in their regular inflections (`supervising` for `supervise`):
     /// for groups of verbs and adjectives, whose inflections mean the same (a noun's may not:
-    /// `incoming` is not `income`, `feed` not `fee`). In a one-way group, its first term's
+    /// `incoming` is not `income`, `feed` not `fee`). In a one-way group, its opening terms'
     /// (`expired` and `expiring` open `expire`'s).
     pub inflect: bool,
 }
