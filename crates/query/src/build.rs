@@ -370,6 +370,9 @@ pub(crate) struct QueryModel {
     pub(crate) raw: TextAnalyzer,
     pub(crate) expander: Expander,
     ranked_fields: Vec<(Field, f32)>,
+    /// The ranked fields that say what a page is about (all but the body and emphasis), where
+    /// a word being typed counts by its commonest completion.
+    about_fields: Vec<(Field, f32)>,
     /// Values of kinds with the `boost` policy (credentials and job titles in the built-in
     /// taxonomy) by the [`Taxonomy::name_key`] of every name, code and alias,
     /// for the facet boost of queries that name one (`canonicalize` scans every surface form).
@@ -396,6 +399,10 @@ impl QueryModel {
             .iter()
             .map(|(name, boost)| Ok((schema.get_field(name)?, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let about_fields = (ranked_fields.iter())
+            .filter(|(field, _)| ![fields.body, fields.emphasis].contains(field))
+            .copied()
+            .collect();
         let stemmer = analysis::stemmed_analyzer();
         let raw = analysis::raw_analyzer();
         let mut named_values: HashMap<String, Vec<(FacetKind, String)>> = HashMap::new();
@@ -432,6 +439,7 @@ impl QueryModel {
             raw,
             expander: Expander::new(taxonomy),
             ranked_fields,
+            about_fields,
             named_values,
             whole_names,
             asked,
@@ -854,15 +862,10 @@ impl<'a> QueryBuilder<'a> {
     /// long postings too would cost a prefix query more than the 10% its latency may grow by
     /// (BENCHMARKS.md).
     fn completion_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
-        let fields = &self.model.fields;
+        let all_raw = self.model.fields.all_raw;
         let word =
-            commonest_with_prefix(self.searcher, fields.all_raw, prefix, MAX_COMPLETIONS_READ)
-                .ok()??;
-        let about: Vec<(Field, f32)> = (self.model.ranked_fields.iter())
-            .filter(|(field, _)| ![fields.body, fields.emphasis].contains(field))
-            .copied()
-            .collect();
-        let query = self.term_query_in(&QueryTerm::Word(word), &about)?;
+            commonest_with_prefix(self.searcher, all_raw, prefix, MAX_COMPLETIONS_READ).ok()??;
+        let query = self.term_query_in(&QueryTerm::Word(word), &self.model.about_fields)?;
         Some(Box::new(BoostQuery::new(query, COMPLETION_BOOST)))
     }
 

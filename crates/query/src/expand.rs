@@ -16,11 +16,10 @@ const MAX_SPAN_WORDS: usize = 8;
 pub(crate) struct Expander {
     groups: Vec<Vec<String>>,
     /// Per group: the terms it expands into, `groups[id][expands[id]..]` (0 but for a one-way
-    /// group, whose opening terms expand into the others only).
+    /// group, whose opening terms expand into the others only). A term in the other number
+    /// opens a group that starts at 0 (not a one-way group, whose opening terms are words
+    /// chosen as written: `keep`, `make`, `issues`).
     expands: Vec<usize>,
-    /// Per group: whether a term in the other number opens it (not a one-way group, whose
-    /// opening terms are words chosen as written: `keep`, `make`, `issues`).
-    folds: Vec<bool>,
     by_key: HashMap<String, Vec<usize>>,
     /// The regular inflections of the words of groups that ask for them (`inflect`:
     /// `supervising`, `telecommuting`, `remotely`; of a one-way group, its opening terms'),
@@ -60,7 +59,6 @@ impl Expander {
                 _ => 0,
             })
             .collect();
-        let folds = expands.iter().map(|start| *start == 0).collect();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut no_fuzz = HashSet::new();
         for (id, group) in groups.iter().enumerate() {
@@ -109,7 +107,6 @@ impl Expander {
         Expander {
             groups,
             expands,
-            folds,
             by_key,
             inflected,
             no_fuzz,
@@ -135,7 +132,7 @@ impl Expander {
             .filter_map(|other| self.by_key.get(&other))
             .flatten()
             .copied()
-            .filter(|id| self.folds[*id])
+            .filter(|id| self.expands[*id] == 0)
             .collect();
         if !numbers.is_empty() {
             return numbers;
