@@ -88,8 +88,10 @@ const MIN_NAME_PREFIX_CHARS: usize = 3;
 /// Shortest prefix expanded: one letter would match most of the vocabulary.
 pub(crate) const MIN_PREFIX_CHARS: usize = 2;
 
-/// Weight of a synonym relative to the words typed.
-const SYNONYM_BOOST: f32 = 0.35;
+/// Weight of a synonym relative to the words typed: below them, so that a page with the words
+/// typed outranks one with only their synonyms, yet enough for a question put in everyday
+/// words to reach the page in the field's (0.35 to 0.8 measured, BENCHMARKS.md).
+const SYNONYM_BOOST: f32 = 0.5;
 
 /// Score a document gains for each content word of the query it matches (in any form: the
 /// word, a synonym, a typo, a prefix) when not every word is required, scaled by the word's
@@ -561,6 +563,9 @@ pub(crate) struct QueryBuilder<'a> {
     statistics: MemoStatistics<'a>,
     /// The correction of each word no document has (`None`: nothing close), found once.
     corrections: RefCell<HashMap<String, Option<String>>>,
+    /// The commonest completion of the word being typed, found once: each pass builds its
+    /// query again, and the walk reads up to [`MAX_COMPLETIONS_READ`] words per segment.
+    completions: RefCell<HashMap<String, Option<String>>>,
     /// Whether words no document has are corrected, and words search their synonyms too (both
     /// off to count what a query finds with its words as typed).
     correct_unknown: bool,
@@ -577,6 +582,7 @@ impl<'a> QueryBuilder<'a> {
             memo: DocSetMemo::default(),
             statistics: MemoStatistics::new(searcher),
             corrections: RefCell::new(HashMap::new()),
+            completions: RefCell::new(HashMap::new()),
             correct_unknown: true,
             synonyms: true,
             commit: crate::cache::Commit::of(searcher).documents(),
@@ -862,9 +868,17 @@ impl<'a> QueryBuilder<'a> {
     /// long postings too would cost a prefix query more than the 10% its latency may grow by
     /// (BENCHMARKS.md).
     fn completion_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
-        let all_raw = self.model.fields.all_raw;
-        let word =
-            commonest_with_prefix(self.searcher, all_raw, prefix, MAX_COMPLETIONS_READ).ok()??;
+        let word = self
+            .completions
+            .borrow_mut()
+            .entry(prefix.to_string())
+            .or_insert_with(|| {
+                let all_raw = self.model.fields.all_raw;
+                commonest_with_prefix(self.searcher, all_raw, prefix, MAX_COMPLETIONS_READ)
+                    .ok()
+                    .flatten()
+            })
+            .clone()?;
         let query = self.term_query_in(&QueryTerm::Word(word), &self.model.about_fields)?;
         Some(Box::new(BoostQuery::new(query, COMPLETION_BOOST)))
     }

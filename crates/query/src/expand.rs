@@ -395,6 +395,22 @@ mod tests {
     }
 
     #[test]
+    fn everyday_words_open_the_fields_terms() {
+        let e = expander();
+        let opens = |words: &str, term: &str| e.alternatives(words).contains(&term.to_string());
+        assert!(opens("peeking", "snooping"));
+        assert!(opens("gi bill", "education benefits"));
+        assert!(opens("robots", "AI"));
+        assert!(opens("passed away", "deceased"));
+        // One way: the field's term does not open the everyday word.
+        assert!(!opens("snooping", "peeking"));
+        assert!(!opens("deceased", "died"));
+        let claim = ["insurers", "turned", "down", "my", "claim"];
+        assert_eq!(e.longest_span(&claim, 1), 2);
+        assert!(opens("turned down", "denial"));
+    }
+
+    #[test]
     fn spans_find_multiword_terms() {
         let e = expander();
         let words = ["release", "of", "information", "forms"];
