@@ -868,17 +868,10 @@ impl<'a> QueryBuilder<'a> {
     /// long postings too would cost a prefix query more than the 10% its latency may grow by
     /// (BENCHMARKS.md).
     fn completion_query(&self, prefix: &str) -> Option<Box<dyn Query>> {
-        let word = self
-            .completions
-            .borrow_mut()
-            .entry(prefix.to_string())
-            .or_insert_with(|| {
-                let all_raw = self.model.fields.all_raw;
-                commonest_with_prefix(self.searcher, all_raw, prefix, MAX_COMPLETIONS_READ)
-                    .ok()
-                    .flatten()
-            })
-            .clone()?;
+        let word = memoized(&self.completions, prefix, || {
+            let all_raw = self.model.fields.all_raw;
+            commonest_with_prefix(self.searcher, all_raw, prefix, MAX_COMPLETIONS_READ)
+        })?;
         let query = self.term_query_in(&QueryTerm::Word(word), &self.model.about_fields)?;
         Some(Box::new(BoostQuery::new(query, COMPLETION_BOOST)))
     }
@@ -956,7 +949,7 @@ impl<'a> QueryBuilder<'a> {
 
     /// The indexed word closest to `token` (a raw token no document has), memoized.
     pub(crate) fn correction(&self, token: &str) -> Option<String> {
-        self.memoized_correction(token, || {
+        memoized(&self.corrections, token, || {
             correct_word(self.searcher, self.model.fields.all_raw, token)
         })
     }
@@ -964,24 +957,9 @@ impl<'a> QueryBuilder<'a> {
     /// [`Self::correction`] of a word whose typo clauses follow: the same walk of the term
     /// dictionary records their documents in the memo (suggest.rs).
     fn correction_for_typos(&self, token: &str) -> Option<String> {
-        self.memoized_correction(token, || {
+        memoized(&self.corrections, token, || {
             correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
         })
-    }
-
-    fn memoized_correction(
-        &self,
-        token: &str,
-        find: impl FnOnce() -> tantivy::Result<Option<String>>,
-    ) -> Option<String> {
-        if let Some(known) = self.corrections.borrow().get(token) {
-            return known.clone();
-        }
-        let better = find().ok().flatten();
-        self.corrections
-            .borrow_mut()
-            .insert(token.to_string(), better.clone());
-        better
     }
 
     /// Each unit's share of [`COVERAGE_BONUS`]: its words' inverse document frequency over the
@@ -1388,6 +1366,21 @@ fn any_of(options: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
             options.into_iter().map(|q| (Occur::Should, q)).collect(),
         ))),
     }
+}
+
+/// The word `find` gives for `key`, found once per builder and kept in `known` (an error
+/// counts as none: the query is built without it).
+fn memoized(
+    known: &RefCell<HashMap<String, Option<String>>>,
+    key: &str,
+    find: impl FnOnce() -> tantivy::Result<Option<String>>,
+) -> Option<String> {
+    if let Some(word) = known.borrow().get(key) {
+        return word.clone();
+    }
+    let word = find().ok().flatten();
+    known.borrow_mut().insert(key.to_string(), word.clone());
+    word
 }
 
 #[cfg(test)]
