@@ -1149,6 +1149,61 @@ mod tests {
         assert_eq!(ids("doctors"), ["topics/queries.html"]);
     }
 
+    /// A word asking what a job pays ("make", "earn", "salary") prefers the pages about pay (the
+    /// topic's `asked_by`), above the page that names the credential most.
+    #[test]
+    fn asking_what_it_pays_prefers_the_pages_about_pay() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "credentials/rhit.html",
+                "<title>RHIT</title><main><h2>The RHIT exam</h2><p>The RHIT credential: RHIT \
+                 holders earn it by exam. Holders make records complete.</p></main>",
+            ),
+            (
+                "articles/figures.html",
+                "<title>Figures for HIM jobs</title><main><h2>Salaries</h2><p>Median salaries \
+                 of technicians, RHIT holders among them, by setting.</p></main>",
+            ),
+            (
+                "articles/exam.html",
+                "<title>Exam day</title><main><p>What the RHIT exam asks.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = |query: &str| hit_ids(&engine, query);
+        assert_eq!(
+            ids("how much does an rhit make")[0],
+            "articles/figures.html"
+        );
+        assert_eq!(ids("rhit pay")[0], "articles/figures.html");
+        assert_eq!(ids("rhit exam")[0], "credentials/rhit.html");
+    }
+
+    /// A question long enough for the feedback pass (more than `SHORT_QUERY_WORDS` content
+    /// words) gets no preference, even when its taxonomy terms make it fewer units: feedback
+    /// evaluates the words clause by clause only when they are the top of the query, and a
+    /// preference wraps them (long questions that asked what a job pays took a quarter more
+    /// instructions on the 10k-page benchmark site).
+    #[test]
+    fn a_long_questions_words_stay_a_sum_for_feedback() {
+        let fixture = IndexedCorpus::new(&[(
+            "articles/pay.html",
+            "<title>Pay</title><main><p>Medical coders make more after five years with a \
+             credential.</p></main>",
+        )]);
+        let engine = fixture.engine();
+        let searcher = engine.reader.searcher();
+        let question = "how much do medical coders make after five years with a credential";
+        let parsed = engine.query.parse(question);
+        assert!(engine.query.content_groups(&parsed) > crate::build::SHORT_QUERY_WORDS);
+        let builder = QueryBuilder::new(&engine.query, &searcher);
+        let words = builder.text_query(&parsed, false, true, false).unwrap();
+        // Nested as feedback.rs nests it.
+        let nested =
+            tantivy::query::BooleanQuery::new(vec![(tantivy::query::Occur::Should, words)]);
+        assert!(crate::flat::SumQuery::flatten(&nested).is_some());
+    }
+
     /// A question of seven to ten content words still prefers the page with more of them,
     /// its rarest most: without the coverage bonus, pages with two of its common words in a
     /// heading outranked the one page with its rare word ("2009").

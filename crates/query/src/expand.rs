@@ -405,6 +405,11 @@ mod tests {
         // One way: the field's term does not open the everyday word.
         assert!(!opens("snooping", "peeking"));
         assert!(!opens("deceased", "died"));
+        assert!(opens("wheelchairs", "durable medical equipment"));
+        assert!(opens("move up", "career ladder"));
+        assert!(opens("in charge", "director"));
+        assert!(opens("classes", "curriculum"));
+        assert!(!opens("curriculum", "classes"));
         let claim = ["insurers", "turned", "down", "my", "claim"];
         assert_eq!(e.longest_span(&claim, 1), 2);
         assert!(opens("turned down", "denial"));
