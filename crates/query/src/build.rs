@@ -745,11 +745,8 @@ impl<'a> QueryBuilder<'a> {
                 )),
             ));
         }
-        // Preferences are for short queries: a long one ranks by BM25 and feedback, whose
-        // evaluation needs the words' clauses at the top of the query. Long as `engine/rank.rs`
-        // tells it, by content words: a question of seven whose taxonomy terms make it six
-        // units still takes the feedback pass.
-        let preferences = match content_groups <= SHORT_QUERY_WORDS {
+        // Preferences are for short queries: a long one ranks by BM25 and feedback.
+        let preferences = match content_units <= SHORT_QUERY_WORDS {
             true => preferences,
             false => Vec::new(),
         };

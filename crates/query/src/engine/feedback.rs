@@ -40,9 +40,24 @@ pub(super) fn expand<'a>(
     words: Box<dyn Query>,
     reuse: bool,
 ) -> Result<(Box<dyn Query>, Option<Evaluation<'a>>)> {
+    let (core, preferred) = split_preferences(words.as_ref());
+    // The words and what feedback adds to them select documents; the preferences beside them
+    // only add to the score of what those select.
+    let sum_of = |selecting: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        let any = BooleanQuery::new(selecting.into_iter().map(|q| (Occur::Should, q)).collect());
+        if preferred.is_empty() {
+            return Box::new(any);
+        }
+        let beside = preferred.iter().map(|p| (Occur::Should, p.box_clone()));
+        Box::new(BooleanQuery::new(
+            std::iter::once((Occur::Must, Box::new(any) as Box<dyn Query>))
+                .chain(beside)
+                .collect(),
+        ))
+    };
     // Nested as in the expanded query, so that it flattens into the same first clauses.
-    let nested = BooleanQuery::new(vec![(Occur::Should, words.box_clone())]);
-    let evaluation = SumQuery::flatten(&nested)
+    let nested = sum_of(vec![core.box_clone()]);
+    let evaluation = SumQuery::flatten(nested.as_ref())
         .map(|sum| sum.evaluate(searcher, statistics))
         .transpose()?;
     let top = match &evaluation {
@@ -140,11 +155,38 @@ pub(super) fn expand<'a>(
         }
         _ => None,
     };
-    let clauses = std::iter::once(words)
-        .chain(added)
-        .map(|query| (Occur::Should, query))
-        .collect();
-    Ok((Box::new(BooleanQuery::new(clauses)), evaluation))
+    let expanded = sum_of(std::iter::once(core).chain(added).collect());
+    Ok((expanded, evaluation))
+}
+
+/// `words` as the query of its words and the preferences beside them: `build.rs` wraps the
+/// words of a query that asks for a kind of document ("what does an rhit make") as the one
+/// `Must` clause of a query whose `Should` clauses only add the preference's score. Feedback
+/// adds its words to the words, not beside the preferences, so that the sum stays one that
+/// flattens (`flat.rs` allows a `Must` clause at the top only).
+fn split_preferences(words: &dyn Query) -> (Box<dyn Query>, Vec<Box<dyn Query>>) {
+    if let Some(boolean) = words.downcast_ref::<BooleanQuery>() {
+        let clauses = boolean.clauses();
+        let musts: Vec<&Box<dyn Query>> = clauses
+            .iter()
+            .filter(|(occur, _)| *occur == Occur::Must)
+            .map(|(_, query)| query)
+            .collect();
+        let only_should_beside = clauses
+            .iter()
+            .all(|(occur, _)| matches!(occur, Occur::Must | Occur::Should));
+        if let [core] = musts.as_slice() {
+            if only_should_beside && clauses.len() > 1 {
+                let preferred = clauses
+                    .iter()
+                    .filter(|(occur, _)| *occur == Occur::Should)
+                    .map(|(_, query)| query.box_clone())
+                    .collect();
+                return (core.box_clone(), preferred);
+            }
+        }
+    }
+    (words.box_clone(), Vec::new())
 }
 
 #[cfg(test)]
