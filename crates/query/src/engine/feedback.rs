@@ -165,25 +165,13 @@ pub(super) fn expand<'a>(
 /// adds its words to the words, not beside the preferences, so that the sum stays one that
 /// flattens (`flat.rs` allows a `Must` clause at the top only).
 fn split_preferences(words: &dyn Query) -> (Box<dyn Query>, Vec<Box<dyn Query>>) {
-    if let Some(boolean) = words.downcast_ref::<BooleanQuery>() {
-        let clauses = boolean.clauses();
-        let musts: Vec<&Box<dyn Query>> = clauses
-            .iter()
-            .filter(|(occur, _)| *occur == Occur::Must)
-            .map(|(_, query)| query)
-            .collect();
-        let only_should_beside = clauses
-            .iter()
-            .all(|(occur, _)| matches!(occur, Occur::Must | Occur::Should));
-        if let [core] = musts.as_slice() {
-            if only_should_beside && clauses.len() > 1 {
-                let preferred = clauses
-                    .iter()
-                    .filter(|(occur, _)| *occur == Occur::Should)
-                    .map(|(_, query)| query.box_clone())
-                    .collect();
-                return (core.box_clone(), preferred);
-            }
+    let clauses = words
+        .downcast_ref::<BooleanQuery>()
+        .map(BooleanQuery::clauses);
+    if let Some([(Occur::Must, core), beside @ ..]) = clauses {
+        if !beside.is_empty() && beside.iter().all(|(occur, _)| *occur == Occur::Should) {
+            let preferred = beside.iter().map(|(_, query)| query.box_clone()).collect();
+            return (core.box_clone(), preferred);
         }
     }
     (words.box_clone(), Vec::new())
