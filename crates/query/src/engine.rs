@@ -369,10 +369,12 @@ impl SearchEngine {
             };
             let raw = analysis::tokens(&mut self.query.raw.clone(), word);
             let [token] = raw.as_slice() else { continue };
-            // A filler word is what was meant, indexed or not: "cant" is not "can".
+            // A filler word is what was meant, indexed or not: "cant" is not "can"; so is a
+            // real word the site does not use ("robots" is not "roots").
             if self.query.expander.is_protected(word)
                 || is_filler(word)
                 || builder.stems_indexed(word)
+                || him_semantic::knows_word(token)
             {
                 continue;
             }
@@ -1493,6 +1495,37 @@ mod tests {
             suggestion("gammma's zzqx"),
             Some("gamma's zzqx".to_string()),
             "the correction keeps what was typed around the word"
+        );
+    }
+
+    /// A word in no page that is a real word ("robots", which the model's vocabulary has
+    /// whole) is what the user meant: it is not searched as the site's closest word ("roots")
+    /// with a typed word's weight, nor offered as a correction; a misspelling ("codnig") is.
+    #[test]
+    fn a_real_word_the_site_does_not_use_is_not_corrected() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "roots.html",
+                "<title>Word roots</title><p>Medical terms are built from roots and \
+                 suffixes.</p>",
+            ),
+            (
+                "software.html",
+                "<title>Coding software</title><p>Software reads the chart and proposes \
+                 codes to the coder.</p>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let search = |q: &str| engine.search(SearchRequest::new(q)).unwrap();
+        let ids = |q: &str| -> Vec<String> { search(q).hits.into_iter().map(|h| h.id).collect() };
+        assert!(him_semantic::knows_word("robots"));
+        assert!(!him_semantic::knows_word("codnig"));
+        assert_eq!(search("robots proposes codes").suggestion, None);
+        // Found by its words; "roots" only as a typo of it, below.
+        assert_eq!(ids("robots proposes codes")[0], "software.html");
+        assert_eq!(
+            search("robots codnig").suggestion,
+            Some("robots coding".to_string())
         );
     }
 

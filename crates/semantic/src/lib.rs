@@ -50,7 +50,7 @@ pub enum Error {
 /// The model and its tokenizer, loaded once per process ([`Embedder::get`]).
 pub struct Embedder {
     model: BertModel,
-    tokenizer: Tokenizer,
+    tokenizer: &'static Tokenizer,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -71,8 +71,7 @@ impl Embedder {
         let config: Config = serde_json::from_str(CONFIG)?;
         let weights = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &Device::Cpu)?;
         let model = BertModel::load(weights, &config)?;
-        let tokenizer =
-            Tokenizer::from_bytes(TOKENIZER).map_err(|err| Error::Tokenizer(err.to_string()))?;
+        let tokenizer = tokenizer().map_err(|err| Error::Tokenizer(err.clone()))?;
         Ok(Embedder { model, tokenizer })
     }
 
@@ -125,6 +124,23 @@ thread_local! {
 pub fn embed(text: &str, max_tokens: usize) -> Result<Vec<f32>, String> {
     let model = Embedder::get().map_err(|err| err.to_string())?;
     model.embed(text, max_tokens).map_err(|err| err.to_string())
+}
+
+/// The model's tokenizer, loaded once per process on its own: [`knows_word`] needs its
+/// vocabulary, not the model's weights (90 MB once widened).
+fn tokenizer() -> Result<&'static Tokenizer, &'static String> {
+    static TOKENIZER_LOADED: OnceLock<Result<Tokenizer, String>> = OnceLock::new();
+    TOKENIZER_LOADED
+        .get_or_init(|| Tokenizer::from_bytes(TOKENIZER).map_err(|err| err.to_string()))
+        .as_ref()
+}
+
+/// Whether the model's vocabulary has `word` (lower-cased) as one word piece, a word it learned
+/// whole: a misspelling is read as pieces ("behavorial" as `beh`, `##avo`, `##rial`), a real
+/// word that a site happens not to use is not ("robots"). False if the tokenizer failed to
+/// load. It reads the tokenizer alone, so an index without meanings can ask it too.
+pub fn knows_word(word: &str) -> bool {
+    tokenizer().is_ok_and(|tokenizer| tokenizer.token_to_id(&word.to_lowercase()).is_some())
 }
 
 fn normalize(vector: &mut [f32]) {

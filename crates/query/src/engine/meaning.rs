@@ -19,8 +19,9 @@ use quick_cache::{OptionsBuilder, UnitWeighter};
 use tantivy::columnar::BytesColumn;
 use tantivy::{DocAddress, Searcher};
 
-use him_schema::MEANING_FIELD;
+use him_schema::{analysis, MEANING_FIELD};
 use him_semantic::{similarity, Embedder, QUERY_TOKENS};
+use tantivy::tokenizer::TextAnalyzer;
 
 use crate::build::ABOUT_SCORE;
 use crate::parse::ParsedQuery;
@@ -55,6 +56,36 @@ fn without_operators(query: &str) -> String {
         .filter(|word| !word.starts_with('-') && *word != "OR")
         .map(|word| word.trim_matches('"'))
         .filter(|word| !word.is_empty())
+        .collect();
+    words.join(" ")
+}
+
+/// `text` with each misspelled word that the ranking corrected (`corrections`, by raw token: a
+/// word no document has, and its closest indexed word) replaced by its correction: the model
+/// reads a misspelling as word pieces that mean something else ("behavorial" is not
+/// "behavioral" to it). A word the model knows whole is kept: it is a real word the site does
+/// not use, which the model understands better than the site's closest word ("robots" is not
+/// "roots").
+pub(super) fn corrected(
+    text: &str,
+    corrections: &HashMap<String, Option<String>>,
+    raw: &TextAnalyzer,
+) -> String {
+    if !corrections.values().any(Option::is_some) {
+        return text.to_string();
+    }
+    let mut analyzer = raw.clone();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(
+            |word| match analysis::tokens(&mut analyzer, word).as_slice() {
+                [token] => match corrections.get(token) {
+                    Some(Some(better)) if !him_semantic::knows_word(token) => better.clone(),
+                    _ => word.to_string(),
+                },
+                _ => word.to_string(),
+            },
+        )
         .collect();
     words.join(" ")
 }
@@ -430,6 +461,38 @@ mod tests {
             ids(&engine, SearchRequest::new(question))
         );
         assert_eq!(passes(), before + 2);
+    }
+
+    /// The model reads a question's misspelled words as the ranking corrected them: the
+    /// misspelled question and the corrected one share a vector (the model runs once). A
+    /// real word that no page has is kept as typed.
+    #[test]
+    fn the_model_reads_a_misspelled_word_as_corrected() {
+        let engine = IndexedCorpus::with_meanings(&PAGES, Meanings::On).engine();
+        let passes = || super::PASSES.with(std::cell::Cell::get);
+        let before = passes();
+        let typed = "can i find out who the hospital shared my recrods with";
+        assert_eq!(ids(&engine, SearchRequest::new(typed)).len(), 4);
+        assert_eq!(passes(), before + 1);
+        assert_eq!(ids(&engine, SearchRequest::new(QUESTION)).len(), 4);
+        assert_eq!(
+            passes(),
+            before + 1,
+            "the corrected question was embedded anew"
+        );
+
+        let raw = him_schema::analysis::raw_analyzer();
+        let corrections = [
+            ("recrods".to_string(), Some("records".to_string())),
+            ("robots".to_string(), Some("roots".to_string())),
+            ("zzqx".to_string(), None),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            super::corrected("Robots read my Recrods zzqx", &corrections, &raw),
+            "Robots read my records zzqx"
+        );
     }
 
     #[test]

@@ -116,6 +116,7 @@ impl SearchEngine {
                 };
                 let mut ranking = self.rank_words(searcher, parsed, filters, wide)?;
                 let depth = ranking.top.len().min(meaning::DEPTH);
+                let text = meaning::corrected(&text, &ranking.corrections, &self.query.raw);
                 ranking.meaning_gains = meaning::rerank(
                     searcher,
                     &mut ranking.top[..depth],
