@@ -50,7 +50,7 @@ pub enum Error {
 /// The model and its tokenizer, loaded once per process ([`Embedder::get`]).
 pub struct Embedder {
     model: BertModel,
-    tokenizer: &'static Tokenizer,
+    tokenizer: Tokenizer,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -71,7 +71,8 @@ impl Embedder {
         let config: Config = serde_json::from_str(CONFIG)?;
         let weights = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &Device::Cpu)?;
         let model = BertModel::load(weights, &config)?;
-        let tokenizer = tokenizer().map_err(|err| Error::Tokenizer(err.clone()))?;
+        let tokenizer =
+            Tokenizer::from_bytes(TOKENIZER).map_err(|err| Error::Tokenizer(err.to_string()))?;
         Ok(Embedder { model, tokenizer })
     }
 
@@ -126,21 +127,15 @@ pub fn embed(text: &str, max_tokens: usize) -> Result<Vec<f32>, String> {
     model.embed(text, max_tokens).map_err(|err| err.to_string())
 }
 
-/// The model's tokenizer, loaded once per process on its own: [`knows_word`] needs its
-/// vocabulary, not the model's weights (90 MB once widened).
-fn tokenizer() -> Result<&'static Tokenizer, &'static String> {
-    static TOKENIZER_LOADED: OnceLock<Result<Tokenizer, String>> = OnceLock::new();
-    TOKENIZER_LOADED
-        .get_or_init(|| Tokenizer::from_bytes(TOKENIZER).map_err(|err| err.to_string()))
-        .as_ref()
-}
+/// The model's whole words, sorted (build.rs).
+static WORDS: &[&str] = &include!(concat!(env!("OUT_DIR"), "/words.rs"));
 
 /// Whether the model's vocabulary has `word` (lower-cased) as one word piece, a word it learned
 /// whole: a misspelling is read as pieces ("behavorial" as `beh`, `##avo`, `##rial`), a real
-/// word that a site happens not to use is not ("robots"). False if the tokenizer failed to
-/// load. It reads the tokenizer alone, so an index without meanings can ask it too.
+/// word that a site happens not to use is not ("robots"). It reads a list of the vocabulary's
+/// words, not the model, so an index without meanings can ask it too.
 pub fn knows_word(word: &str) -> bool {
-    tokenizer().is_ok_and(|tokenizer| tokenizer.token_to_id(&word.to_lowercase()).is_some())
+    WORDS.binary_search(&word.to_lowercase().as_str()).is_ok()
 }
 
 fn normalize(vector: &mut [f32]) {
@@ -179,6 +174,23 @@ mod tests {
 
     fn embed(text: &str) -> Vec<f32> {
         Embedder::get().unwrap().embed(text, QUERY_TOKENS).unwrap()
+    }
+
+    /// Whole words of the vocabulary, in any case; not a misspelling the model reads as
+    /// pieces, nor a piece that continues a word, nor a marker.
+    #[test]
+    fn the_vocabulary_knows_real_words_only() {
+        let tokenizer = &Embedder::get().unwrap().tokenizer;
+        for word in ["robots", "Starter", "spit", "heath", "hospital"] {
+            assert!(knows_word(word), "{word}");
+            let pieces = tokenizer.encode(word, false).unwrap();
+            assert_eq!(pieces.get_ids().len(), 1, "{word} is one piece");
+        }
+        for word in ["behavorial", "terminalogy", "codnig", "ing", "cls", ""] {
+            let pieces = tokenizer.encode(word, false).unwrap().get_ids().len();
+            assert_eq!(knows_word(word), pieces == 1, "{word}: {pieces} pieces");
+        }
+        assert!(!knows_word("##ing") && !knows_word("[CLS]"));
     }
 
     #[test]
