@@ -349,6 +349,13 @@ const FORMAT_WORDS: &[(&str, &[&str])] = &[
 /// credentials above the comparison of `difference between rhit and rhia`).
 const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
 
+/// Share of a site's pages that a word is on for a real word close to it, in no page, to be
+/// taken as a slip for it ([`QueryBuilder::slip_for`]). Of the blind sets' typo queries,
+/// every misspelled word is outside the model's vocabulary but "heath" (for "health", on 74%
+/// of the corpus' pages); the real words their paraphrases use that no page has are closest to
+/// words on 1-14% ("robots" to "roots", "spit" to "sit", "starter" to "started").
+const COMMON_SHARE: f64 = 1.0 / 3.0;
+
 /// Whether `word` names a document format ([`FORMAT_WORDS`]).
 pub(crate) fn is_format_word(word: &str) -> bool {
     format_named(&bare_word(word)).is_some()
@@ -946,10 +953,12 @@ impl<'a> QueryBuilder<'a> {
         self
     }
 
-    /// The indexed word closest to `token` (a raw token no document has), memoized.
+    /// The indexed word closest to `token` (a raw token no document has) when `token` is a
+    /// slip for it ([`Self::slip_for`]), memoized.
     pub(crate) fn correction(&self, token: &str) -> Option<String> {
         memoized(&self.corrections, token, || {
             correct_word(self.searcher, self.model.fields.all_raw, token)
+                .map(|closest| self.slip_for(token, closest))
         })
     }
 
@@ -958,7 +967,25 @@ impl<'a> QueryBuilder<'a> {
     fn correction_for_typos(&self, token: &str) -> Option<String> {
         memoized(&self.corrections, token, || {
             correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
+                .map(|closest| self.slip_for(token, closest))
         })
+    }
+
+    /// `closest`, the indexed word closest to `token`, if `token` was meant as it: a word the
+    /// model's vocabulary lacks, which is a misspelling ("behavorial"), or a real word one
+    /// edit or two from a word on a large share of the site's pages ([`COMMON_SHARE`]: "heath"
+    /// for "health", "medial" for "medical"). Another real word that no page has is what the
+    /// user meant ("robots" is not "roots", "spit" not "sit"): searching or proposing the
+    /// site's word would change the question.
+    fn slip_for(&self, token: &str, closest: Option<String>) -> Option<String> {
+        let closest = closest?;
+        if !him_semantic::knows_word(token) {
+            return Some(closest);
+        }
+        let total = self.statistics.total_num_docs().ok()?;
+        let term = Term::from_field_text(self.model.fields.all_raw, &closest);
+        let freq = self.statistics.doc_freq(&term).ok()?;
+        (freq as f64 >= COMMON_SHARE * total as f64).then_some(closest)
     }
 
     /// Each unit's share of [`COVERAGE_BONUS`]: its words' inverse document frequency over the
@@ -1058,13 +1085,11 @@ impl<'a> QueryBuilder<'a> {
                 return None;
             }
             // A word in no document is corrected whatever the other words find: it is the one
-            // a user misspelled ("medical terminalogy course"), unless it is a real word the
-            // site does not use ("robots" is not "roots": `knows_word`). Every misspelling of
-            // the blind sets' typo queries but one ("heath") is in no vocabulary.
+            // a user misspelled ("medical terminalogy course"); a real word the site does not
+            // use has no correction (`slip_for`).
             let unknown = self.correct_unknown
                 && typo_eligible(&self.model.expander, word, token)
-                && !self.stems_indexed(word)
-                && !him_semantic::knows_word(token);
+                && !self.stems_indexed(word);
             // A word no document has: its closest indexed word, ranked by BM25 like a word
             // typed (a constant-score typo clause would let the other words decide the ranking
             // alone), and its typo clauses for the other neighbours ("registrer": registrar,

@@ -60,12 +60,10 @@ fn without_operators(query: &str) -> String {
     words.join(" ")
 }
 
-/// `text` with each misspelled word that the ranking corrected (`corrections`, by raw token: a
-/// word no document has, and its closest indexed word) replaced by its correction: the model
+/// `text` with each word that the ranking corrected (`corrections`, by raw token: a word no
+/// document has, and the indexed word it is a slip for) replaced by its correction: the model
 /// reads a misspelling as word pieces that mean something else ("behavorial" is not
-/// "behavioral" to it). A word the model knows whole is kept: it is a real word the site does
-/// not use, which the model understands better than the site's closest word ("robots" is not
-/// "roots").
+/// "behavioral" to it). A real word the site does not use has no correction ("robots").
 pub(super) fn corrected(
     text: &str,
     corrections: &HashMap<String, Option<String>>,
@@ -80,7 +78,7 @@ pub(super) fn corrected(
         .map(
             |word| match analysis::tokens(&mut analyzer, word).as_slice() {
                 [token] => match corrections.get(token) {
-                    Some(Some(better)) if !him_semantic::knows_word(token) => better.clone(),
+                    Some(Some(better)) => better.clone(),
                     _ => word.to_string(),
                 },
                 _ => word.to_string(),
@@ -464,8 +462,7 @@ mod tests {
     }
 
     /// The model reads a question's misspelled words as the ranking corrected them: the
-    /// misspelled question and the corrected one share a vector (the model runs once). A
-    /// real word that no page has is kept as typed.
+    /// misspelled question and the corrected one share a vector (the model runs once).
     #[test]
     fn the_model_reads_a_misspelled_word_as_corrected() {
         let engine = IndexedCorpus::with_meanings(&PAGES, Meanings::On).engine();
@@ -484,14 +481,13 @@ mod tests {
         let raw = him_schema::analysis::raw_analyzer();
         let corrections = [
             ("recrods".to_string(), Some("records".to_string())),
-            ("robots".to_string(), Some("roots".to_string())),
             ("zzqx".to_string(), None),
         ]
         .into_iter()
         .collect();
         assert_eq!(
-            super::corrected("Robots read my Recrods zzqx", &corrections, &raw),
-            "Robots read my records zzqx"
+            super::corrected("Who read my Recrods zzqx", &corrections, &raw),
+            "Who read my records zzqx"
         );
     }
 
