@@ -297,17 +297,25 @@ pub(crate) fn corrected_words(
         .iter()
         .flatten()
         .flat_map(|term| term.text().split_whitespace())
-        .map(|word| {
-            let raw = analysis::tokens(&mut analyzer, word);
-            match raw.as_slice() {
-                [token] => match corrections.get(token) {
-                    Some(Some(better)) => better.clone(),
-                    _ => word.to_string(),
-                },
-                _ => word.to_string(),
-            }
-        })
+        .map(|word| corrected_word(&mut analyzer, word, corrections))
         .collect()
+}
+
+/// `word` (one word as typed, split at whitespace), or its correction when the ranking
+/// corrected its one raw token; a word of several tokens ("recrods/files") is kept, as the
+/// ranking corrects tokens alone.
+pub(crate) fn corrected_word(
+    raw: &mut TextAnalyzer,
+    word: &str,
+    corrections: &HashMap<String, Option<String>>,
+) -> String {
+    match analysis::tokens(raw, word).as_slice() {
+        [token] => match corrections.get(token) {
+            Some(Some(better)) => better.clone(),
+            _ => word.to_string(),
+        },
+        _ => word.to_string(),
+    }
 }
 
 /// Whether `word` is filler (see [`FILLER_WORDS`]) or names a format ([`FORMAT_WORDS`]).
@@ -972,11 +980,12 @@ impl<'a> QueryBuilder<'a> {
     }
 
     /// `closest`, the indexed word closest to `token`, if `token` was meant as it: a word the
-    /// model's vocabulary lacks, which is a misspelling ("behavorial"), or a real word one
-    /// edit or two from a word on a large share of the site's pages ([`COMMON_SHARE`]: "heath"
-    /// for "health", "medial" for "medical"). Another real word that no page has is what the
-    /// user meant ("robots" is not "roots", "spit" not "sit"): searching or proposing the
-    /// site's word would change the question.
+    /// model's vocabulary lacks, taken as a misspelling ("behavorial"; inflected words the
+    /// vocabulary lacks, such as "denials", are taken so too, as before there was this rule),
+    /// or a real word one edit or two from a word on a large share of the site's pages
+    /// ([`COMMON_SHARE`]: "heath" for "health", "medial" for "medical"). Another real word
+    /// that no page has is what the user meant ("robots" is not "roots", "spit" not "sit"):
+    /// searching the site's word as if typed, or proposing it, would change the question.
     fn slip_for(&self, token: &str, closest: Option<String>) -> Option<String> {
         let closest = closest?;
         if !him_semantic::knows_word(token) {
@@ -1085,25 +1094,27 @@ impl<'a> QueryBuilder<'a> {
                 return None;
             }
             // A word in no document is corrected whatever the other words find: it is the one
-            // a user misspelled ("medical terminalogy course"); a real word the site does not
-            // use has no correction (`slip_for`).
+            // a user misspelled ("medical terminalogy course"). A real word the site does not
+            // use has no correction (`slip_for`) and gets typo clauses only in the typo pass,
+            // as any word does.
             let unknown = self.correct_unknown
                 && typo_eligible(&self.model.expander, word, token)
                 && !self.stems_indexed(word);
-            // A word no document has: its closest indexed word, ranked by BM25 like a word
-            // typed (a constant-score typo clause would let the other words decide the ranking
-            // alone), and its typo clauses for the other neighbours ("registrer": registrar,
-            // then registered).
-            if unknown {
-                if let Some(better) = self.correction_for_typos(token) {
-                    options.extend(
-                        self.term_query(&QueryTerm::Word(better)).map(|q| {
+            // A slip: its closest indexed word, ranked by BM25 like a word typed (a
+            // constant-score typo clause would let the other words decide the ranking alone),
+            // and its typo clauses for the other neighbours ("registrer": registrar, then
+            // registered).
+            let slip = unknown
+                && match self.correction_for_typos(token) {
+                    Some(better) => {
+                        options.extend(self.term_query(&QueryTerm::Word(better)).map(|q| {
                             Box::new(BoostQuery::new(q, CORRECTION_BOOST)) as Box<dyn Query>
-                        }),
-                    );
-                }
-            }
-            if (typos || unknown) && typo_eligible(&self.model.expander, word, token) {
+                        }));
+                        true
+                    }
+                    None => false,
+                };
+            if (typos || slip) && typo_eligible(&self.model.expander, word, token) {
                 // Each allowed distance is its own clause, so a word one edit away (matching
                 // both) outranks one two edits away.
                 for distance in 1..=typo_distance(token) {

@@ -1498,8 +1498,8 @@ mod tests {
 
     /// A word in no page that is a real word ("robots", which the model's vocabulary has
     /// whole) is what the user meant: it is not searched as the site's closest word ("roots",
-    /// on one page of four) with a typed word's weight, nor offered as a correction. A
-    /// misspelling ("codnig") is corrected, and so is a real word close to a word on most
+    /// on one page of four) outside the typo pass, nor offered as a correction. A misspelling
+    /// ("codnig") is corrected, and so is a real word close to a word on a large share of the
     /// pages ("heath" for "health", on two of four).
     #[test]
     fn a_real_word_the_site_does_not_use_is_not_corrected() {
@@ -1526,7 +1526,19 @@ mod tests {
         assert!(him_semantic::knows_word("robots") && him_semantic::knows_word("heath"));
         assert!(!him_semantic::knows_word("codnig"));
         assert_eq!(search("robots proposes codes").suggestion, None);
-        // Found by its words; "roots" only as a typo of it, below.
+        // Outside the typo pass, "robots" matches nothing; "heath" and "codnig" match their
+        // corrections.
+        let searcher = engine.reader.searcher();
+        let matches = |q: &str| {
+            let builder = QueryBuilder::new(&engine.query, &searcher);
+            let query = builder.text_query(&engine.query.parse(q), false, false, false);
+            query.map_or(0, |query| searcher.search(query.as_ref(), &Count).unwrap())
+        };
+        assert_eq!(
+            (matches("robots"), matches("heath"), matches("codnig")),
+            (0, 2, 1)
+        );
+        // Found by its words; "roots" only as a typo of "robots", below.
         assert_eq!(ids("robots proposes codes")[0], "software.html");
         assert_eq!(
             search("robots codnig").suggestion,

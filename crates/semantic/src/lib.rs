@@ -133,7 +133,8 @@ static WORDS: &[&str] = &include!(concat!(env!("OUT_DIR"), "/words.rs"));
 /// Whether the model's vocabulary has `word` (lower-cased) as one word piece, a word it learned
 /// whole: a misspelling is read as pieces ("behavorial" as `beh`, `##avo`, `##rial`), a real
 /// word that a site happens not to use is not ("robots"). It reads a list of the vocabulary's
-/// words, not the model, so an index without meanings can ask it too.
+/// words of ASCII letters, not the model, so an index without meanings can ask it too: a word
+/// with accents or digits is asked folded, as the query's raw tokens are.
 pub fn knows_word(word: &str) -> bool {
     WORDS.binary_search(&word.to_lowercase().as_str()).is_ok()
 }

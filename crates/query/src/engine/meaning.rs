@@ -17,13 +17,13 @@ use quick_cache::sync::Cache;
 use quick_cache::{OptionsBuilder, UnitWeighter};
 
 use tantivy::columnar::BytesColumn;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher};
 
-use him_schema::{analysis, MEANING_FIELD};
+use him_schema::MEANING_FIELD;
 use him_semantic::{similarity, Embedder, QUERY_TOKENS};
-use tantivy::tokenizer::TextAnalyzer;
 
-use crate::build::ABOUT_SCORE;
+use crate::build::{corrected_word, ABOUT_SCORE};
 use crate::parse::ParsedQuery;
 use crate::Result;
 
@@ -63,7 +63,8 @@ fn without_operators(query: &str) -> String {
 /// `text` with each word that the ranking corrected (`corrections`, by raw token: a word no
 /// document has, and the indexed word it is a slip for) replaced by its correction: the model
 /// reads a misspelling as word pieces that mean something else ("behavorial" is not
-/// "behavioral" to it). A real word the site does not use has no correction ("robots").
+/// "behavioral" to it). A real word the site does not use has no correction ("robots"), and a
+/// corrected word loses the punctuation typed around it, which the model does not need.
 pub(super) fn corrected(
     text: &str,
     corrections: &HashMap<String, Option<String>>,
@@ -75,15 +76,7 @@ pub(super) fn corrected(
     let mut analyzer = raw.clone();
     let words: Vec<String> = text
         .split_whitespace()
-        .map(
-            |word| match analysis::tokens(&mut analyzer, word).as_slice() {
-                [token] => match corrections.get(token) {
-                    Some(Some(better)) => better.clone(),
-                    _ => word.to_string(),
-                },
-                _ => word.to_string(),
-            },
-        )
+        .map(|word| corrected_word(&mut analyzer, word, corrections))
         .collect();
     words.join(" ")
 }
