@@ -1,7 +1,7 @@
 //! Writes the model's whole words (the vocabulary's pieces of lower-case ASCII letters: not
-//! a word's continuation `##...`, a marker `[CLS]`, a number or a symbol) as a sorted array for `knows_word`: a
-//! search that asks about one word pays neither the tokenizer's loading (about 90M
-//! instructions) nor splitting a list of the words (4.5M).
+//! a word's continuation `##...`, a marker `[CLS]`, a number or a symbol) as a sorted array
+//! for `knows_word`, so that asking about a word loads neither the tokenizer nor a list to
+//! split (BENCHMARKS.md has what each cost).
 
 use std::path::PathBuf;
 

@@ -358,10 +358,9 @@ const FORMAT_WORDS: &[(&str, &[&str])] = &[
 const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
 
 /// Share of a site's pages that a word is on for a real word close to it, in no page, to be
-/// taken as a slip for it ([`QueryBuilder::slip_for`]). Of the blind sets' typo queries,
-/// every misspelled word is outside the model's vocabulary but "heath" (for "health", on 74%
-/// of the corpus' pages); the real words their paraphrases use that no page has are closest to
-/// words on 1-14% ("robots" to "roots", "spit" to "sit", "starter" to "started").
+/// taken as a slip for it ([`QueryBuilder::slip_for`]): a slip of a word the site uses
+/// everywhere ("heath" for "health") rather than a word the site never needed ("robots",
+/// whose closest word "roots" is on few pages). BENCHMARKS.md has the shares measured.
 const COMMON_SHARE: f64 = 1.0 / 3.0;
 
 /// Whether `word` names a document format ([`FORMAT_WORDS`]).
@@ -980,8 +979,8 @@ impl<'a> QueryBuilder<'a> {
     }
 
     /// `closest`, the indexed word closest to `token`, if `token` was meant as it: a word the
-    /// model's vocabulary lacks, taken as a misspelling ("behavorial"; inflected words the
-    /// vocabulary lacks, such as "denials", are taken so too, as before there was this rule),
+    /// model's vocabulary lacks, taken as a misspelling ("behavorial"; so is an inflected real
+    /// word the vocabulary lacks, such as "denials": its stem would let misspellings through),
     /// or a real word one edit or two from a word on a large share of the site's pages
     /// ([`COMMON_SHARE`]: "heath" for "health", "medial" for "medical"). Another real word
     /// that no page has is what the user meant ("robots" is not "roots", "spit" not "sit"):
