@@ -1179,6 +1179,48 @@ mod tests {
         assert_eq!(ids("rhit exam")[0], "credentials/rhit.html");
     }
 
+    /// Everyday words that ask for a topic without naming it (its `asked_by`): a credential
+    /// that expires asks for continuing education, applicants for hiring, copies of records
+    /// for their release; each above the page that has the other words most.
+    #[test]
+    fn everyday_words_ask_for_their_topic() {
+        let fixture = IndexedCorpus::new(&[
+            (
+                "articles/ceus.html",
+                "<title>Keeping a credential: CEUs</title><main><h2>CEUs</h2><p>Holders of a \
+                 coding certification report CEUs each cycle.</p></main>",
+            ),
+            (
+                "articles/certifications.html",
+                "<title>Coding certifications</title><main><h2>Coding certifications</h2><p>Each \
+                 coding certification has its exam; a coding test of skills. Records of every \
+                 coding certification.</p></main>",
+            ),
+            (
+                "articles/hiring.html",
+                "<title>Hiring</title><main><h2>Hiring</h2><p>A coding test shows a coder's \
+                 skills.</p></main>",
+            ),
+            (
+                "articles/roi.html",
+                "<title>Release of information</title><main><p>Fees a hospital may charge for \
+                 records.</p></main>",
+            ),
+        ]);
+        let engine = fixture.engine();
+        let ids = |query: &str| hit_ids(&engine, query);
+        assert_eq!(
+            ids("do coding certifications expire")[0],
+            "articles/ceus.html"
+        );
+        assert_eq!(ids("coding test for applicants")[0], "articles/hiring.html");
+        assert_eq!(ids("charge for copies of records")[0], "articles/roi.html");
+        assert_eq!(
+            ids("coding certifications")[0],
+            "articles/certifications.html"
+        );
+    }
+
     /// A question long enough for the feedback pass (more than `SHORT_QUERY_WORDS` content
     /// words) whose taxonomy terms make it few enough units for a preference ("make" asks for
     /// pages about pay) keeps its words a sum that feedback evaluates clause by clause: the
