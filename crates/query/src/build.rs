@@ -25,7 +25,10 @@ use crate::irregular;
 use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::{self, MemoStatistics};
-use crate::suggest::{commonest_with_prefix, correct_word, correct_word_for_typos, typo_distance};
+use crate::suggest::{
+    commonest_with_prefix, correct_word, correct_word_for_typos, nearest_of, typo_distance,
+    CommonWords,
+};
 use crate::synonyms::{CachedClause, SynonymCache};
 
 /// Ranked text fields and their boosts. Headings (the h1 repeats the title) and the
@@ -358,9 +361,9 @@ const FORMAT_WORDS: &[(&str, &[&str])] = &[
 const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
 
 /// Share of a site's pages that a word is on for a real word close to it, in no page, to be
-/// taken as a slip for it ([`QueryBuilder::slip_for`]): a slip of a word the site uses
+/// taken as a slip for it ([`QueryBuilder::real_word_slip`]): a slip of a word the site uses
 /// everywhere ("heath" for "health") rather than a word the site never needed ("robots",
-/// whose closest word "roots" is on few pages). BENCHMARKS.md has the shares measured.
+/// close only to words on few pages, such as "roots"). BENCHMARKS.md has the shares measured.
 const COMMON_SHARE: f64 = 1.0 / 3.0;
 
 /// Whether `word` names a document format ([`FORMAT_WORDS`]).
@@ -400,6 +403,8 @@ pub(crate) struct QueryModel {
     asked: HashMap<String, Vec<Term>>,
     /// Matches of the synonym clauses for the commit being served.
     synonyms: std::sync::Arc<SynonymCache>,
+    /// The words on a large share of the pages of the commit being served.
+    common_words: std::sync::Arc<CommonWords>,
 }
 
 impl QueryModel {
@@ -460,6 +465,7 @@ impl QueryModel {
             whole_names,
             asked,
             synonyms: Default::default(),
+            common_words: Default::default(),
         })
     }
 
@@ -961,11 +967,13 @@ impl<'a> QueryBuilder<'a> {
     }
 
     /// The indexed word closest to `token` (a raw token no document has) when `token` is a
-    /// slip for it ([`Self::slip_for`]), memoized.
+    /// slip for it ([`Self::real_word_slip`]), memoized.
     pub(crate) fn correction(&self, token: &str) -> Option<String> {
         memoized(&self.corrections, token, || {
+            if him_semantic::knows_word(token) {
+                return self.real_word_slip(token);
+            }
             correct_word(self.searcher, self.model.fields.all_raw, token)
-                .map(|closest| self.slip_for(token, closest))
         })
     }
 
@@ -973,27 +981,29 @@ impl<'a> QueryBuilder<'a> {
     /// dictionary records their documents in the memo (suggest.rs).
     fn correction_for_typos(&self, token: &str) -> Option<String> {
         memoized(&self.corrections, token, || {
+            if him_semantic::knows_word(token) {
+                return self.real_word_slip(token);
+            }
             correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
-                .map(|closest| self.slip_for(token, closest))
         })
     }
 
-    /// `closest`, the indexed word closest to `token`, if `token` was meant as it: a word the
-    /// model's vocabulary lacks, taken as a misspelling ("behavorial"; so is an inflected real
-    /// word the vocabulary lacks, such as "denials": its stem would let misspellings through),
-    /// or a real word one edit or two from a word on a large share of the site's pages
-    /// ([`COMMON_SHARE`]: "heath" for "health", "medial" for "medical"). Another real word
-    /// that no page has is what the user meant ("robots" is not "roots", "spit" not "sit"):
-    /// searching the site's word as if typed, or proposing it, would change the question.
-    fn slip_for(&self, token: &str, closest: Option<String>) -> Option<String> {
-        let closest = closest?;
-        if !him_semantic::knows_word(token) {
-            return Some(closest);
+    /// The correction of `token`, a real word (the model's vocabulary has it) that no document
+    /// has: the closest of the words on a large share of the site's pages ([`COMMON_SHARE`]:
+    /// "heath" for "health", "medial" for "medical"), if one is close. Another real word is
+    /// what the user meant ("robots" is not "roots", "spit" not "sit"): searching the site's
+    /// word as if typed, or proposing it, would change the question. A word the vocabulary
+    /// lacks is a misspelling of its closest indexed word, whatever it is ("behavorial"; so is
+    /// an inflected real word the vocabulary lacks, such as "denials": its stem would let
+    /// misspellings through).
+    fn real_word_slip(&self, token: &str) -> tantivy::Result<Option<String>> {
+        let term = Term::from_field_text(self.model.fields.all_raw, token);
+        if self.statistics.doc_freq(&term)? > 0 {
+            return Ok(None);
         }
-        let total = self.statistics.total_num_docs().ok()?;
-        let term = Term::from_field_text(self.model.fields.all_raw, &closest);
-        let freq = self.statistics.doc_freq(&term).ok()?;
-        (freq as f64 >= COMMON_SHARE * total as f64).then_some(closest)
+        let common =
+            (self.model.common_words).of(self.searcher, self.model.fields.all_raw, COMMON_SHARE)?;
+        Ok(nearest_of(&common, token))
     }
 
     /// Each unit's share of [`COVERAGE_BONUS`]: its words' inverse document frequency over the
@@ -1094,8 +1104,8 @@ impl<'a> QueryBuilder<'a> {
             }
             // A word in no document is corrected whatever the other words find: it is the one
             // a user misspelled ("medical terminalogy course"). A real word the site does not
-            // use has no correction (`slip_for`) and gets typo clauses only in the typo pass,
-            // as any word does.
+            // use has no correction unless a common word is close (`real_word_slip`), and gets
+            // typo clauses only in the typo pass, as any word does.
             let unknown = self.correct_unknown
                 && typo_eligible(&self.model.expander, word, token)
                 && !self.stems_indexed(word);

@@ -484,6 +484,90 @@ pub(crate) fn nearest_word(
     )
 }
 
+/// The words of one field on a large share of the documents, listed once per commit: all that
+/// a real word no document has may be corrected to (`QueryBuilder::real_word_slip`), so such a word,
+/// common in questions ("eligibility", "years"), costs a look through a short list instead of a
+/// walk of the term dictionary around it.
+#[derive(Default)]
+pub(crate) struct CommonWords {
+    found: Mutex<Option<(Commit, Arc<Counted>)>>,
+}
+
+/// Words with the number of documents each is on.
+type Counted = Vec<(String, u64)>;
+
+impl CommonWords {
+    /// The words of `field` on at least `share` of `searcher`'s documents, with the number of
+    /// documents each is on.
+    pub(crate) fn of(
+        &self,
+        searcher: &Searcher,
+        field: Field,
+        share: f64,
+    ) -> tantivy::Result<Arc<Counted>> {
+        let commit = Commit::of(searcher);
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, words)) = found.as_ref() {
+            if seen.same_documents(&commit) {
+                return Ok(Arc::clone(words));
+            }
+        }
+        let words = Arc::new(common_words(searcher, field, share)?);
+        *found = Some((commit, Arc::clone(&words)));
+        Ok(words)
+    }
+}
+
+fn common_words(
+    searcher: &Searcher,
+    field: Field,
+    share: f64,
+) -> tantivy::Result<Vec<(String, u64)>> {
+    let least = share * searcher.num_docs() as f64;
+    // A word on `least` documents in all is on at least `least / segments` in one of them.
+    let segments = searcher.segment_readers().len().max(1) as f64;
+    let mut candidates = std::collections::BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted.terms().stream()?;
+        while stream.advance() {
+            if f64::from(stream.value().doc_freq) * segments >= least {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    candidates.insert(word.to_string());
+                }
+            }
+        }
+    }
+    let mut words = Vec::new();
+    for word in candidates {
+        let freq = searcher.doc_freq(&Term::from_field_text(field, &word))?;
+        if freq as f64 >= least {
+            words.push((word, freq));
+        }
+    }
+    Ok(words)
+}
+
+/// The closest of `words` to `word` as [`correct_word`] chooses among all the field's words:
+/// the same first letter, within the edits a correction of `word` may make, the fewest edits,
+/// then the most documents.
+pub(crate) fn nearest_of(words: &[(String, u64)], word: &str) -> Option<String> {
+    let max_distance = usize::from(correction_distance(word)?);
+    let first = word.chars().next()?;
+    words
+        .iter()
+        .filter(|(close, _)| close.starts_with(first))
+        .filter_map(|(close, freq)| {
+            let distance = strsim::osa_distance(word, close);
+            (distance <= max_distance).then_some((distance, *freq, close))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
+        .map(|(_, _, close)| close.clone())
+}
+
 /// A walk of one field's term dictionary around a word: the words `automaton` accepts
 /// (those within `max_distance` edits; nothing ties the two but the caller).
 struct Around<'a> {
@@ -660,6 +744,48 @@ mod tests {
         );
         // The clauses found their documents recorded under their own keys.
         assert_eq!(memo.len(), 6);
+    }
+
+    /// A word on a third of the documents in all is listed however its documents are spread
+    /// over segments; the closest listed word is chosen as the dictionary walk would choose it.
+    #[test]
+    fn common_words_are_counted_over_every_segment() {
+        use tantivy::schema::{Schema, TEXT};
+        use tantivy::{doc, Index};
+
+        let mut builder = Schema::builder();
+        let raw = builder.add_text_field("raw", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        // "health" on 4 of 12 documents, at most 2 in any of the 3 segments; "heal" on 3.
+        let segments = [
+            ["health heat", "health heal", "other", "other"],
+            ["health heal", "health", "other", "other"],
+            ["heal", "other", "other", "other"],
+        ];
+        for texts in segments {
+            for text in texts {
+                writer.add_document(doc!(raw => text)).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        let common = CommonWords::default();
+        let words = common.of(&searcher, raw, 1.0 / 3.0).unwrap();
+        assert_eq!(
+            *words,
+            vec![("health".to_string(), 4), ("other".to_string(), 7)]
+        );
+        // "heat" is as close to "heath" as "health" is, but only "health" is common.
+        assert_eq!(nearest_of(&words, "heath").as_deref(), Some("health"));
+        assert_eq!(nearest_of(&words, "robots"), None);
+        // Listed once per commit.
+        assert!(Arc::ptr_eq(
+            &words,
+            &common.of(&searcher, raw, 1.0 / 3.0).unwrap()
+        ));
     }
 
     #[test]
