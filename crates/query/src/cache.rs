@@ -130,6 +130,43 @@ impl Commit {
     }
 }
 
+/// A value found once per commit served (its documents, whatever the reloads): the site's
+/// title suffix, its common words.
+pub(crate) struct PerCommit<T> {
+    found: std::sync::Mutex<Option<(Commit, T)>>,
+}
+
+impl<T> Default for PerCommit<T> {
+    fn default() -> Self {
+        PerCommit {
+            found: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<T: Clone> PerCommit<T> {
+    /// The value for the commit `searcher` serves, found by `find` if that commit has none yet.
+    pub(crate) fn get<E>(
+        &self,
+        searcher: &Searcher,
+        find: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let commit = Commit::of(searcher);
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, value)) = found.as_ref() {
+            if seen.same_documents(&commit) {
+                return Ok(value.clone());
+            }
+        }
+        let value = find()?;
+        *found = Some((commit, value.clone()));
+        Ok(value)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Cached {
     /// [`Commit::segments`] of the commit it was computed on.

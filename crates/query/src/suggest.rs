@@ -18,7 +18,7 @@ use tantivy::InvertedIndexReader;
 use tantivy::{BitSet, IndexReader, Searcher, SegmentReader, Term};
 use tantivy_fst::Automaton;
 
-use crate::cache::Commit;
+use crate::cache::{Commit, PerCommit};
 use crate::materialize::DocSetMemo;
 
 /// One completion.
@@ -490,7 +490,7 @@ pub(crate) fn nearest_word(
 /// walk of the term dictionary around it.
 #[derive(Default)]
 pub(crate) struct CommonWords {
-    found: Mutex<Option<(Commit, Arc<Counted>)>>,
+    found: PerCommit<Arc<Counted>>,
 }
 
 /// Words with the number of documents each is on.
@@ -505,19 +505,9 @@ impl CommonWords {
         field: Field,
         share: f64,
     ) -> tantivy::Result<Arc<Counted>> {
-        let commit = Commit::of(searcher);
-        let mut found = self
-            .found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((seen, words)) = found.as_ref() {
-            if seen.same_documents(&commit) {
-                return Ok(Arc::clone(words));
-            }
-        }
-        let words = Arc::new(common_words(searcher, field, share)?);
-        *found = Some((commit, Arc::clone(&words)));
-        Ok(words)
+        (self.found).get(searcher, || {
+            common_words(searcher, field, share).map(Arc::new)
+        })
     }
 }
 

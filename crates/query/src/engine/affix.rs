@@ -3,34 +3,25 @@
 //! (`him_schema::affix`) from a sample of the titles of the commit being served, once per
 //! commit.
 
-use std::sync::Mutex;
+use std::convert::Infallible;
 
 use him_schema::affix::{common_suffix, sample_titles};
 use tantivy::Searcher;
 
-use crate::cache::Commit;
+use crate::cache::PerCommit;
 
 /// The suffix of the commit being served, found once per commit.
 #[derive(Default)]
 pub(crate) struct TitleSuffix {
-    found: Mutex<Option<(Commit, Option<String>)>>,
+    found: PerCommit<Option<String>>,
 }
 
 impl TitleSuffix {
     /// The suffix most titles of `searcher`'s documents end with, if any.
     pub(crate) fn of(&self, searcher: &Searcher) -> Option<String> {
-        let commit = Commit::of(searcher);
-        let mut found = self
-            .found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((seen, suffix)) = found.as_ref() {
-            if seen.same_documents(&commit) {
-                return suffix.clone();
-            }
-        }
-        let suffix = common_suffix(&sample_titles(searcher));
-        *found = Some((commit, suffix.clone()));
+        let Ok(suffix) = self.found.get(searcher, || {
+            Ok::<_, Infallible>(common_suffix(&sample_titles(searcher)))
+        });
         suffix
     }
 }
