@@ -1181,7 +1181,8 @@ mod tests {
 
     /// Everyday words that ask for a topic without naming it (its `asked_by`): a credential
     /// that expires asks for continuing education, applicants for hiring, copies of records
-    /// for their release; each above the page that has the other words most.
+    /// for their release, denials for the revenue cycle; each above the page that has the
+    /// other words most.
     #[test]
     fn everyday_words_ask_for_their_topic() {
         let fixture = IndexedCorpus::new(&[
@@ -1206,6 +1207,16 @@ mod tests {
                 "<title>Release of information</title><main><p>Fees a hospital may charge for \
                  records.</p></main>",
             ),
+            (
+                "articles/revenue.html",
+                "<title>Revenue cycle</title><main><p>Coding work keeps payment \
+                 flowing.</p></main>",
+            ),
+            (
+                "articles/coding-work.html",
+                "<title>Coding work</title><main><h2>Coding work</h2><p>Coding work every day; \
+                 coding work from home.</p></main>",
+            ),
         ]);
         let engine = fixture.engine();
         let ids = |query: &str| hit_ids(&engine, query);
@@ -1215,6 +1226,11 @@ mod tests {
         );
         assert_eq!(ids("coding test for applicants")[0], "articles/hiring.html");
         assert_eq!(ids("charge for copies of records")[0], "articles/roi.html");
+        assert_eq!(
+            ids("coding work behind denials")[0],
+            "articles/revenue.html"
+        );
+        assert_eq!(ids("coding work")[0], "articles/coding-work.html");
         assert_eq!(
             ids("coding certifications")[0],
             "articles/certifications.html"
