@@ -6,7 +6,6 @@
 //! (`materialize.rs`) and the BM25 statistics (`stats.rs`), so the strict pass, the pass with
 //! typos, the partial pass, the facet counts and did-you-mean walk each term dictionary once.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -30,6 +29,11 @@ use crate::suggest::{
     CommonWords,
 };
 use crate::synonyms::{CachedClause, SynonymCache};
+
+mod words;
+
+use words::{bare_word, format_named};
+pub(crate) use words::{is_filler, is_format_word};
 
 /// Ranked text fields and their boosts. Headings (the h1 repeats the title) and the
 /// description weigh 1.5 times the body. Weighed more, one heading word outweighed every rarer
@@ -125,144 +129,6 @@ const LONG_QUERY_COMMON_SHARE: f32 = 0.5;
 /// long query's cap, [`LONG_QUERY_COMMON_SHARE`]).
 const MIN_COVERAGE_WEIGHT: f32 = 0.1;
 
-/// Question words, auxiliaries, pronouns, comparison markers and vague nouns of plain-language
-/// queries ("how long do hospitals have to keep...", "list of ... and who issues them",
-/// "difference between rhit and rhia", "can a patient change something wrong..."), beyond the
-/// analyzer's stopwords: never required, no coverage bonus, weighed [`FILLER_BOOST`]. A vague
-/// word is rare in pages, so as content it would earn the largest share of the coverage bonus
-/// for saying nothing about the subject. `him` is not among them: in this domain it is HIM.
-const FILLER_WORDS: &[&str] = &[
-    "how",
-    "what",
-    "whats",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "where",
-    "when",
-    "why",
-    "do",
-    "does",
-    "did",
-    "doing",
-    "done",
-    "can",
-    "could",
-    "should",
-    "would",
-    "may",
-    "might",
-    "must",
-    "shall",
-    "have",
-    "has",
-    "had",
-    "having",
-    "get",
-    "gets",
-    "got",
-    "i",
-    "im",
-    "me",
-    "my",
-    "we",
-    "us",
-    "our",
-    "you",
-    "your",
-    "he",
-    "she",
-    "her",
-    "its",
-    "them",
-    "list",
-    "lists",
-    "need",
-    "needs",
-    "want",
-    "know",
-    "tell",
-    "find",
-    "much",
-    "many",
-    "long",
-    "vs",
-    "versus",
-    "best",
-    "good",
-    "way",
-    "ways",
-    "there",
-    "about",
-    "from",
-    "any",
-    "some",
-    "all",
-    "also",
-    "just",
-    "out",
-    "up",
-    "so",
-    "than",
-    "too",
-    "very",
-    "am",
-    // "weren't" is `were`; "was" is already an analyzer stopword.
-    "were",
-    // Abbreviations of a sentence, not of a subject ("e.g." as the bare `e.g`).
-    "e.g",
-    "i.e",
-    "etc",
-    "difference",
-    "differences",
-    "between",
-    "compare",
-    "compared",
-    "something",
-    "anything",
-    "everything",
-    "someone",
-    "anyone",
-    "everyone",
-    "somebody",
-    "anybody",
-    "everybody",
-    "thing",
-    "things",
-    "stuff",
-    "kind",
-    "kinds",
-    "sort",
-    "lot",
-    "lots",
-    "else",
-    "really",
-    "actually",
-    "please",
-    // What an abbreviation stands for: the question's subject is the abbreviation ("what does
-    // phi stand for"), and "stands" is rare enough in pages to outweigh it. "Mean" stays
-    // content: "what the A means" is how a page answers "what does the a after cpc mean".
-    "stand",
-    "stands",
-    // Negated auxiliaries as typed without the apostrophe ("cant get hired").
-    "cant",
-    "cannot",
-    "dont",
-    "doesnt",
-    "didnt",
-    "wont",
-    "wouldnt",
-    "shouldnt",
-    "couldnt",
-    "isnt",
-    "arent",
-    "wasnt",
-    "werent",
-    "havent",
-    "hasnt",
-];
-
 /// Weight of a filler word's score: it still orders pages that have the content words, but
 /// "list of ..." must not rank a page for its lists.
 const FILLER_BOOST: f32 = 0.2;
@@ -321,40 +187,6 @@ pub(crate) fn corrected_word(
     }
 }
 
-/// Whether `word` is filler (see [`FILLER_WORDS`]) or names a format ([`FORMAT_WORDS`]).
-pub(crate) fn is_filler(word: &str) -> bool {
-    let bare = bare_word(word);
-    FILLER_WORDS.contains(&bare.as_ref()) || format_named(&bare).is_some()
-}
-
-/// `word` lower-cased, without surrounding punctuation, its apostrophes removed; borrowed when
-/// it is already so (most words typed: no allocation per word and pass).
-fn bare_word(word: &str) -> Cow<'_, str> {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return Cow::Borrowed(word);
-    }
-    Cow::Owned(
-        word.to_lowercase()
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .replace('\'', ""),
-    )
-}
-
-/// Words that name the format of the document wanted ("certification chart pdf", "printable
-/// checklist"), with the `source_kind`s they stand for. Such a word is rarely in the document's
-/// text; it says which documents to prefer, so it is filler for the text and a preference for
-/// documents of its format ([`PREFERENCE_SCORE`]).
-const FORMAT_WORDS: &[(&str, &[&str])] = &[
-    ("pdf", &["pdf"]),
-    ("pdfs", &["pdf"]),
-    ("printable", &["pdf", "text"]),
-    ("txt", &["text"]),
-    ("markdown", &["markdown"]),
-];
-
 /// Score of a document in the format a query names, or of the facet value its words ask for:
 /// twice the rarest content word's coverage bonus (once left a checklist titled with both
 /// credentials above the comparison of `difference between rhit and rhia`).
@@ -365,18 +197,6 @@ const PREFERENCE_SCORE: f32 = 2.0 * COVERAGE_BONUS;
 /// everywhere ("heath" for "health") rather than a word the site never needed ("robots",
 /// close only to words on few pages, such as "roots"). BENCHMARKS.md has the shares measured.
 const COMMON_SHARE: f64 = 1.0 / 3.0;
-
-/// Whether `word` names a document format ([`FORMAT_WORDS`]).
-pub(crate) fn is_format_word(word: &str) -> bool {
-    format_named(&bare_word(word)).is_some()
-}
-
-fn format_named(bare: &str) -> Option<&'static [&'static str]> {
-    FORMAT_WORDS
-        .iter()
-        .find(|(word, _)| *word == bare)
-        .map(|(_, kinds)| *kinds)
-}
 
 /// Weight and slop of the proximity clause for multi-word queries.
 const PROXIMITY_BOOST: f32 = 1.5;
