@@ -346,7 +346,7 @@ fn a_question_asking_for_a_comparison_prefers_one() {
 
 /// "What does phi stand for" asks what an abbreviation stands for: its subject is the
 /// abbreviation, and a glossary that has it comes before a page where a country "stands"
-/// somewhere or that uses the abbreviation most.
+/// somewhere or that uses the abbreviation most; "what does ... mean" asks for a definition.
 #[test]
 fn asking_what_an_abbreviation_stands_for_prefers_a_glossary() {
     let fixture = IndexedCorpus::new(&[
@@ -363,17 +363,27 @@ fn asking_what_an_abbreviation_stands_for_prefers_a_glossary() {
         (
             "resources/glossary.md",
             "# Glossary of HIM acronyms\n\nPHI: protected health information.\n\nRHIT: \
-             registered health information technician.\n\nROI: release of information.\n",
+             registered health information technician.\n\nROI: release of information.\n\n\
+             Unbilled account: a patient's account not yet billed.\n",
         ),
         (
             "articles/standing.html",
             "<title>Standing out</title><main><p>What a resume stands for.</p></main>",
+        ),
+        (
+            "articles/month-end.html",
+            "<title>Month-end close</title><main><p>Each unbilled account is worked \
+             daily.</p></main>",
         ),
     ]);
     let engine = fixture.engine();
     let ids = hit_ids(&engine, "what does phi stand for");
     assert_eq!(ids[0], "resources/glossary.md");
     assert_eq!(ids.last().unwrap(), "articles/standing.html");
+    let ids = hit_ids(&engine, "what does unbilled account mean");
+    assert_eq!(ids[0], "resources/glossary.md");
+    let ids = hit_ids(&engine, "unbilled account");
+    assert_eq!(ids[0], "articles/month-end.html");
 }
 
 /// A credential that expires is one to renew; `automatically` and `automation` are one
