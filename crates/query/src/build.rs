@@ -25,8 +25,8 @@ use crate::materialize::{DocSetMemo, MaterializedQuery, MemoizedQuery};
 use crate::parse::{ParsedQuery, Term as QueryTerm};
 use crate::stats::{self, MemoStatistics};
 use crate::suggest::{
-    commonest_with_prefix, correct_word, correct_word_for_typos, nearest_of, typo_distance,
-    CommonWords,
+    commonest_with_prefix, correct_word, correct_word_for_typos, nearest_of, nearest_word,
+    typo_distance, CommonWords,
 };
 use crate::synonyms::{CachedClause, SynonymCache};
 
@@ -793,7 +793,10 @@ impl<'a> QueryBuilder<'a> {
             if him_semantic::knows_word(token) {
                 return self.real_word_slip(token);
             }
-            correct_word(self.searcher, self.model.fields.all_raw, token)
+            match correct_word(self.searcher, self.model.fields.all_raw, token)? {
+                Some(better) => Ok(Some(better)),
+                None => self.stem_slip(token),
+            }
         })
     }
 
@@ -804,8 +807,34 @@ impl<'a> QueryBuilder<'a> {
             if him_semantic::knows_word(token) {
                 return self.real_word_slip(token);
             }
-            correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
+            let fields = &self.model.fields;
+            match correct_word_for_typos(self.searcher, fields.all_raw, token, &self.memo)? {
+                Some(better) => Ok(Some(better)),
+                None => self.stem_slip(token),
+            }
         })
+    }
+
+    /// The correction of `token`, a raw token with no indexed word close to it as typed, by
+    /// its stem: a site may write the word only in another form, so the form the user meant
+    /// is not there to be close ("bachlors" for "bachelors", where pages write "bachelor's",
+    /// two edits from it; its stem "bachlor" is one from the word "bachelor"). The word found
+    /// is a word of the site as written, so it can be searched and proposed. Only a plural as
+    /// typed (the stem and "s" or "es"), one edit from the site's word: a technical word the
+    /// site lacks is otherwise taken for one that shares its root ("ossification" for
+    /// "ossify", on the MED collection).
+    fn stem_slip(&self, token: &str) -> tantivy::Result<Option<String>> {
+        let stems = analysis::tokens(&mut self.model.stemmer.clone(), token);
+        let [stem] = stems.as_slice() else {
+            return Ok(None);
+        };
+        let plural = token
+            .strip_prefix(stem.as_str())
+            .is_some_and(|ending| ending == "s" || ending == "es");
+        if !plural {
+            return Ok(None);
+        }
+        nearest_word(self.searcher, self.model.fields.all_raw, stem, 1, true)
     }
 
     /// The correction of `token`, a real word (the model's vocabulary has it) that no document

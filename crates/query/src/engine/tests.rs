@@ -945,6 +945,31 @@ fn a_real_word_the_site_does_not_use_is_not_corrected() {
     );
 }
 
+/// A misspelled word whose right form the site never writes as typed ("bachelors", where the
+/// pages write "bachelor's": two edits from "bachlors") is corrected by its stem, to the
+/// site's "bachelor", instead of finding nothing.
+#[test]
+fn a_misspelled_word_in_a_form_the_site_does_not_write_is_corrected_by_its_stem() {
+    let fixture = IndexedCorpus::new(&[
+        (
+            "education/bachelors.html",
+            "<title>The bachelor's degree</title><main><p>A bachelor's degree in HIM takes \
+             four years.</p></main>",
+        ),
+        (
+            "education/associate.html",
+            "<title>The associate degree</title><main><p>An associate degree in HIM takes \
+             two years.</p></main>",
+        ),
+    ]);
+    let engine = fixture.engine();
+    assert_eq!(hit_ids(&engine, "bachlors"), ["education/bachelors.html"]);
+    assert_eq!(
+        hit_ids(&engine, "bachlors degree")[0],
+        "education/bachelors.html"
+    );
+}
+
 /// Our passage finder (snippet.rs) marks exactly the words tantivy's own snippet
 /// generator, analyzing every word, marks in a passage as long as the text.
 #[test]
