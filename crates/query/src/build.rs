@@ -789,26 +789,31 @@ impl<'a> QueryBuilder<'a> {
     /// The indexed word closest to `token` (a raw token no document has) when `token` is a
     /// slip for it ([`Self::real_word_slip`]), memoized.
     pub(crate) fn correction(&self, token: &str) -> Option<String> {
-        memoized(&self.corrections, token, || {
-            if him_semantic::knows_word(token) {
-                return self.real_word_slip(token);
-            }
-            match correct_word(self.searcher, self.model.fields.all_raw, token)? {
-                Some(better) => Ok(Some(better)),
-                None => self.stem_slip(token),
-            }
+        self.corrected(token, || {
+            correct_word(self.searcher, self.model.fields.all_raw, token)
         })
     }
 
     /// [`Self::correction`] of a word whose typo clauses follow: the same walk of the term
     /// dictionary records their documents in the memo (suggest.rs).
     fn correction_for_typos(&self, token: &str) -> Option<String> {
+        self.corrected(token, || {
+            correct_word_for_typos(self.searcher, self.model.fields.all_raw, token, &self.memo)
+        })
+    }
+
+    /// The rules of a correction, memoized: a real word is corrected only as a slip for a
+    /// common word; any other token to the closest indexed word `walk` finds, else by its stem.
+    fn corrected(
+        &self,
+        token: &str,
+        walk: impl FnOnce() -> tantivy::Result<Option<String>>,
+    ) -> Option<String> {
         memoized(&self.corrections, token, || {
             if him_semantic::knows_word(token) {
                 return self.real_word_slip(token);
             }
-            let fields = &self.model.fields;
-            match correct_word_for_typos(self.searcher, fields.all_raw, token, &self.memo)? {
+            match walk()? {
                 Some(better) => Ok(Some(better)),
                 None => self.stem_slip(token),
             }
