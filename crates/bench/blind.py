@@ -2,16 +2,22 @@
 """Judged queries through `himsearch search`, the path users take: success@3 (a grade-2 page in
 the top 3), MRR@10 and nDCG@10 per kind, computed as tests/corpus.rs computes them.
 
-Usage: crates/bench/blind.py HIMSEARCH_BIN INDEX QUERIES.tsv [--misses]
+Usage: crates/bench/blind.py HIMSEARCH_BIN INDEX QUERIES.tsv [--misses] [--taxonomy FILE]
+                             [--save RUN.json] [--compare BEFORE.json]
 QUERIES.tsv: query<TAB>pages<TAB>kind<TAB>note, pages `|`-separated, grade 2 bare, grade 1 as
 `page=1` (tests/relevance/*.tsv). --misses also lists the queries without a grade-2 page in the
 top 3; leave it off for a held-back set (one kept to run once per engine) so that no miss is read.
+--taxonomy searches with a taxonomy file in place of the built-in one (`search --taxonomy`), to
+try synonym groups or `asked_by` words without a build. --save writes each query's figures and
+first hits; --compare lists, query by query, what changed against a run saved before (a query
+that reaches or leaves the top 3, or whose nDCG@10 moved): like --misses, for the stand-in only.
 """
+import argparse
 import json
 import math
 import subprocess
-import sys
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 
 def cases(path):
@@ -27,10 +33,12 @@ def cases(path):
         yield query, judged, kind
 
 
-def hits(binary, index, query):
+def hits(binary, index, query, taxonomy=None):
+    command = [binary, "search", "--index", index, "--json", "--limit", "10"]
+    if taxonomy:
+        command += ["--taxonomy", taxonomy]
     out = subprocess.run(
-        [binary, "search", "--index", index, "--json", "--limit", "10", "--", query],
-        capture_output=True, text=True, check=True,
+        command + ["--", query], capture_output=True, text=True, check=True
     ).stdout
     return [hit["id"] for hit in json.loads(out)["hits"]]
 
@@ -43,31 +51,62 @@ def metrics(judged, ids):
     return first is not None and first < 3, 0.0 if first is None else 1 / (first + 1), ndcg
 
 
+def compare(before_path, results):
+    """Prints the queries whose figures moved since the run saved at `before_path`."""
+    before = {r["query"]: r for r in json.load(open(before_path, encoding="utf-8"))}
+    for now in results:
+        was = before.get(now["query"])
+        if was is None:
+            continue
+        if was["success"] != now["success"]:
+            change = "FIX " if now["success"] else "LOSS"
+            print(change, now["kind"], repr(now["query"]), was["ids"][:3], "->", now["ids"][:3])
+        elif abs(was["ndcg"] - now["ndcg"]) > 1e-6:
+            print(f"ndcg {was['ndcg']:.3f} -> {now['ndcg']:.3f}", now["kind"], repr(now["query"]))
+
+
 def main():
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    binary, index, path = sys.argv[1:4]
-    show_misses = "--misses" in sys.argv[4:]
-    kinds = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    misses = []
-    for query, judged, kind in cases(path):
-        ids = hits(binary, index, query)
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("binary")
+    parser.add_argument("index")
+    parser.add_argument("queries")
+    parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--taxonomy")
+    parser.add_argument("--save")
+    parser.add_argument("--compare")
+    args = parser.parse_args()
+
+    def run(case):
+        query, judged, kind = case
+        ids = hits(args.binary, args.index, query, args.taxonomy)
         success, reciprocal, ndcg = metrics(judged, ids)
-        for key in (kind, "all"):
+        return dict(query=query, kind=kind, judged=judged, ids=ids, success=success,
+                    reciprocal=reciprocal, ndcg=ndcg)
+
+    # Two searches at a time: the machine's two cores (each search is one process).
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(run, cases(args.queries)))
+    kinds = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for result in results:
+        for key in (result["kind"], "all"):
             figures = kinds[key]
             figures[0] += 1
-            figures[1] += success
-            figures[2] += reciprocal
-            figures[3] += ndcg
-        if not success:
-            misses.append(f"{kind} {query!r}: got {ids[:3]}, want {judged}")
+            figures[1] += result["success"]
+            figures[2] += result["reciprocal"]
+            figures[3] += result["ndcg"]
     print("| kind | queries | success@3 | MRR@10 | nDCG@10 |")
     print("|---|---|---|---|---|")
     for kind, (n, ok, rr, ndcg) in sorted(kinds.items()):
         print(f"| {kind} | {n} | {ok / n:.3f} | {rr / n:.3f} | {ndcg / n:.3f} |")
-    if show_misses:
-        for miss in misses:
-            print("miss:", miss)
+    if args.misses:
+        for r in results:
+            if not r["success"]:
+                print(f"miss: {r['kind']} {r['query']!r}: got {r['ids'][:3]}, want {r['judged']}")
+    if args.save:
+        with open(args.save, "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=0)
+    if args.compare:
+        compare(args.compare, results)
 
 
 if __name__ == "__main__":
