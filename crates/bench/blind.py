@@ -33,14 +33,16 @@ def cases(path):
         yield query, judged, kind
 
 
+def search(binary, index, query, options=()):
+    """The JSON response of `himsearch search --json` with `options` (`--limit 10`, ...)."""
+    command = [binary, "search", "--index", index, "--json", *options, "--", query]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 def hits(binary, index, query, taxonomy=None):
-    command = [binary, "search", "--index", index, "--json", "--limit", "10"]
-    if taxonomy:
-        command += ["--taxonomy", taxonomy]
-    out = subprocess.run(
-        command + ["--", query], capture_output=True, text=True, check=True
-    ).stdout
-    return [hit["id"] for hit in json.loads(out)["hits"]]
+    options = ["--limit", "10"] + (["--taxonomy", taxonomy] if taxonomy else [])
+    return [hit["id"] for hit in search(binary, index, query, options)["hits"]]
 
 
 def metrics(judged, ids):
@@ -49,6 +51,20 @@ def metrics(judged, ids):
     dcg = lambda grades: sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:10]))
     ndcg = dcg([grade(p) for p in ids]) / dcg(sorted(judged.values(), reverse=True))
     return first is not None and first < 3, 0.0 if first is None else 1 / (first + 1), ndcg
+
+
+def per_kind(results):
+    """Queries, success@3, MRR@10 and nDCG@10 summed per kind and over "all", from results
+    with `kind`, `success`, `reciprocal` and `ndcg`."""
+    kinds = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for result in results:
+        for key in (result["kind"], "all"):
+            figures = kinds[key]
+            figures[0] += 1
+            figures[1] += result["success"]
+            figures[2] += result["reciprocal"]
+            figures[3] += result["ndcg"]
+    return kinds
 
 
 def compare(before_path, results):
@@ -86,14 +102,7 @@ def main():
     # Two searches at a time: the machine's two cores (each search is one process).
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(run, cases(args.queries)))
-    kinds = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    for result in results:
-        for key in (result["kind"], "all"):
-            figures = kinds[key]
-            figures[0] += 1
-            figures[1] += result["success"]
-            figures[2] += result["reciprocal"]
-            figures[3] += result["ndcg"]
+    kinds = per_kind(results)
     print("| kind | queries | success@3 | MRR@10 | nDCG@10 |")
     print("|---|---|---|---|---|")
     for kind, (n, ok, rr, ndcg) in sorted(kinds.items()):

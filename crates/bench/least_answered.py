@@ -13,6 +13,8 @@ import os
 import sys
 from collections import Counter
 
+import blind
+
 QUERY_FILES = ["blind-queries.tsv", "blind-next.tsv", "him-queries.tsv"]
 
 
@@ -23,14 +25,8 @@ def main():
         path = os.path.join("tests/relevance", name)
         if not os.path.exists(path):
             continue
-        for line in open(path, encoding="utf-8"):
-            if line.startswith("#") or not line.strip():
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 2:
-                continue
-            for page in parts[1].split("|"):
-                counts[page.partition("=")[0]] += 1
+        for _, judged, _ in blind.cases(path):
+            counts.update(judged.keys())
     pages = []
     for root, _, files in os.walk("corpus"):
         for file in files:

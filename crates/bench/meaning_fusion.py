@@ -12,10 +12,7 @@ per weight, overall and for paraphrases and questions. Queries of three words or
 reranked and keep their order. For the stand-in only: the figures of a held-back set must come
 from the engine (blind.py), once.
 """
-import json
-import subprocess
 import sys
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import blind
@@ -25,12 +22,8 @@ ENGINE_WEIGHT = 2.0
 
 def candidates(binary, index, query):
     """(id, words' score, cosine or None) of the first 50 hits."""
-    out = subprocess.run(
-        [binary, "search", "--index", index, "--json", "--explain", "--limit", "50", "--", query],
-        capture_output=True, text=True, check=True,
-    ).stdout
     hits = []
-    for hit in json.loads(out)["hits"]:
+    for hit in blind.search(binary, index, query, ["--explain", "--limit", "50"])["hits"]:
         parts = hit["explain"].get("details", [])
         if len(parts) == 2 and parts[1]["description"].startswith("Meaning"):
             hits.append([hit["id"], parts[0]["value"], parts[1]["value"]])
@@ -64,15 +57,13 @@ def main():
     print("| weight | success@3 | nDCG@10 | paraphrase success@3 | question success@3 |")
     print("|---|---|---|---|---|")
     for weight in weights:
-        kinds = defaultdict(lambda: [0, 0, 0.0])
+        results = []
         for (_, judged, kind), hits in zip(cases, runs):
-            success, _, ndcg = blind.metrics(judged, order(hits, weight)[:10])
-            for key in (kind, "all"):
-                kinds[key][0] += 1
-                kinds[key][1] += success
-                kinds[key][2] += ndcg
+            success, reciprocal, ndcg = blind.metrics(judged, order(hits, weight)[:10])
+            results.append(dict(kind=kind, success=success, reciprocal=reciprocal, ndcg=ndcg))
+        kinds = blind.per_kind(results)
         share = lambda key, i: kinds[key][i] / kinds[key][0] if kinds[key][0] else float("nan")
-        print(f"| {weight:g} | {share('all', 1):.3f} | {share('all', 2):.3f} "
+        print(f"| {weight:g} | {share('all', 1):.3f} | {share('all', 3):.3f} "
               f"| {share('paraphrase', 1):.3f} | {share('question', 1):.3f} |")
 
 
