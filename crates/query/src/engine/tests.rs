@@ -517,9 +517,9 @@ fn asking_what_it_pays_prefers_the_pages_about_pay() {
 }
 
 /// Everyday words that ask for a topic without naming it (its `asked_by`): a credential
-/// that expires asks for continuing education, applicants for hiring, copies of records
-/// for their release, denials for the revenue cycle; each above the page that has the
-/// other words most.
+/// that expires asks for continuing education, applicants (or an employer's "we") for
+/// hiring, copies of records for their release, denials for the revenue cycle; each above
+/// the page that has the other words most.
 #[test]
 fn everyday_words_ask_for_their_topic() {
     let fixture = IndexedCorpus::new(&[
@@ -562,6 +562,9 @@ fn everyday_words_ask_for_their_topic() {
         "articles/ceus.html"
     );
     assert_eq!(ids("coding test for applicants")[0], "articles/hiring.html");
+    // An employer asks as "we" and "our": of its people, its hiring.
+    assert_eq!(ids("how we test coding skills")[0], "articles/hiring.html");
+    assert_eq!(ids("test coding skills")[0], "articles/certifications.html");
     assert_eq!(ids("charge for copies of records")[0], "articles/roi.html");
     assert_eq!(
         ids("coding work behind denials")[0],
