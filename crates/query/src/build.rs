@@ -1120,10 +1120,8 @@ impl<'a> QueryBuilder<'a> {
         })
         .collect();
         Some(Box::new(Bonus {
-            inner: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                per_field,
-                TIE_BREAKER,
-            )),
+            parts: per_field,
+            tie_breaker: TIE_BREAKER,
             // The dis-max adds at most every field's best; a margin for rounding.
             bound: bound * (1.0 + 1e-3),
         }))

@@ -6,11 +6,12 @@
 //!
 //! [`Bonus`]: a clause that only adds to the score of documents other clauses select (the
 //! proximity of the words: every document with the words close together has the words), with a
-//! bound on what it can add. The evaluator scores it only for the documents that could still
-//! enter the page of hits with it: phrase matching with slop over every document that has all
-//! the words was a quarter of a three-word search on the 10k-page benchmark site.
+//! bound on what it can add. The evaluator scores it only for the best documents by the other
+//! clauses that could still enter the page of hits with it, and checks each of those documents
+//! alone: phrase matching with slop over every document that has all the words was a quarter
+//! of a three-word search on the 10k-page benchmark site.
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{DisjunctionMaxQuery, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
 
 /// The inner query's score plus `bonus` wherever it matches.
@@ -119,17 +120,33 @@ impl Scorer for CoveredScorer {
 }
 
 /// A clause that adds at most `bound` (at boost 1) to documents that other clauses select,
-/// and selects none itself. Outside the sum evaluator it is its inner query.
+/// and selects none itself: the dis-max of its `parts` (the best part's score plus
+/// `tie_breaker` times the others'). Outside the sum evaluator it is that dis-max query; the
+/// evaluator scores the parts itself, a document at a time ([`Bonus::dis_max`]).
 #[derive(Debug)]
 pub(crate) struct Bonus {
-    pub(crate) inner: Box<dyn Query>,
+    pub(crate) parts: Vec<Box<dyn Query>>,
+    pub(crate) tie_breaker: Score,
     pub(crate) bound: Score,
+}
+
+impl Bonus {
+    /// The parts' scores combined as tantivy's `DisjunctionMaxQuery` combines them.
+    pub(crate) fn dis_max(scores: impl IntoIterator<Item = Score>, tie_breaker: Score) -> Score {
+        let (mut max, mut sum) = (0.0 as Score, 0.0 as Score);
+        for score in scores {
+            max = max.max(score);
+            sum += score;
+        }
+        max + (sum - max) * tie_breaker
+    }
 }
 
 impl Clone for Bonus {
     fn clone(&self) -> Self {
         Bonus {
-            inner: self.inner.box_clone(),
+            parts: self.parts.iter().map(|part| part.box_clone()).collect(),
+            tie_breaker: self.tie_breaker,
             bound: self.bound,
         }
     }
@@ -137,10 +154,13 @@ impl Clone for Bonus {
 
 impl Query for Bonus {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        self.inner.weight(enable_scoring)
+        let parts = self.parts.iter().map(|part| part.box_clone()).collect();
+        DisjunctionMaxQuery::with_tie_breaker(parts, self.tie_breaker).weight(enable_scoring)
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.inner.query_terms(visitor);
+        for part in &self.parts {
+            part.query_terms(visitor);
+        }
     }
 }

@@ -19,11 +19,14 @@
 //! value: the disjunctive facet counts need every match without the filters anyway, so one
 //! evaluation answers the page and the counts (`collect.rs`).
 //!
-//! A [`Bonus`] clause (proximity) is scored last, and when only a page of the best documents
-//! is read ([`Evaluation::collect`]), only for the documents that could enter it with it:
-//! those whose score without it, plus its bound, reaches the score of the page's last document
-//! without it. Every other document keeps its lower score, which ranks it below the page
-//! either way: the page and its scores are exactly those of the whole sum.
+//! A [`Bonus`] clause (proximity) is scored last. When only a page of the best documents is
+//! read ([`Evaluation::collect`]), it reorders the [`BONUS_WINDOW`] best documents by the other
+//! clauses, as a rescoring window does (Elasticsearch's `rescore`): a document below them by
+//! its words stays below them, and is not checked for the phrase. Within the window, it is
+//! scored only for the documents that could enter the page with it: those whose score without
+//! it, plus its bound, reaches the score of the page's last document without it. Every other
+//! document keeps its lower score, which ranks it below the page either way. The window does
+//! not depend on the page asked for, so pages follow one another in one order.
 //!
 //! `collect.rs` reads a search's total, page and facet counts straight from the evaluated
 //! arrays, and lets clauses be added to an evaluated sum.
@@ -32,7 +35,9 @@ use tantivy::query::{
     BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
     Weight,
 };
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+use tantivy::{
+    BitSet, DocId, DocSet, Score, SeekDangerResult, SegmentReader, TantivyError, TERMINATED,
+};
 
 use crate::clauses::Bonus;
 use crate::materialize::insert_matches;
@@ -40,6 +45,13 @@ use crate::materialize::insert_matches;
 mod collect;
 
 pub(crate) use collect::{Collected, Evaluation, Page};
+
+/// How many of a segment's best documents by their other clauses a [`Bonus`] reorders when a
+/// page is collected: twice the meaning's depth (the 50 best are read for a long query), ten
+/// pages of ten. Proximity decides between pages that are close on their words; BENCHMARKS.md
+/// (§ Latency) has what the window saved, and the rankings it left as they were. An
+/// explanation lists the bonus a document has, which its rank counts inside the window only.
+pub(crate) const BONUS_WINDOW: usize = 100;
 
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
 /// of every clause that matches it (selecting or not).
@@ -94,7 +106,7 @@ fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clau
         out.push(Clause {
             selects: false,
             bound: Some(bonus.bound),
-            query: bonus.inner.box_clone(),
+            query: Box::new(bonus.clone()),
         });
         return;
     }
@@ -133,10 +145,19 @@ impl SumQuery {
             .clauses
             .iter()
             .map(|clause| {
+                let bonus = clause.query.downcast_ref::<Bonus>();
+                let parts = match bonus {
+                    Some(bonus) => (bonus.parts.iter())
+                        .map(|part| part.weight(enable_scoring))
+                        .collect::<tantivy::Result<_>>()?,
+                    None => Vec::new(),
+                };
                 Ok(WeightedClause {
                     selects: clause.selects,
                     bound: clause.bound,
                     weight: clause.query.weight(enable_scoring)?,
+                    parts,
+                    tie_breaker: bonus.map_or(0.0, |bonus| bonus.tie_breaker),
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
@@ -163,9 +184,60 @@ struct WeightedClause {
     selects: bool,
     bound: Option<Score>,
     weight: Box<dyn Weight>,
+    /// For a [`Bonus`]: its parts, which [`WeightedClause::add_bonus`] scores.
+    parts: Vec<Box<dyn Weight>>,
+    tie_breaker: Score,
 }
 
 impl WeightedClause {
+    /// A clause that is no [`Bonus`].
+    fn plain(selects: bool, weight: Box<dyn Weight>) -> WeightedClause {
+        WeightedClause {
+            selects,
+            bound: None,
+            weight,
+            parts: Vec::new(),
+            tie_breaker: 0.0,
+        }
+    }
+
+    /// Adds a [`Bonus`]'s score to each of `docs` (in address order), each document checked
+    /// alone: a phrase scorer's `seek` matches the phrase on every document that has the words
+    /// up to the next match, where `seek_danger` checks the one asked for.
+    fn add_bonus(
+        &self,
+        reader: &SegmentReader,
+        docs: &[DocId],
+        scores: &mut [Score],
+    ) -> tantivy::Result<()> {
+        let mut parts = (self.parts.iter())
+            .map(|part| part.scorer(reader, 1.0))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        // The first document each part may match: after a miss, a scorer takes `seek_danger`
+        // calls only for documents at or beyond the bound it returned.
+        let mut next: Vec<DocId> = parts.iter().map(|part| part.doc()).collect();
+        let mut matched: Vec<Score> = Vec::with_capacity(parts.len());
+        for &doc in docs {
+            matched.clear();
+            for (part, next) in parts.iter_mut().zip(&mut next) {
+                if doc < *next {
+                    continue;
+                }
+                match part.seek_danger(doc) {
+                    SeekDangerResult::Found => {
+                        matched.push(part.score());
+                        *next = doc;
+                    }
+                    SeekDangerResult::SeekLowerBound(bound) => *next = bound,
+                }
+            }
+            if !matched.is_empty() {
+                scores[doc as usize] += Bonus::dis_max(matched.iter().copied(), self.tie_breaker);
+            }
+        }
+        Ok(())
+    }
+
     /// Adds the clause's score to every document it matches, and selects them if it selects.
     fn add_to(
         &self,
@@ -280,6 +352,9 @@ impl SumWeight {
         }
         let mut docs = Vec::with_capacity(listed.len());
         for_each_doc(listed, |doc| docs.push(doc));
+        if top.is_some() && docs.len() > BONUS_WINDOW {
+            keep_best(&mut docs, scores, BONUS_WINDOW);
+        }
         let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
         if let Some(top) = top.filter(|&top| top > 0 && top < docs.len()) {
             // The top-th best score without the bonuses: the top documents reach it at least.
@@ -289,18 +364,21 @@ impl SumWeight {
             docs.retain(|&doc| scores[doc as usize] + bound >= threshold);
         }
         for clause in bonuses {
-            let mut scorer = clause.weight.scorer(reader, 1.0)?;
-            for &doc in &docs {
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                if scorer.doc() == doc {
-                    scores[doc as usize] += scorer.score();
-                }
-            }
+            clause.add_bonus(reader, &docs, scores)?;
         }
         Ok(())
     }
+}
+
+/// Keeps the `window` best of `docs` by `scores` (of two equal, the earlier address, as the
+/// page is collected), in address order.
+fn keep_best(docs: &mut Vec<DocId>, scores: &[Score], window: usize) {
+    docs.select_nth_unstable_by(window - 1, |&a, &b| {
+        let by_score = scores[b as usize].total_cmp(&scores[a as usize]);
+        by_score.then(a.cmp(&b))
+    });
+    docs.truncate(window);
+    docs.sort_unstable();
 }
 
 /// Calls `f` with every document of `set`, in order.
@@ -438,13 +516,14 @@ mod tests {
                 * boost
                 * 1.001;
             Box::new(Bonus {
-                inner: Box::new(BoostQuery::new(
+                parts: vec![Box::new(BoostQuery::new(
                     Box::new(PhraseQuery::new_with_offset_and_slop(
                         terms.into_iter().enumerate().collect(),
                         slop,
                     )),
                     boost,
-                )),
+                ))],
+                tie_breaker: 0.0,
                 bound,
             })
         }
@@ -543,15 +622,126 @@ mod tests {
         }
     }
 
+    /// An index of one text field, `body`, and a writer for its documents.
+    fn body_index() -> (Index, tantivy::IndexWriter, tantivy::schema::Field) {
+        let mut builder = Schema::builder();
+        let body = builder.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        (index, writer, body)
+    }
+
+    /// `word` in `body`, scored.
+    fn body_word(body: tantivy::schema::Field, word: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(body, word),
+            IndexRecordOption::WithFreqs,
+        ))
+    }
+
+    /// A bonus of two parts (the phrase in the title, boosted, and in the body) with a tie
+    /// breaker scores as tantivy's dis-max of them, every document checked alone.
+    #[test]
+    fn a_bonus_of_parts_scores_as_their_dis_max() {
+        let c = corpus();
+        let phrase = |field| -> Box<dyn Query> {
+            let terms = ["cancer", "coder"].map(|w| Term::from_field_text(field, w));
+            Box::new(PhraseQuery::new_with_offset_and_slop(
+                terms.into_iter().enumerate().collect(),
+                3,
+            ))
+        };
+        let bonus = Bonus {
+            parts: vec![
+                Box::new(BoostQuery::new(phrase(c.title), 2.0)),
+                phrase(c.body),
+            ],
+            tie_breaker: 0.5,
+            bound: 1000.0,
+        };
+        let query = should(vec![c.word("coder"), c.word("cancer"), Box::new(bonus)]);
+        let dis_max = should(vec![
+            c.word("coder"),
+            c.word("cancer"),
+            Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                vec![
+                    Box::new(BoostQuery::new(phrase(c.title), 2.0)),
+                    phrase(c.body),
+                ],
+                0.5,
+            )),
+        ]);
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        for top in [1, 5, 100] {
+            let (count, best) = tantivys_page(&c.searcher, dis_max.as_ref(), 0, top);
+            let collected = sum
+                .collect(&c.searcher, &c.searcher, Page::unfiltered(0, top), None)
+                .unwrap();
+            assert_eq!(collected.total, count);
+            assert_same_page(&best, &collected.top, &format!("top {top}"));
+        }
+    }
+
+    /// A bonus reorders the segment's best documents by the other clauses (`BONUS_WINDOW`),
+    /// not those below them: a page with the phrase but behind the window on its words stays
+    /// behind it, with its words' score, where the whole sum would list it first; and every
+    /// page is a slice of one order.
+    #[test]
+    fn a_bonus_reorders_only_the_window() {
+        let (index, mut writer, body) = body_index();
+        let ahead = BONUS_WINDOW + 10;
+        for _ in 0..ahead {
+            writer
+                .add_document(doc!(body => "coder coder cancer cancer x"))
+                .unwrap();
+        }
+        writer
+            .add_document(doc!(body => "cancer coder x y z"))
+            .unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let word = |w: &str| body_word(body, w);
+        let terms = ["cancer", "coder"].map(|w| Term::from_field_text(body, w));
+        let phrase = PhraseQuery::new(terms.to_vec());
+        let query = should(vec![
+            word("cancer"),
+            word("coder"),
+            Box::new(Bonus {
+                parts: vec![Box::new(BoostQuery::new(Box::new(phrase.clone()), 100.0))],
+                tie_breaker: 0.0,
+                bound: 1e6,
+            }),
+        ]);
+        let phrase_page = DocAddress::new(0, ahead as DocId);
+        let (_, tantivys) = tantivys_page(&searcher, query.as_ref(), 0, 1);
+        assert_eq!(tantivys[0].1, phrase_page, "the whole sum lists it first");
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        let all = sum
+            .collect(&searcher, &searcher, Page::unfiltered(0, ahead + 1), None)
+            .unwrap()
+            .top;
+        assert_eq!(all.len(), ahead + 1);
+        assert_eq!(all[ahead].1, phrase_page);
+        let words = should(vec![word("cancer"), word("coder")]);
+        let explained = words.explain(&searcher, phrase_page).unwrap();
+        assert!((all[ahead].0 - explained.value()).abs() <= 1e-5 * explained.value());
+        for limit in [1, 10, 30] {
+            for offset in (0..=ahead).step_by(limit) {
+                let page = sum
+                    .collect(&searcher, &searcher, Page::unfiltered(offset, limit), None)
+                    .unwrap()
+                    .top;
+                let end = (offset + limit).min(all.len());
+                assert_same_page(&all[offset..end], &page, &format!("{offset} {limit}"));
+            }
+        }
+    }
+
     /// Deleted documents, matched but never listed, do not set the bonus threshold: with the
     /// best pages by their words deleted, the page and its scores are still the whole sum's.
     #[test]
     fn deleted_documents_do_not_set_the_bonus_threshold() {
-        let mut builder = Schema::builder();
-        let body = builder.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(builder.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, mut writer, body) = body_index();
         let add = |text: &str, copies: usize| {
             for _ in 0..copies {
                 writer.add_document(doc!(body => text)).unwrap();
@@ -568,12 +758,7 @@ mod tests {
         writer.delete_term(Term::from_field_text(body, "gone"));
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
-        let word = |w: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(body, w),
-                IndexRecordOption::WithFreqs,
-            ))
-        };
+        let word = |w: &str| body_word(body, w);
         let terms: Vec<Term> = ["cancer", "coder"]
             .iter()
             .map(|w| Term::from_field_text(body, w))
@@ -585,7 +770,8 @@ mod tests {
         let mut clauses = vec![word("cancer"), word("coder")];
         clauses.extend(["ra", "rb", "rc", "rd", "re", "rf"].map(word));
         clauses.push(Box::new(Bonus {
-            inner: Box::new(PhraseQuery::new(terms)),
+            parts: vec![Box::new(PhraseQuery::new(terms))],
+            tie_breaker: 0.0,
             bound,
         }));
         let query = should(clauses);

@@ -135,11 +135,7 @@ impl Evaluation<'_> {
         let scoring =
             EnableScoring::enabled_from_statistics_provider(self.statistics, self.searcher);
         for query in clauses {
-            let clause = WeightedClause {
-                selects: true,
-                bound: None,
-                weight: query.weight(scoring)?,
-            };
+            let clause = WeightedClause::plain(true, query.weight(scoring)?);
             for (reader, (selected, scores)) in self
                 .searcher
                 .segment_readers()
