@@ -6,10 +6,10 @@
 //!
 //! [`Bonus`]: a clause that only adds to the score of documents other clauses select (the
 //! proximity of the words: every document with the words close together has the words), with a
-//! bound on what it can add. The evaluator scores it only for the best documents by the other
-//! clauses that could still enter the page of hits with it, and checks each of those documents
-//! alone: phrase matching with slop over every document that has all the words was a quarter
-//! of a three-word search on the 10k-page benchmark site.
+//! bound on what it can add. Collecting a page, the evaluator scores it only for the best
+//! documents by the other clauses that could still enter the page with it (`flat.rs`), and
+//! checks each of those documents alone: phrase matching with slop over every document that has
+//! all the words was a quarter of a three-word search on the 10k-page benchmark site.
 
 use tantivy::query::{DisjunctionMaxQuery, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};

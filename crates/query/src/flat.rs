@@ -13,16 +13,19 @@
 //!
 //! The scores are the same sums, in the same order of clauses; only the documents a clause
 //! selects are matched, exactly as the tree matches them ([`SumQuery::flatten`] says which
-//! trees qualify). Document at a time remains better when a rare word or a filter limits the
-//! matches, since an intersection skips what this reads; the engine uses this for
-//! disjunctions and single required clauses only, and with filters only when they are by facet
-//! value: the disjunctive facet counts need every match without the filters anyway, so one
-//! evaluation answers the page and the counts (`collect.rs`).
+//! trees qualify), but for a [`Bonus`] below its window when a page is collected (below).
+//! Document at a time remains better when a rare word or a filter limits the matches, since
+//! an intersection skips what this reads; the engine uses this for disjunctions and single
+//! required clauses only, and with filters only when they are by facet value: the
+//! disjunctive facet counts need every match without the filters anyway, so one evaluation
+//! answers the page and the counts (`collect.rs`).
 //!
 //! A [`Bonus`] clause (proximity) is scored last. When only a page of the best documents is
-//! read ([`Evaluation::collect`]), it reorders the [`BONUS_WINDOW`] best documents by the other
-//! clauses, as a rescoring window does (Elasticsearch's `rescore`): a document below them by
-//! its words stays below them, and is not checked for the phrase. Within the window, it is
+//! read ([`Evaluation::collect`]), it reorders each segment's [`BONUS_WINDOW`] best listed
+//! documents (the page's filters applied) by the other clauses, as a rescoring window does
+//! (Elasticsearch's `rescore`): a document below them by its words stays below them, and is
+//! not checked for the phrase. Read through tantivy's collectors (a pass that excludes words,
+//! or an explanation), the sum scores the bonus of every document. Within the window, it is
 //! scored only for the documents that could enter the page with it: those whose score without
 //! it, plus its bound, reaches the score of the page's last document without it. Every other
 //! document keeps its lower score, which ranks it below the page either way. The window does
@@ -604,7 +607,8 @@ mod tests {
     }
 
     /// With a bonus clause scored only where it can change the page, the page of the best
-    /// documents and their scores are those of the whole sum, for every page size.
+    /// documents and their scores are those of the whole sum, for every page size, when the
+    /// segments list fewer documents than the window.
     #[test]
     fn a_bonus_changes_nothing_on_the_page() {
         let c = corpus();
@@ -682,50 +686,70 @@ mod tests {
         }
     }
 
-    /// A bonus reorders the segment's best documents by the other clauses (`BONUS_WINDOW`),
-    /// not those below them: a page with the phrase but behind the window on its words stays
-    /// behind it, with its words' score, where the whole sum would list it first; and every
-    /// page is a slice of one order.
+    /// A bonus reorders the segment's best documents by the other clauses (`BONUS_WINDOW`;
+    /// of equal ones, the earlier addresses), not those below them: among pages equal on their
+    /// words, those in the window with the phrase (three words, with slop) lead, the one past
+    /// the window stays in its words' place, and a page with the phrase but behind on its
+    /// words stays last, where the whole sum would list both first; every page of hits, of
+    /// any size, is a slice of that one order.
     #[test]
     fn a_bonus_reorders_only_the_window() {
         let (index, mut writer, body) = body_index();
         let ahead = BONUS_WINDOW + 10;
-        for _ in 0..ahead {
-            writer
-                .add_document(doc!(body => "coder coder cancer cancer x"))
-                .unwrap();
+        let with_phrase = [3, 40, 77, BONUS_WINDOW - 1, BONUS_WINDOW + 5];
+        for doc in 0..ahead {
+            // The same words as often, in as long a text: the same score by words.
+            let text = match with_phrase.contains(&doc) {
+                true => "coder cancer coder audit cancer x",
+                false => "coder coder cancer cancer audit x",
+            };
+            writer.add_document(doc!(body => text)).unwrap();
         }
         writer
-            .add_document(doc!(body => "cancer coder x y z"))
+            .add_document(doc!(body => "cancer coder audit y z w"))
             .unwrap();
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         let word = |w: &str| body_word(body, w);
-        let terms = ["cancer", "coder"].map(|w| Term::from_field_text(body, w));
-        let phrase = PhraseQuery::new(terms.to_vec());
+        let terms = ["cancer", "coder", "audit"].map(|w| Term::from_field_text(body, w));
+        let phrase =
+            PhraseQuery::new_with_offset_and_slop(terms.into_iter().enumerate().collect(), 1);
         let query = should(vec![
             word("cancer"),
             word("coder"),
+            word("audit"),
             Box::new(Bonus {
-                parts: vec![Box::new(BoostQuery::new(Box::new(phrase.clone()), 100.0))],
+                parts: vec![Box::new(BoostQuery::new(Box::new(phrase), 100.0))],
                 tie_breaker: 0.0,
                 bound: 1e6,
             }),
         ]);
-        let phrase_page = DocAddress::new(0, ahead as DocId);
-        let (_, tantivys) = tantivys_page(&searcher, query.as_ref(), 0, 1);
-        assert_eq!(tantivys[0].1, phrase_page, "the whole sum lists it first");
+        let address = |doc: usize| DocAddress::new(0, doc as DocId);
+        let (_, tantivys) = tantivys_page(&searcher, query.as_ref(), 0, 6);
+        let tantivys: Vec<DocAddress> = tantivys.iter().map(|(_, a)| *a).collect();
+        assert!(
+            tantivys.contains(&address(ahead)),
+            "the whole sum: {tantivys:?}"
+        );
+        assert!(tantivys.contains(&address(BONUS_WINDOW + 5)));
         let sum = SumQuery::flatten(query.as_ref()).unwrap();
         let all = sum
             .collect(&searcher, &searcher, Page::unfiltered(0, ahead + 1), None)
             .unwrap()
             .top;
-        assert_eq!(all.len(), ahead + 1);
-        assert_eq!(all[ahead].1, phrase_page);
-        let words = should(vec![word("cancer"), word("coder")]);
-        let explained = words.explain(&searcher, phrase_page).unwrap();
-        assert!((all[ahead].0 - explained.value()).abs() <= 1e-5 * explained.value());
-        for limit in [1, 10, 30] {
+        let order: Vec<DocAddress> = all.iter().map(|(_, a)| *a).collect();
+        let mut want: Vec<usize> = with_phrase[..4].to_vec();
+        want.extend((0..ahead).filter(|doc| !with_phrase[..4].contains(doc)));
+        want.push(ahead);
+        assert_eq!(order, want.into_iter().map(address).collect::<Vec<_>>());
+        // Past the window, a page keeps its words' score.
+        let words = should(vec![word("cancer"), word("coder"), word("audit")]);
+        for (rank, doc) in [(ahead - 5, BONUS_WINDOW + 5), (ahead, ahead)] {
+            assert_eq!(all[rank].1, address(doc));
+            let explained = words.explain(&searcher, address(doc)).unwrap();
+            assert!((all[rank].0 - explained.value()).abs() <= 1e-5 * explained.value());
+        }
+        for limit in [1, 3, 10, 30] {
             for offset in (0..=ahead).step_by(limit) {
                 let page = sum
                     .collect(&searcher, &searcher, Page::unfiltered(offset, limit), None)

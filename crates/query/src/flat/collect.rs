@@ -116,7 +116,8 @@ impl SumQuery {
     /// Searches with the query's own scores: the total and page as
     /// `searcher.search_with_statistics_provider` with `(Count,
     /// TopDocs::with_limit(limit).and_offset(offset))` would give them for the query AND the
-    /// page's filters, the tally over the query alone ([`Evaluation::collect`]).
+    /// page's filters (but for a bonus, which reorders a window of each segment's best: the
+    /// module's doc), the tally over the query alone ([`Evaluation::collect`]).
     pub(crate) fn collect(
         &self,
         searcher: &Searcher,
