@@ -719,11 +719,11 @@ fn him_relevance_suite_top_3() {
 fn blind_queries_top_3() {
     let engine = engine();
     let cases = relevance_cases("blind-queries.tsv");
-    assert!(cases.len() >= 1308, "{} queries", cases.len());
+    assert!(cases.len() >= 1368, "{} queries", cases.len());
     let run = run_cases(engine, "Queries written blind", &cases);
-    // Today's 0.911 / 0.834 less a query or two: the model's arithmetic may round differently
+    // Today's 0.907 / 0.832 less a query or two: the model's arithmetic may round differently
     // on another processor, which can swap two close pages.
-    assert_overall(&run.kinds, &run.misses, 0.905, 0.830);
+    assert_overall(&run.kinds, &run.misses, 0.902, 0.828);
 }
 
 /// Questions put in other words than their pages' reach those pages by meaning
