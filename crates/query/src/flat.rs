@@ -67,8 +67,6 @@ pub(crate) struct SumQuery {
 struct Clause {
     /// Whether matching this clause makes a document match; otherwise it only adds its score.
     selects: bool,
-    /// For a [`Bonus`]: the most it adds to a document.
-    bound: Option<Score>,
     query: Box<dyn Query>,
 }
 
@@ -80,7 +78,6 @@ impl Clone for SumQuery {
                 .iter()
                 .map(|clause| Clause {
                     selects: clause.selects,
-                    bound: clause.bound,
                     query: clause.query.box_clone(),
                 })
                 .collect(),
@@ -108,7 +105,6 @@ fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clau
     if let Some(bonus) = query.downcast_ref::<Bonus>() {
         out.push(Clause {
             selects: false,
-            bound: Some(bonus.bound),
             query: Box::new(bonus.clone()),
         });
         return;
@@ -137,7 +133,6 @@ fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clau
     }
     out.push(Clause {
         selects,
-        bound: None,
         query: query.box_clone(),
     });
 }
@@ -148,19 +143,19 @@ impl SumQuery {
             .clauses
             .iter()
             .map(|clause| {
-                let bonus = clause.query.downcast_ref::<Bonus>();
-                let parts = match bonus {
-                    Some(bonus) => (bonus.parts.iter())
-                        .map(|part| part.weight(enable_scoring))
-                        .collect::<tantivy::Result<_>>()?,
-                    None => Vec::new(),
+                let weight = match clause.query.downcast_ref::<Bonus>() {
+                    Some(bonus) => ClauseWeight::Bonus(BonusWeight {
+                        bound: bonus.bound,
+                        parts: (bonus.parts.iter())
+                            .map(|part| part.weight(enable_scoring))
+                            .collect::<tantivy::Result<_>>()?,
+                        tie_breaker: bonus.tie_breaker,
+                    }),
+                    None => ClauseWeight::Plain(clause.query.weight(enable_scoring)?),
                 };
                 Ok(WeightedClause {
                     selects: clause.selects,
-                    bound: clause.bound,
-                    weight: clause.query.weight(enable_scoring)?,
-                    parts,
-                    tie_breaker: bonus.map_or(0.0, |bonus| bonus.tie_breaker),
+                    weight,
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
@@ -185,9 +180,20 @@ impl Query for SumQuery {
 
 struct WeightedClause {
     selects: bool,
-    bound: Option<Score>,
-    weight: Box<dyn Weight>,
-    /// For a [`Bonus`]: its parts, which [`WeightedClause::add_bonus`] scores.
+    weight: ClauseWeight,
+}
+
+enum ClauseWeight {
+    /// Scores every document it matches ([`WeightedClause::add_to`]).
+    Plain(Box<dyn Weight>),
+    /// Scores the documents it is asked for ([`SumWeight::add_bonuses`]).
+    Bonus(BonusWeight),
+}
+
+/// A [`Bonus`]'s parts, scored a document at a time and combined by [`Bonus::dis_max`].
+struct BonusWeight {
+    /// The most it adds to a document.
+    bound: Score,
     parts: Vec<Box<dyn Weight>>,
     tie_breaker: Score,
 }
@@ -197,17 +203,54 @@ impl WeightedClause {
     fn plain(selects: bool, weight: Box<dyn Weight>) -> WeightedClause {
         WeightedClause {
             selects,
-            bound: None,
-            weight,
-            parts: Vec::new(),
-            tie_breaker: 0.0,
+            weight: ClauseWeight::Plain(weight),
         }
     }
 
-    /// Adds a [`Bonus`]'s score to each of `docs` (in address order), each document checked
-    /// alone: a phrase scorer's `seek` matches the phrase on every document that has the words
-    /// up to the next match, where `seek_danger` checks the one asked for.
-    fn add_bonus(
+    fn bonus(&self) -> Option<&BonusWeight> {
+        match &self.weight {
+            ClauseWeight::Bonus(bonus) => Some(bonus),
+            ClauseWeight::Plain(_) => None,
+        }
+    }
+
+    /// Adds the clause's score to every document it matches, and selects them if it selects.
+    /// A bonus adds nothing here: [`SumWeight::add_bonuses`] scores it for chosen documents.
+    fn add_to(
+        &self,
+        reader: &SegmentReader,
+        selected: &mut BitSet,
+        scores: &mut [Score],
+    ) -> tantivy::Result<()> {
+        let ClauseWeight::Plain(weight) = &self.weight else {
+            return Ok(());
+        };
+        if self.selects {
+            weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+                selected.insert(doc);
+            })
+        } else {
+            weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+            })
+        }
+    }
+
+    /// The clause's share of `doc`'s score, `None` when it does not match `doc`.
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Option<Explanation>> {
+        match &self.weight {
+            ClauseWeight::Plain(weight) => explain_match(weight.as_ref(), reader, doc),
+            ClauseWeight::Bonus(bonus) => bonus.explain(reader, doc),
+        }
+    }
+}
+
+impl BonusWeight {
+    /// Adds the bonus to each of `docs` (in address order), each document checked alone: a
+    /// phrase scorer's `seek` matches the phrase on every document that has the words up to
+    /// the next match, where `seek_danger` checks the one asked for.
+    fn add_to(
         &self,
         reader: &SegmentReader,
         docs: &[DocId],
@@ -241,24 +284,36 @@ impl WeightedClause {
         Ok(())
     }
 
-    /// Adds the clause's score to every document it matches, and selects them if it selects.
-    fn add_to(
-        &self,
-        reader: &SegmentReader,
-        selected: &mut BitSet,
-        scores: &mut [Score],
-    ) -> tantivy::Result<()> {
-        if self.selects {
-            self.weight.for_each(reader, &mut |doc, score| {
-                scores[doc as usize] += score;
-                selected.insert(doc);
-            })
-        } else {
-            self.weight.for_each(reader, &mut |doc, score| {
-                scores[doc as usize] += score;
-            })
+    /// The matching parts' explanations under their [`Bonus::dis_max`].
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Option<Explanation>> {
+        let mut parts = Vec::new();
+        for part in &self.parts {
+            parts.extend(explain_match(part.as_ref(), reader, doc)?);
         }
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        let value = Bonus::dis_max(parts.iter().map(Explanation::value), self.tie_breaker);
+        let description = format!("the best part, plus {} x the others", self.tie_breaker);
+        let mut explanation = Explanation::new_with_string(description, value);
+        for part in parts {
+            explanation.add_detail(part);
+        }
+        Ok(Some(explanation))
     }
+}
+
+/// `weight`'s explanation of `doc`, `None` when it does not match `doc`.
+fn explain_match(
+    weight: &dyn Weight,
+    reader: &SegmentReader,
+    doc: DocId,
+) -> tantivy::Result<Option<Explanation>> {
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    if scorer.doc() <= doc && scorer.seek(doc) == doc {
+        return weight.explain(reader, doc).map(Some);
+    }
+    Ok(None)
 }
 
 struct SumWeight {
@@ -271,7 +326,9 @@ impl Weight for SumWeight {
         if !self.scoring {
             let mut selected = BitSet::with_max_value(reader.max_doc());
             for clause in self.clauses.iter().filter(|clause| clause.selects) {
-                insert_matches(clause.weight.as_ref(), reader, &mut selected)?;
+                if let ClauseWeight::Plain(weight) = &clause.weight {
+                    insert_matches(weight.as_ref(), reader, &mut selected)?;
+                }
             }
             return Ok(Box::new(ConstScorer::new(
                 BitSetDocSet::from(selected),
@@ -290,10 +347,9 @@ impl Weight for SumWeight {
         let mut details = Vec::new();
         let mut selected = false;
         for clause in &self.clauses {
-            let mut scorer = clause.weight.scorer(reader, 1.0)?;
-            if scorer.doc() <= doc && scorer.seek(doc) == doc {
+            if let Some(detail) = clause.explain(reader, doc)? {
                 selected |= clause.selects;
-                details.push(clause.weight.explain(reader, doc)?);
+                details.push(detail);
             }
         }
         if !selected {
@@ -329,7 +385,7 @@ impl SumWeight {
     ) -> tantivy::Result<(BitSet, Vec<Score>)> {
         let mut selected = BitSet::with_max_value(reader.max_doc());
         let mut scores = vec![0.0 as Score; reader.max_doc() as usize];
-        for clause in self.clauses.iter().filter(|clause| clause.bound.is_none()) {
+        for clause in &self.clauses {
             clause.add_to(reader, &mut selected, &mut scores)?;
         }
         Ok((selected, scores))
@@ -345,11 +401,7 @@ impl SumWeight {
         scores: &mut [Score],
         top: Option<usize>,
     ) -> tantivy::Result<()> {
-        let bonuses: Vec<&WeightedClause> = self
-            .clauses
-            .iter()
-            .filter(|clause| clause.bound.is_some())
-            .collect();
+        let bonuses: Vec<&BonusWeight> = self.clauses.iter().filter_map(|c| c.bonus()).collect();
         if bonuses.is_empty() {
             return Ok(());
         }
@@ -358,7 +410,7 @@ impl SumWeight {
         if top.is_some() && docs.len() > BONUS_WINDOW {
             keep_best(&mut docs, scores, BONUS_WINDOW);
         }
-        let bound: Score = bonuses.iter().filter_map(|clause| clause.bound).sum();
+        let bound: Score = bonuses.iter().map(|bonus| bonus.bound).sum();
         if let Some(top) = top.filter(|&top| top > 0 && top < docs.len()) {
             // The top-th best score without the bonuses: the top documents reach it at least.
             let mut without: Vec<Score> = docs.iter().map(|&doc| scores[doc as usize]).collect();
@@ -366,8 +418,8 @@ impl SumWeight {
                 without.select_nth_unstable_by(top - 1, |a, b| b.total_cmp(a));
             docs.retain(|&doc| scores[doc as usize] + bound >= threshold);
         }
-        for clause in bonuses {
-            clause.add_bonus(reader, &docs, scores)?;
+        for bonus in bonuses {
+            bonus.add_to(reader, &docs, scores)?;
         }
         Ok(())
     }

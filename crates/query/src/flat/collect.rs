@@ -145,8 +145,8 @@ impl Evaluation<'_> {
             {
                 clause.add_to(reader, selected, scores)?;
             }
-            // Its place among the clauses does not matter: bonuses are told by their bound
-            // and scored after every other clause.
+            // Its place among the clauses does not matter: bonuses are scored after every
+            // other clause.
             self.weight.clauses.push(clause);
         }
         Ok(())
@@ -174,7 +174,7 @@ impl Evaluation<'_> {
             .collect::<tantivy::Result<Vec<_>>>()?;
         let wanted = offset + limit;
         // Listing nothing, no bonus can change what is listed.
-        let has_bonuses = wanted > 0 && self.weight.clauses.iter().any(|c| c.bound.is_some());
+        let has_bonuses = wanted > 0 && self.weight.clauses.iter().any(|c| c.bonus().is_some());
         let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(wanted);
         // The worst score on a full page.
         let mut floor = Score::NEG_INFINITY;
