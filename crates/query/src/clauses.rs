@@ -2,7 +2,9 @@
 //!
 //! [`Covered`]: a word's clause plus its coverage bonus. Written as two clauses (a constant
 //! score over the word's query, and the word's query), the evaluator read every posting of the
-//! word twice; one clause that adds the constant to its own score reads them once.
+//! word twice; one clause that adds the constant to its own score reads them once. The
+//! evaluator streams a covered disjunction's clauses (the word's fields, variants, synonyms)
+//! one by one and adds the bonus once per document after them, instead of merging them.
 //!
 //! [`Bonus`]: a clause that only adds to the score of documents other clauses select (the
 //! proximity of the words: every document with the words close together has the words), with a
@@ -24,6 +26,14 @@ pub(crate) struct Covered {
 impl Covered {
     pub(crate) fn new(inner: Box<dyn Query>, bonus: Score) -> Covered {
         Covered { inner, bonus }
+    }
+
+    pub(crate) fn inner(&self) -> &dyn Query {
+        self.inner.as_ref()
+    }
+
+    pub(crate) fn bonus(&self) -> Score {
+        self.bonus
     }
 }
 

@@ -11,9 +11,11 @@
 //! eighth for BM25 scoring. Evaluated term at a time, each clause streams its matches into one
 //! array: no merging at all.
 //!
-//! The scores are the same sums, in the same order of clauses; only the documents a clause
-//! selects are matched, exactly as the tree matches them ([`SumQuery::flatten`] says which
-//! trees qualify), but for a [`Bonus`] below its window when a page is collected (below).
+//! The scores are the same sums, in the same order of clauses (but for a [`Covered`] word's
+//! bonus, added after its clauses: a word's variants are clauses of their own, and the bonus
+//! goes once to the documents any of them matched); only the documents a clause selects are
+//! matched, exactly as the tree matches them ([`SumQuery::flatten`] says which trees qualify),
+//! but for a [`Bonus`] below its window when a page is collected (below).
 //! Document at a time remains better when a rare word or a filter limits the matches, since
 //! an intersection skips what this reads; the engine uses this for disjunctions and single
 //! required clauses only, and with filters only when they are by facet value: the
@@ -42,7 +44,7 @@ use tantivy::{
     BitSet, DocId, DocSet, Score, SeekDangerResult, SegmentReader, TantivyError, TERMINATED,
 };
 
-use crate::clauses::Bonus;
+use crate::clauses::{Bonus, Covered};
 use crate::materialize::insert_matches;
 
 mod collect;
@@ -61,12 +63,17 @@ pub(crate) const BONUS_WINDOW: usize = 100;
 #[derive(Debug)]
 pub(crate) struct SumQuery {
     clauses: Vec<Clause>,
+    /// The bonus of each [`Covered`] clause flattened into its inner clauses: added once to a
+    /// document any of them matches.
+    coverage: Vec<Score>,
 }
 
 #[derive(Debug)]
 struct Clause {
     /// Whether matching this clause makes a document match; otherwise it only adds its score.
     selects: bool,
+    /// The [`Covered`] clause it was flattened from: its index in `coverage`.
+    group: Option<usize>,
     query: Box<dyn Query>,
 }
 
@@ -78,9 +85,11 @@ impl Clone for SumQuery {
                 .iter()
                 .map(|clause| Clause {
                     selects: clause.selects,
+                    group: clause.group,
                     query: clause.query.box_clone(),
                 })
                 .collect(),
+            coverage: self.coverage.clone(),
         }
     }
 }
@@ -91,50 +100,67 @@ impl SumQuery {
     /// to its score. `None` for anything else (an intersection, an exclusion, a leaf alone),
     /// which is best left to tantivy.
     pub(crate) fn flatten(query: &dyn Query) -> Option<SumQuery> {
-        let mut clauses = Vec::new();
-        flatten_into(query, true, true, &mut clauses);
-        let selects = clauses.iter().any(|clause| clause.selects);
-        (clauses.len() > 1 && selects).then_some(SumQuery { clauses })
+        let mut sum = SumQuery {
+            clauses: Vec::new(),
+            coverage: Vec::new(),
+        };
+        sum.flatten_into(query, true, true, None);
+        let selects = sum.clauses.iter().any(|clause| clause.selects);
+        (sum.clauses.len() > 1 && selects).then_some(sum)
     }
-}
 
-/// Appends `query`'s clauses to `out`; `selects` is false under a clause that only scores.
-/// Only the root may have a `Must` clause: below it, optional clauses would be added to
-/// documents their own `Must` clause does not match.
-fn flatten_into(query: &dyn Query, selects: bool, root: bool, out: &mut Vec<Clause>) {
-    if let Some(bonus) = query.downcast_ref::<Bonus>() {
-        out.push(Clause {
-            selects: false,
-            query: Box::new(bonus.clone()),
-        });
-        return;
-    }
-    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-        let clauses = boolean.clauses();
-        let must_count = clauses
-            .iter()
-            .filter(|(occur, _)| *occur == Occur::Must)
-            .count();
-        let excludes = clauses.iter().any(|(occur, _)| *occur == Occur::MustNot);
-        // Without a Must clause, one Should clause must match; with one, Should clauses only
-        // add to its score. Both are what the sum does, unless a higher minimum is asked for.
-        let plain = boolean.get_minimum_number_should_match() <= 1;
-        let musts_allowed = usize::from(root);
-        if !clauses.is_empty() && !excludes && plain && must_count <= musts_allowed {
-            for (occur, clause) in clauses {
-                let clause_selects = match occur {
-                    Occur::Must => selects,
-                    _ => selects && must_count == 0,
-                };
-                flatten_into(clause.as_ref(), clause_selects, false, out);
-            }
+    /// Appends `query`'s clauses; `selects` is false under a clause that only scores, `group`
+    /// the [`Covered`] clause being flattened. Only the root may have a `Must` clause: below
+    /// it, optional clauses would be added to documents their own `Must` clause does not match.
+    fn flatten_into(&mut self, query: &dyn Query, selects: bool, root: bool, group: Option<usize>) {
+        if let Some(bonus) = query.downcast_ref::<Bonus>() {
+            self.clauses.push(Clause {
+                selects: false,
+                group,
+                query: Box::new(bonus.clone()),
+            });
             return;
         }
+        // A word's clauses (its fields, variants and synonyms) each stream into the sum, and
+        // the coverage bonus goes once to every document one of them matched, where the
+        // word's own union would merge them document at a time.
+        let covered = query.downcast_ref::<Covered>().filter(|_| group.is_none());
+        if let Some(covered) =
+            covered.filter(|c| c.inner().downcast_ref::<BooleanQuery>().is_some())
+        {
+            self.coverage.push(covered.bonus());
+            let group = Some(self.coverage.len() - 1);
+            self.flatten_into(covered.inner(), selects, false, group);
+            return;
+        }
+        if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+            let clauses = boolean.clauses();
+            let must_count = clauses
+                .iter()
+                .filter(|(occur, _)| *occur == Occur::Must)
+                .count();
+            let excludes = clauses.iter().any(|(occur, _)| *occur == Occur::MustNot);
+            // Without a Must clause, one Should clause must match; with one, Should clauses only
+            // add to its score. Both are what the sum does, unless a higher minimum is asked for.
+            let plain = boolean.get_minimum_number_should_match() <= 1;
+            let musts_allowed = usize::from(root);
+            if !clauses.is_empty() && !excludes && plain && must_count <= musts_allowed {
+                for (occur, clause) in clauses {
+                    let clause_selects = match occur {
+                        Occur::Must => selects,
+                        _ => selects && must_count == 0,
+                    };
+                    self.flatten_into(clause.as_ref(), clause_selects, false, group);
+                }
+                return;
+            }
+        }
+        self.clauses.push(Clause {
+            selects,
+            group,
+            query: query.box_clone(),
+        });
     }
-    out.push(Clause {
-        selects,
-        query: query.box_clone(),
-    });
 }
 
 impl SumQuery {
@@ -155,12 +181,14 @@ impl SumQuery {
                 };
                 Ok(WeightedClause {
                     selects: clause.selects,
+                    group: clause.group,
                     weight,
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(SumWeight {
             clauses,
+            coverage: self.coverage.clone(),
             scoring: enable_scoring.is_scoring_enabled(),
         })
     }
@@ -180,6 +208,7 @@ impl Query for SumQuery {
 
 struct WeightedClause {
     selects: bool,
+    group: Option<usize>,
     weight: ClauseWeight,
 }
 
@@ -203,6 +232,7 @@ impl WeightedClause {
     fn plain(selects: bool, weight: Box<dyn Weight>) -> WeightedClause {
         WeightedClause {
             selects,
+            group: None,
             weight: ClauseWeight::Plain(weight),
         }
     }
@@ -214,26 +244,36 @@ impl WeightedClause {
         }
     }
 
-    /// Adds the clause's score to every document it matches, and selects them if it selects.
-    /// A bonus adds nothing here: [`SumWeight::add_bonuses`] scores it for chosen documents.
+    /// Adds the clause's score to every document it matches, selects them if it selects, and
+    /// marks them in `covered` (its group's documents) when it has a group. A bonus adds
+    /// nothing here: [`SumWeight::add_bonuses`] scores it for chosen documents.
     fn add_to(
         &self,
         reader: &SegmentReader,
         selected: &mut BitSet,
+        covered: Option<&mut BitSet>,
         scores: &mut [Score],
     ) -> tantivy::Result<()> {
         let ClauseWeight::Plain(weight) = &self.weight else {
             return Ok(());
         };
-        if self.selects {
-            weight.for_each(reader, &mut |doc, score| {
+        match (self.selects, covered) {
+            (true, Some(covered)) => weight.for_each(reader, &mut |doc, score| {
                 scores[doc as usize] += score;
                 selected.insert(doc);
-            })
-        } else {
-            weight.for_each(reader, &mut |doc, score| {
+                covered.insert(doc);
+            }),
+            (true, None) => weight.for_each(reader, &mut |doc, score| {
                 scores[doc as usize] += score;
-            })
+                selected.insert(doc);
+            }),
+            (false, Some(covered)) => weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+                covered.insert(doc);
+            }),
+            (false, None) => weight.for_each(reader, &mut |doc, score| {
+                scores[doc as usize] += score;
+            }),
         }
     }
 
@@ -318,6 +358,8 @@ fn explain_match(
 
 struct SumWeight {
     clauses: Vec<WeightedClause>,
+    /// Each group's coverage bonus (`SumQuery::coverage`).
+    coverage: Vec<Score>,
     scoring: bool,
 }
 
@@ -346,11 +388,18 @@ impl Weight for SumWeight {
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut details = Vec::new();
         let mut selected = false;
+        let mut covered = vec![false; self.coverage.len()];
         for clause in &self.clauses {
             if let Some(detail) = clause.explain(reader, doc)? {
                 selected |= clause.selects;
+                if let Some(group) = clause.group {
+                    covered[group] = true;
+                }
                 details.push(detail);
             }
+        }
+        for (bonus, _) in self.coverage.iter().zip(covered).filter(|(_, hit)| *hit) {
+            details.push(Explanation::new("coverage bonus", *bonus));
         }
         if !selected {
             return Err(TantivyError::InvalidArgument(format!(
@@ -383,10 +432,18 @@ impl SumWeight {
         &self,
         reader: &SegmentReader,
     ) -> tantivy::Result<(BitSet, Vec<Score>)> {
-        let mut selected = BitSet::with_max_value(reader.max_doc());
-        let mut scores = vec![0.0 as Score; reader.max_doc() as usize];
+        let max_doc = reader.max_doc();
+        let mut selected = BitSet::with_max_value(max_doc);
+        let mut scores = vec![0.0 as Score; max_doc as usize];
+        let mut covered: Vec<BitSet> = (self.coverage.iter())
+            .map(|_| BitSet::with_max_value(max_doc))
+            .collect();
         for clause in &self.clauses {
-            clause.add_to(reader, &mut selected, &mut scores)?;
+            let group = clause.group.map(|group| &mut covered[group]);
+            clause.add_to(reader, &mut selected, group, &mut scores)?;
+        }
+        for (bonus, covered) in self.coverage.iter().zip(&covered) {
+            for_each_doc(covered, |doc| scores[doc as usize] += bonus);
         }
         Ok((selected, scores))
     }
@@ -656,6 +713,33 @@ mod tests {
             Box::new(BoostQuery::new(c.phrase(&["cancer", "coder"]), 1.5)),
             should(vec![c.word("zzz"), should(vec![c.word("exam")])]),
         ]));
+    }
+
+    /// A word's clause with its coverage bonus flattens into the word's clauses, the bonus
+    /// added once to each document any of them matches (some match both words here): the same
+    /// total, page and scores as the tree, under a `Must` clause too. A covered leaf stays
+    /// whole: there is no union to save.
+    #[test]
+    fn a_covered_clause_scores_the_same_flattened() {
+        let c = corpus();
+        let covered = |query, bonus| -> Box<dyn Query> { Box::new(Covered::new(query, bonus)) };
+        let registrar = || Box::new(BoostQuery::new(c.word("registrar"), 0.5)) as Box<dyn Query>;
+        let query = should(vec![
+            covered(should(vec![c.word("coder"), registrar()]), 3.0),
+            covered(should(vec![c.word("privacy"), c.word("cancer")]), 1.5),
+            covered(c.word("record"), 1.0),
+            c.word("exam"),
+        ]);
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        assert_eq!((sum.clauses.len(), sum.coverage.len()), (6, 2));
+        c.assert_same(query);
+        c.assert_same(Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                covered(should(vec![c.word("coder"), registrar()]), 3.0),
+            ),
+            (Occur::Should, covered(c.word("privacy"), 1.5)),
+        ])));
     }
 
     /// With a bonus clause scored only where it can change the page, the page of the best

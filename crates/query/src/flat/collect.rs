@@ -143,7 +143,7 @@ impl Evaluation<'_> {
                 .iter()
                 .zip(&mut self.segments)
             {
-                clause.add_to(reader, selected, scores)?;
+                clause.add_to(reader, selected, None, scores)?;
             }
             // Its place among the clauses does not matter: bonuses are scored after every
             // other clause.
