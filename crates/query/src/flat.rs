@@ -11,11 +11,12 @@
 //! eighth for BM25 scoring. Evaluated term at a time, each clause streams its matches into one
 //! array: no merging at all.
 //!
-//! The scores are the same sums, in the same order of clauses (but for a [`Covered`] word's
-//! bonus, added after its clauses: a word's variants are clauses of their own, and the bonus
-//! goes once to the documents any of them matched); only the documents a clause selects are
-//! matched, exactly as the tree matches them ([`SumQuery::flatten`] says which trees qualify),
-//! but for a [`Bonus`] below its window when a page is collected (below).
+//! The scores are the same sums, in the same order of clauses (a [`Covered`] word's clauses,
+//! its fields, variants and synonyms, are streamed one by one into a sum of their own, added
+//! with the word's coverage bonus where the word's clause comes, as tantivy adds them); only
+//! the documents a clause selects are matched, exactly as the tree matches them
+//! ([`SumQuery::flatten`] says which trees qualify), but for a [`Bonus`] below its window when
+//! a page is collected (below).
 //! Document at a time remains better when a rare word or a filter limits the matches, since
 //! an intersection skips what this reads; the engine uses this for disjunctions and single
 //! required clauses only, and with filters only when they are by facet value: the
@@ -59,7 +60,8 @@ pub(crate) use collect::{Collected, Evaluation, Page};
 pub(crate) const BONUS_WINDOW: usize = 100;
 
 /// A sum of clauses: a document matches when a selecting clause matches it, and scores the sum
-/// of every clause that matches it (selecting or not).
+/// of every clause that matches it (selecting or not), plus the coverage bonus of each group
+/// (a [`Covered`] disjunction) with a clause that matches it.
 #[derive(Debug)]
 pub(crate) struct SumQuery {
     clauses: Vec<Clause>,
@@ -72,7 +74,8 @@ pub(crate) struct SumQuery {
 struct Clause {
     /// Whether matching this clause makes a document match; otherwise it only adds its score.
     selects: bool,
-    /// The [`Covered`] clause it was flattened from: its index in `coverage`.
+    /// The [`Covered`] clause it was flattened from: its index in `coverage`. A group's
+    /// clauses are contiguous.
     group: Option<usize>,
     query: Box<dyn Query>,
 }
@@ -97,8 +100,8 @@ impl Clone for SumQuery {
 impl SumQuery {
     /// `query` as a sum of clauses, when it is one: nested boolean queries whose clauses are
     /// all `Should` (a disjunction), or one `Must` clause plus `Should` clauses that only add
-    /// to its score. `None` for anything else (an intersection, an exclusion, a leaf alone),
-    /// which is best left to tantivy.
+    /// to its score, and a [`Covered`] disjunction anywhere in them. `None` for anything else
+    /// (an intersection, an exclusion, a leaf alone), which is best left to tantivy.
     pub(crate) fn flatten(query: &dyn Query) -> Option<SumQuery> {
         let mut sum = SumQuery {
             clauses: Vec::new(),
@@ -110,10 +113,11 @@ impl SumQuery {
     }
 
     /// Appends `query`'s clauses; `selects` is false under a clause that only scores, `group`
-    /// the [`Covered`] clause being flattened. Only the root may have a `Must` clause: below
-    /// it, optional clauses would be added to documents their own `Must` clause does not match.
+    /// is the [`Covered`] clause being flattened.
     fn flatten_into(&mut self, query: &dyn Query, selects: bool, root: bool, group: Option<usize>) {
-        if let Some(bonus) = query.downcast_ref::<Bonus>() {
+        // In a group, a bonus is one of the word's clauses: it matches, scores and covers
+        // wherever it matches, as in the tree (the engine builds none there).
+        if let (Some(bonus), None) = (query.downcast_ref::<Bonus>(), group) {
             self.clauses.push(Clause {
                 selects: false,
                 group,
@@ -121,37 +125,21 @@ impl SumQuery {
             });
             return;
         }
-        // A word's clauses (its fields, variants and synonyms) each stream into the sum, and
-        // the coverage bonus goes once to every document one of them matched, where the
-        // word's own union would merge them document at a time.
-        let covered = query.downcast_ref::<Covered>().filter(|_| group.is_none());
-        if let Some(covered) =
-            covered.filter(|c| c.inner().downcast_ref::<BooleanQuery>().is_some())
-        {
-            self.coverage.push(covered.bonus());
-            let group = Some(self.coverage.len() - 1);
-            self.flatten_into(covered.inner(), selects, false, group);
-            return;
+        if let Some(covered) = query.downcast_ref::<Covered>() {
+            // A word's clauses (its fields, variants and synonyms) each stream into the sum,
+            // and the coverage bonus goes once to every document one of them matched, where the
+            // word's own union would merge them document at a time. A covered leaf has no
+            // union to save, and a clause belongs to one group: a Covered inside a group stays
+            // whole and adds its own bonus.
+            if group.is_none() && covered.inner().is::<BooleanQuery>() {
+                self.coverage.push(covered.bonus());
+                let group = Some(self.coverage.len() - 1);
+                self.flatten_into(covered.inner(), selects, false, group);
+                return;
+            }
         }
         if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-            let clauses = boolean.clauses();
-            let must_count = clauses
-                .iter()
-                .filter(|(occur, _)| *occur == Occur::Must)
-                .count();
-            let excludes = clauses.iter().any(|(occur, _)| *occur == Occur::MustNot);
-            // Without a Must clause, one Should clause must match; with one, Should clauses only
-            // add to its score. Both are what the sum does, unless a higher minimum is asked for.
-            let plain = boolean.get_minimum_number_should_match() <= 1;
-            let musts_allowed = usize::from(root);
-            if !clauses.is_empty() && !excludes && plain && must_count <= musts_allowed {
-                for (occur, clause) in clauses {
-                    let clause_selects = match occur {
-                        Occur::Must => selects,
-                        _ => selects && must_count == 0,
-                    };
-                    self.flatten_into(clause.as_ref(), clause_selects, false, group);
-                }
+            if self.flatten_boolean(boolean, selects, root, group) {
                 return;
             }
         }
@@ -161,6 +149,44 @@ impl SumQuery {
             query: query.box_clone(),
         });
     }
+
+    /// Appends `boolean`'s clauses when it is a plain disjunction, or (at the root) one `Must`
+    /// clause with `Should` clauses; false, appending nothing, otherwise. Only the root may
+    /// have a `Must` clause: below it, optional clauses would be added to documents their own
+    /// `Must` clause does not match.
+    fn flatten_boolean(
+        &mut self,
+        boolean: &BooleanQuery,
+        selects: bool,
+        root: bool,
+        group: Option<usize>,
+    ) -> bool {
+        let clauses = boolean.clauses();
+        let must_count = (clauses.iter())
+            .filter(|(occur, _)| *occur == Occur::Must)
+            .count();
+        let excludes = clauses.iter().any(|(occur, _)| *occur == Occur::MustNot);
+        // Without a Must clause, one Should clause must match; with one, Should clauses only
+        // add to its score. Both are what the sum does, unless a minimum is asked for: tantivy
+        // requires a Should clause beside a Must one from a minimum of 1.
+        let minimum = boolean.get_minimum_number_should_match();
+        let plain = if must_count == 0 {
+            minimum <= 1
+        } else {
+            minimum == 0
+        };
+        if clauses.is_empty() || excludes || !plain || must_count > usize::from(root) {
+            return false;
+        }
+        for (occur, clause) in clauses {
+            let clause_selects = match occur {
+                Occur::Must => selects,
+                _ => selects && must_count == 0,
+            };
+            self.flatten_into(clause.as_ref(), clause_selects, false, group);
+        }
+        true
+    }
 }
 
 impl SumQuery {
@@ -169,7 +195,8 @@ impl SumQuery {
             .clauses
             .iter()
             .map(|clause| {
-                let weight = match clause.query.downcast_ref::<Bonus>() {
+                let bonus = clause.query.downcast_ref::<Bonus>();
+                let weight = match bonus.filter(|_| clause.group.is_none()) {
                     Some(bonus) => ClauseWeight::Bonus(BonusWeight {
                         bound: bonus.bound,
                         parts: (bonus.parts.iter())
@@ -245,7 +272,8 @@ impl WeightedClause {
     }
 
     /// Adds the clause's score to every document it matches, selects them if it selects, and
-    /// marks them in `covered` (its group's documents) when it has a group. A bonus adds
+    /// marks them in `covered` (its group's documents, `scores` then its group's scores) when
+    /// it has a group. A bonus adds
     /// nothing here: [`SumWeight::add_bonuses`] scores it for chosen documents.
     fn add_to(
         &self,
@@ -257,6 +285,7 @@ impl WeightedClause {
         let ClauseWeight::Plain(weight) = &self.weight else {
             return Ok(());
         };
+        // One loop per case keeps the per-document callback free of branches.
         match (self.selects, covered) {
             (true, Some(covered)) => weight.for_each(reader, &mut |doc, score| {
                 scores[doc as usize] += score;
@@ -386,35 +415,55 @@ impl Weight for SumWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut details = Vec::new();
+        // A group's matching clauses are explained under one node with its coverage bonus, in
+        // the place of its first matching clause, as the word's `Covered` clause explains.
+        let mut slots: Vec<Result<Explanation, usize>> = Vec::new();
+        let mut groups: Vec<Vec<Explanation>> = vec![Vec::new(); self.coverage.len()];
         let mut selected = false;
-        let mut covered = vec![false; self.coverage.len()];
         for clause in &self.clauses {
-            if let Some(detail) = clause.explain(reader, doc)? {
-                selected |= clause.selects;
-                if let Some(group) = clause.group {
-                    covered[group] = true;
+            let Some(detail) = clause.explain(reader, doc)? else {
+                continue;
+            };
+            selected |= clause.selects;
+            match clause.group {
+                Some(group) => {
+                    if groups[group].is_empty() {
+                        slots.push(Err(group));
+                    }
+                    groups[group].push(detail);
                 }
-                details.push(detail);
+                None => slots.push(Ok(detail)),
             }
-        }
-        for (bonus, _) in self.coverage.iter().zip(covered).filter(|(_, hit)| *hit) {
-            details.push(Explanation::new("coverage bonus", *bonus));
         }
         if !selected {
             return Err(TantivyError::InvalidArgument(format!(
                 "document {doc} does not match"
             )));
         }
-        let mut sum = 0.0;
-        for detail in &details {
-            sum += detail.value();
-        }
+        let details: Vec<Explanation> = (slots.into_iter())
+            .map(|slot| slot.unwrap_or_else(|group| self.explain_group(group, &mut groups)))
+            .collect();
+        let sum = details.iter().map(Explanation::value).sum();
         let mut explanation = Explanation::new("sum of", sum);
         for detail in details {
             explanation.add_detail(detail);
         }
         Ok(explanation)
+    }
+}
+
+impl SumWeight {
+    /// A group's coverage bonus and its matching clauses' explanations, under their sum.
+    fn explain_group(&self, group: usize, groups: &mut [Vec<Explanation>]) -> Explanation {
+        let bonus = self.coverage[group];
+        let clauses = std::mem::take(&mut groups[group]);
+        let sum = bonus + clauses.iter().map(Explanation::value).sum::<Score>();
+        let mut explanation = Explanation::new("sum of", sum);
+        explanation.add_detail(Explanation::new("coverage bonus", bonus));
+        for clause in clauses {
+            explanation.add_detail(clause);
+        }
+        explanation
     }
 }
 
@@ -427,7 +476,8 @@ impl SumWeight {
         Ok((selected, scores))
     }
 
-    /// The selected documents and every document's score without the [`Bonus`] clauses.
+    /// The selected documents and every document's score without the [`Bonus`] clauses (with
+    /// the coverage bonuses).
     fn evaluate_without_bonuses(
         &self,
         reader: &SegmentReader,
@@ -435,16 +485,36 @@ impl SumWeight {
         let max_doc = reader.max_doc();
         let mut selected = BitSet::with_max_value(max_doc);
         let mut scores = vec![0.0 as Score; max_doc as usize];
-        let mut covered: Vec<BitSet> = (self.coverage.iter())
-            .map(|_| BitSet::with_max_value(max_doc))
-            .collect();
+        // The open group's documents and scores, added to `scores` with its bonus when the
+        // group ends (its clauses are contiguous): the sums of `Covered`, in its order.
+        let mut group = Group {
+            at: None,
+            docs: BitSet::with_max_value(max_doc),
+            scores: vec![
+                0.0;
+                if self.coverage.is_empty() {
+                    0
+                } else {
+                    max_doc as usize
+                }
+            ],
+        };
         for clause in &self.clauses {
-            let group = clause.group.map(|group| &mut covered[group]);
-            clause.add_to(reader, &mut selected, group, &mut scores)?;
+            if clause.group != group.at {
+                group.close(&self.coverage, &mut scores);
+                group.at = clause.group;
+            }
+            match clause.group {
+                Some(_) => clause.add_to(
+                    reader,
+                    &mut selected,
+                    Some(&mut group.docs),
+                    &mut group.scores,
+                )?,
+                None => clause.add_to(reader, &mut selected, None, &mut scores)?,
+            }
         }
-        for (bonus, covered) in self.coverage.iter().zip(&covered) {
-            for_each_doc(covered, |doc| scores[doc as usize] += bonus);
-        }
+        group.close(&self.coverage, &mut scores);
         Ok((selected, scores))
     }
 
@@ -502,6 +572,30 @@ fn for_each_doc(set: &BitSet, mut f: impl FnMut(DocId)) {
             f(bucket * 64 + word.trailing_zeros());
             word &= word - 1;
         }
+    }
+}
+
+/// The documents and scores of the group being evaluated ([`SumWeight::evaluate_without_bonuses`]).
+struct Group {
+    /// Its index in the sum's coverage bonuses, `None` between groups.
+    at: Option<usize>,
+    docs: BitSet,
+    scores: Vec<Score>,
+}
+
+impl Group {
+    /// Adds the group's bonus and scores to its documents' `scores`, and empties it.
+    fn close(&mut self, coverage: &[Score], scores: &mut [Score]) {
+        let Some(at) = self.at.take() else {
+            return;
+        };
+        let bonus = coverage[at];
+        let group_scores = &mut self.scores;
+        for_each_doc(&self.docs, |doc| {
+            scores[doc as usize] += bonus + group_scores[doc as usize];
+            group_scores[doc as usize] = 0.0;
+        });
+        self.docs.clear();
     }
 }
 
@@ -717,29 +811,52 @@ mod tests {
 
     /// A word's clause with its coverage bonus flattens into the word's clauses, the bonus
     /// added once to each document any of them matches (some match both words here): the same
-    /// total, page and scores as the tree, under a `Must` clause too. A covered leaf stays
-    /// whole: there is no union to save.
+    /// total, page and scores as the tree, as a `Must` clause and beside one too. A covered
+    /// leaf, a covered exclusion and a Covered inside a group stay whole.
     #[test]
     fn a_covered_clause_scores_the_same_flattened() {
         let c = corpus();
         let covered = |query, bonus| -> Box<dyn Query> { Box::new(Covered::new(query, bonus)) };
         let registrar = || Box::new(BoostQuery::new(c.word("registrar"), 0.5)) as Box<dyn Query>;
+        let coder_or_registrar = || covered(should(vec![c.word("coder"), registrar()]), 3.0);
         let query = should(vec![
-            covered(should(vec![c.word("coder"), registrar()]), 3.0),
+            coder_or_registrar(),
             covered(should(vec![c.word("privacy"), c.word("cancer")]), 1.5),
             covered(c.word("record"), 1.0),
             c.word("exam"),
         ]);
         let sum = SumQuery::flatten(query.as_ref()).unwrap();
         assert_eq!((sum.clauses.len(), sum.coverage.len()), (6, 2));
-        c.assert_same(query);
+        c.assert_same(query.box_clone());
+        // Each word's bonus is explained with its clauses, as `Covered` explains the leaf's.
+        let (_, top) = c.results(&sum);
+        let explained = sum.explain(&c.searcher, top[0].1).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&explained.to_pretty_json()).unwrap();
+        let words = json["details"].as_array().unwrap().iter();
+        let bonuses = words.filter(|word| word["details"][0]["description"] == "coverage bonus");
+        assert_eq!(bonuses.count(), 3, "{json}");
+        let must = |occur, clause| (occur, clause);
         c.assert_same(Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                covered(should(vec![c.word("coder"), registrar()]), 3.0),
-            ),
-            (Occur::Should, covered(c.word("privacy"), 1.5)),
+            must(Occur::Must, coder_or_registrar()),
+            must(Occur::Should, covered(c.word("privacy"), 1.5)),
         ])));
+        c.assert_same(Box::new(BooleanQuery::new(vec![
+            must(Occur::Must, c.word("exam")),
+            must(Occur::Should, coder_or_registrar()),
+        ])));
+        let excluding = Box::new(BooleanQuery::new(vec![
+            must(Occur::Should, c.word("coder")),
+            must(Occur::MustNot, c.word("exam")),
+        ]));
+        let nested = should(vec![coder_or_registrar(), c.word("privacy")]);
+        let query = should(vec![
+            covered(excluding, 2.0),
+            covered(nested, 1.0),
+            c.word("cancer"),
+        ]);
+        let sum = SumQuery::flatten(query.as_ref()).unwrap();
+        assert_eq!((sum.clauses.len(), sum.coverage.len()), (4, 2));
+        c.assert_same(query);
     }
 
     /// With a bonus clause scored only where it can change the page, the page of the best
@@ -748,7 +865,12 @@ mod tests {
     #[test]
     fn a_bonus_changes_nothing_on_the_page() {
         let c = corpus();
-        let query = should(vec![c.word("coder"), c.word("cancer"), c.proximity(3.0, 2)]);
+        // A word's coverage bonus counts in the threshold the bonus is checked against.
+        let coder = Box::new(Covered::new(
+            should(vec![c.word("coder"), c.word("exam")]),
+            2.0,
+        ));
+        let query = should(vec![coder, c.word("cancer"), c.proximity(3.0, 2)]);
         let sum = SumQuery::flatten(query.as_ref()).unwrap();
         for top in [1, 2, 5, 10, 100] {
             let collector = (Count, TopDocs::with_limit(top).order_by_score());

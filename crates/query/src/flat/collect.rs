@@ -86,12 +86,12 @@ pub(crate) struct Evaluation<'a> {
     statistics: &'a dyn Bm25StatisticsProvider,
     weight: SumWeight,
     /// Per segment: the selected documents (deleted ones included) and every document's
-    /// score without the bonus clauses.
+    /// score without the [`Bonus`](crate::clauses::Bonus) clauses (with the coverage bonuses).
     segments: Vec<(BitSet, Vec<Score>)>,
 }
 
 impl SumQuery {
-    /// Evaluates every clause but the bonuses on every segment.
+    /// Evaluates every clause but the [`Bonus`](crate::clauses::Bonus) ones on every segment.
     pub(crate) fn evaluate<'a>(
         &self,
         searcher: &'a Searcher,
