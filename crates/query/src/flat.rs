@@ -37,6 +37,8 @@
 //! `collect.rs` reads a search's total, page and facet counts straight from the evaluated
 //! arrays, and lets clauses be added to an evaluated sum.
 
+use std::cell::RefCell;
+
 use tantivy::query::{
     BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
     Weight,
@@ -487,18 +489,7 @@ impl SumWeight {
         let mut scores = vec![0.0 as Score; max_doc as usize];
         // The open group's documents and scores, added to `scores` with its bonus when the
         // group ends (its clauses are contiguous): the sums of `Covered`, in its order.
-        let mut group = Group {
-            at: None,
-            docs: BitSet::with_max_value(max_doc),
-            scores: vec![
-                0.0;
-                if self.coverage.is_empty() {
-                    0
-                } else {
-                    max_doc as usize
-                }
-            ],
-        };
+        let mut group = Group::new(max_doc, !self.coverage.is_empty());
         for clause in &self.clauses {
             if clause.group != group.at {
                 group.close(&self.coverage, &mut scores);
@@ -515,6 +506,7 @@ impl SumWeight {
             }
         }
         group.close(&self.coverage, &mut scores);
+        group.finish();
         Ok((selected, scores))
     }
 
@@ -583,7 +575,42 @@ struct Group {
     scores: Vec<Score>,
 }
 
+thread_local! {
+    /// A group's score array, all zeros between searches (each group zeroes what it used):
+    /// allocated and zeroed per search, one the size of a 100k-document segment added 80 us to
+    /// a search that finds nothing (BENCHMARKS.md, § Latency).
+    static GROUP_SCORES: RefCell<Vec<Score>> = const { RefCell::new(Vec::new()) };
+}
+
 impl Group {
+    /// An empty group over `max_doc` documents; its score array only when the sum has groups.
+    fn new(max_doc: DocId, grouped: bool) -> Group {
+        let mut scores = Vec::new();
+        if grouped {
+            scores = GROUP_SCORES.with(|kept| kept.take());
+            if scores.len() < max_doc as usize {
+                scores.resize(max_doc as usize, 0.0);
+            }
+        }
+        Group {
+            at: None,
+            docs: BitSet::with_max_value(max_doc),
+            scores,
+        }
+    }
+
+    /// Keeps the score array for the next search, once every group is closed (all zeros
+    /// again). A search that failed drops it instead.
+    fn finish(self) {
+        if self.at.is_none() && !self.scores.is_empty() {
+            GROUP_SCORES.with(|kept| {
+                if kept.borrow().len() < self.scores.len() {
+                    *kept.borrow_mut() = self.scores;
+                }
+            });
+        }
+    }
+
     /// Adds the group's bonus and scores to its documents' `scores`, and empties it.
     fn close(&mut self, coverage: &[Score], scores: &mut [Score]) {
         let Some(at) = self.at.take() else {
