@@ -4,7 +4,8 @@
 //! score over the word's query, and the word's query), the evaluator read every posting of the
 //! word twice; one clause that adds the constant to its own score reads them once. The
 //! evaluator streams a covered disjunction's clauses (the word's fields, variants, synonyms)
-//! one by one and adds the bonus once per document after them, instead of merging them.
+//! one by one into a sum of their own, added with the bonus when they end, instead of merging
+//! them.
 //!
 //! [`Bonus`]: a clause that only adds to the score of documents other clauses select (the
 //! proximity of the words: every document with the words close together has the words), with a

@@ -275,8 +275,8 @@ impl WeightedClause {
 
     /// Adds the clause's score to every document it matches, selects them if it selects, and
     /// marks them in `covered` (its group's documents, `scores` then its group's scores) when
-    /// it has a group. A bonus adds
-    /// nothing here: [`SumWeight::add_bonuses`] scores it for chosen documents.
+    /// it has a group. A bonus adds nothing here: [`SumWeight::add_bonuses`] scores it for
+    /// chosen documents.
     fn add_to(
         &self,
         reader: &SegmentReader,
@@ -467,9 +467,7 @@ impl SumWeight {
         }
         explanation
     }
-}
 
-impl SumWeight {
     /// The documents of the segment the sum selects (deleted ones included, and scored: the
     /// collectors reading them skip them) and the score of every document.
     fn evaluate(&self, reader: &SegmentReader) -> tantivy::Result<(BitSet, Vec<Score>)> {
@@ -583,7 +581,7 @@ thread_local! {
 }
 
 impl Group {
-    /// An empty group over `max_doc` documents; its score array only when the sum has groups.
+    /// An empty group over `max_doc` documents; its arrays only when the sum has groups.
     fn new(max_doc: DocId, grouped: bool) -> Group {
         let mut scores = Vec::new();
         if grouped {
@@ -594,7 +592,7 @@ impl Group {
         }
         Group {
             at: None,
-            docs: BitSet::with_max_value(max_doc),
+            docs: BitSet::with_max_value(if grouped { max_doc } else { 0 }),
             scores,
         }
     }
