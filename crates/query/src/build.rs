@@ -618,6 +618,12 @@ impl<'a> QueryBuilder<'a> {
         )))
     }
 
+    /// Whether the query names a value: then its clauses are more than its words' (the
+    /// value's facet term, the page about it).
+    pub(crate) fn names_a_value(&self, parsed: &ParsedQuery) -> bool {
+        !self.model.named_facets(parsed).is_empty() || self.about_query(parsed, false).is_some()
+    }
+
     /// Pages about the value the whole query names, with the words the query searched:
     /// corrected when a word's clauses were built on its correction (they are built first), as
     /// typed when words are taken as typed. A page titled with the very name typed comes first

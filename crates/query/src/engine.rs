@@ -403,6 +403,17 @@ impl SearchEngine {
         if !finds_beyond(searcher, added.as_ref(), typed.as_deref())? {
             return Ok(None);
         }
+        let corrected_query = self.query.parse(&corrected);
+        if typed_within_corrected(searcher, &builder, parsed, &corrected_query)? {
+            // Every document the typed query matches, the corrected one matches too: it finds
+            // more when it matches one document besides, which counting both would read every
+            // match of the other words to learn.
+            let better = match builder.text_query(&corrected_query, false, false, false) {
+                Some(query) => finds_beyond(searcher, query.as_ref(), typed.as_deref())?,
+                None => false,
+            };
+            return Ok(better.then_some(corrected));
+        }
         let typed = match typed {
             Some(query) => searcher.search_with_statistics_provider(
                 query.as_ref(),
@@ -412,7 +423,7 @@ impl SearchEngine {
             None => 0,
         };
         // The corrected query is read only until it has found more.
-        let better = match builder.text_query(&self.query.parse(&corrected), false, false, false) {
+        let better = match builder.text_query(&corrected_query, false, false, false) {
             Some(query) => matches_more_than(searcher, query.as_ref(), typed)?,
             None => false,
         };
@@ -617,6 +628,42 @@ fn finds_beyond(
 }
 
 /// Whether `query` matches more than `count` live documents, read until it has.
+/// Whether every document the `typed` query matches, the `corrected` one matches too, because
+/// the words it replaced match no document and nothing else differs: the other words are the
+/// same clauses of the disjunction. Not when the typed words name a value (its facet term and
+/// its page are clauses of the whole query).
+fn typed_within_corrected(
+    searcher: &Searcher,
+    builder: &QueryBuilder<'_>,
+    typed: &ParsedQuery,
+    corrected: &ParsedQuery,
+) -> Result<bool> {
+    if typed.groups.len() != corrected.groups.len()
+        || typed.excluded != corrected.excluded
+        || builder.names_a_value(typed)
+    {
+        return Ok(false);
+    }
+    for (was, now) in typed.groups.iter().zip(&corrected.groups) {
+        if was == now {
+            continue;
+        }
+        let [QueryTerm::Word(word)] = was.as_slice() else {
+            return Ok(false);
+        };
+        let alone = ParsedQuery {
+            groups: vec![vec![QueryTerm::Word(word.clone())]],
+            ..ParsedQuery::default()
+        };
+        if let Some(query) = builder.text_query(&alone, false, false, false) {
+            if matches_more_than(searcher, query.as_ref(), 0)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 fn matches_more_than(searcher: &Searcher, query: &dyn Query, count: usize) -> Result<bool> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut found = 0;

@@ -867,6 +867,10 @@ fn a_correction_is_offered_only_when_it_finds_more() {
             "c.html",
             "<title>Gamma</title><p>gamma alone, as you can</p>",
         ),
+        (
+            "d.html",
+            "<title>Delta</title><p>where the delta tables stand</p>",
+        ),
     ]);
     let engine = fixture.engine();
     let suggestion = |q: &str| engine.search(SearchRequest::new(q)).unwrap().suggestion;
@@ -892,6 +896,8 @@ fn a_correction_is_offered_only_when_it_finds_more() {
         Some("gamma's zzqx".to_string()),
         "the correction keeps what was typed around the word"
     );
+    // A filler word is searched beside the others, for less: "stand" finds the delta page.
+    assert_eq!(suggestion("gamma stnad"), Some("gamma stand".to_string()));
 }
 
 /// A word in no page that is a real word ("robots", which the model's vocabulary has
