@@ -18,7 +18,7 @@ use tantivy::{
     DocAddress, DocSet, Index, IndexReader, Searcher, TantivyDocument, Term, TERMINATED,
 };
 
-use crate::build::{is_filler, QueryBuilder, QueryModel};
+use crate::build::{is_filler, is_format_word, QueryBuilder, QueryModel};
 use crate::cache::{CacheKey, Commit, ResponseCache};
 use crate::facet_table::{FacetTables, FacetTally};
 use crate::highlight::Highlighter;
@@ -403,31 +403,76 @@ impl SearchEngine {
         if !finds_beyond(searcher, added.as_ref(), typed.as_deref())? {
             return Ok(None);
         }
-        let corrected_query = self.query.parse(&corrected);
-        if typed_within_corrected(searcher, &builder, parsed, &corrected_query)? {
-            // Every document the typed query matches, the corrected one matches too: it finds
-            // more when it matches one document besides, which counting both would read every
-            // match of the other words to learn.
-            let better = match builder.text_query(&corrected_query, false, false, false) {
-                Some(query) => finds_beyond(searcher, query.as_ref(), typed.as_deref())?,
-                None => false,
+        let corrected_parsed = self.query.parse(&corrected);
+        let Some(corrected_query) = builder.text_query(&corrected_parsed, false, false, false)
+        else {
+            return Ok(None);
+        };
+        let better =
+            if self.typed_within_corrected(searcher, &builder, parsed, &corrected_parsed)? {
+                // Every document the typed query matches, the corrected one matches too: it finds
+                // more when it matches one document besides, which counting both would read every
+                // match of the other words to learn.
+                finds_beyond(searcher, corrected_query.as_ref(), typed.as_deref())?
+            } else {
+                let typed = match typed {
+                    Some(query) => searcher.search_with_statistics_provider(
+                        query.as_ref(),
+                        &Count,
+                        builder.statistics(),
+                    )?,
+                    None => 0,
+                };
+                // The corrected query is read only until it has found more.
+                matches_more_than(searcher, corrected_query.as_ref(), typed)?
             };
-            return Ok(better.then_some(corrected));
-        }
-        let typed = match typed {
-            Some(query) => searcher.search_with_statistics_provider(
-                query.as_ref(),
-                &Count,
-                builder.statistics(),
-            )?,
-            None => 0,
-        };
-        // The corrected query is read only until it has found more.
-        let better = match builder.text_query(&corrected_query, false, false, false) {
-            Some(query) => matches_more_than(searcher, query.as_ref(), typed)?,
-            None => false,
-        };
         Ok(better.then_some(corrected))
+    }
+
+    /// Whether every document the `typed` query matches, the `corrected` one matches too,
+    /// because the words it replaced match no document and nothing else differs: the other
+    /// words are the same clauses of the disjunction. Not when the typed words name a value
+    /// (its facet term and its page are clauses of the whole query), nor when they have no
+    /// content word or name a format, whose clauses then depend on the other words (a
+    /// preference matches alone beside no content word; a format word is searched only inside
+    /// a synonym span).
+    fn typed_within_corrected(
+        &self,
+        searcher: &Searcher,
+        builder: &QueryBuilder<'_>,
+        typed: &ParsedQuery,
+        corrected: &ParsedQuery,
+    ) -> Result<bool> {
+        let names_a_format = typed
+            .groups
+            .iter()
+            .flatten()
+            .any(|term| term.text().split_whitespace().any(is_format_word));
+        if typed.groups.len() != corrected.groups.len()
+            || typed.excluded != corrected.excluded
+            || self.query.content_groups(typed) == 0
+            || names_a_format
+            || builder.names_a_value(typed)
+        {
+            return Ok(false);
+        }
+        for (was, now) in typed.groups.iter().zip(&corrected.groups) {
+            if was == now {
+                continue;
+            }
+            let [QueryTerm::Word(word)] = was.as_slice() else {
+                return Ok(false);
+            };
+            let alone = ParsedQuery {
+                groups: vec![vec![QueryTerm::Word(word.clone())]],
+                ..ParsedQuery::default()
+            };
+            match builder.text_query(&alone, false, false, false) {
+                Some(query) if !matches_more_than(searcher, query.as_ref(), 0)? => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     fn suggester(&self) -> Result<Arc<Suggester>> {
@@ -628,42 +673,6 @@ fn finds_beyond(
 }
 
 /// Whether `query` matches more than `count` live documents, read until it has.
-/// Whether every document the `typed` query matches, the `corrected` one matches too, because
-/// the words it replaced match no document and nothing else differs: the other words are the
-/// same clauses of the disjunction. Not when the typed words name a value (its facet term and
-/// its page are clauses of the whole query).
-fn typed_within_corrected(
-    searcher: &Searcher,
-    builder: &QueryBuilder<'_>,
-    typed: &ParsedQuery,
-    corrected: &ParsedQuery,
-) -> Result<bool> {
-    if typed.groups.len() != corrected.groups.len()
-        || typed.excluded != corrected.excluded
-        || builder.names_a_value(typed)
-    {
-        return Ok(false);
-    }
-    for (was, now) in typed.groups.iter().zip(&corrected.groups) {
-        if was == now {
-            continue;
-        }
-        let [QueryTerm::Word(word)] = was.as_slice() else {
-            return Ok(false);
-        };
-        let alone = ParsedQuery {
-            groups: vec![vec![QueryTerm::Word(word.clone())]],
-            ..ParsedQuery::default()
-        };
-        if let Some(query) = builder.text_query(&alone, false, false, false) {
-            if matches_more_than(searcher, query.as_ref(), 0)? {
-                return Ok(false);
-            }
-        }
-    }
-    Ok(true)
-}
-
 fn matches_more_than(searcher: &Searcher, query: &dyn Query, count: usize) -> Result<bool> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut found = 0;
